@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Types and constants shared by the XDP program (bpf/xsk_redirect.bpf.c)
+ * and userspace. The includer provides __u32/__u64: vmlinux.h on the BPF
+ * side, <linux/types.h> in userspace.
+ */
+#ifndef XSKMAP_XSK_REDIRECT_H
+#define XSKMAP_XSK_REDIRECT_H
+
+/* Which xsks_map slot a matched packet is redirected to. */
+enum xsk_target {
+	XSK_TARGET_RX_QUEUE = 0,	/* slot = ctx->rx_queue_index (default) */
+	XSK_TARGET_FIXED = 1,		/* slot = cfg_fixed_index */
+};
+
+/* Which packets are candidates for redirection. */
+enum xsk_match {
+	XSK_MATCH_ALL = 0,		/* every frame (default) */
+	XSK_MATCH_UDP = 1,		/* IPv4/IPv6 UDP, first fragment only */
+};
+
+/*
+ * Reasons a frame was handled the way it was; index of the per-CPU
+ * xsk_stats array. Keep xsk_stat_names[] in user/stats.c in sync.
+ */
+enum xsk_stat_reason {
+	XSK_STAT_REDIRECTED = 0,	/* handed to the socket in xsks_map */
+	XSK_STAT_NOT_MATCHED,		/* did not match: XDP_PASS */
+	XSK_STAT_NO_SOCKET,		/* no socket at the slot: fallback verdict */
+	XSK_STAT_MALFORMED,		/* headers truncated or invalid: XDP_PASS */
+	XSK_STAT_MAX,
+};
+
+struct xsk_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Default number of xsks_map slots when the object is used by other tools. */
+#define XSK_MAP_DEFAULT_ENTRIES 64
+
+#endif /* XSKMAP_XSK_REDIRECT_H */

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+
+#include "iface.h"
+#include "log.h"
+
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static int rx_queues_sysfs(const char *ifname)
+{
+	char path[128];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, "rx-", 3))
+			n++;
+	closedir(d);
+	return n ? n : -ENOENT;
+}
+
+int iface_rx_queues(const char *ifname)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = {};
+	int fd, err, n;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ch;
+	err = ioctl(fd, SIOCETHTOOL, &ifr);
+	err = err ? -errno : 0;
+	close(fd);
+	if (!err) {
+		n = ch.rx_count + ch.combined_count;
+		if (n > 0)
+			return n;
+	}
+	/* No ethtool channels (lo, some virtual devices): count rx-N in sysfs. */
+	return rx_queues_sysfs(ifname);
+}
+
+static int caps_effective(__u64 *eff)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	*eff = (__u64)data[1].effective << 32 | data[0].effective;
+	return 0;
+}
+
+static bool has_cap(__u64 eff, int cap)
+{
+	return eff & (1ULL << cap);
+}
+
+int check_caps(char *buf, size_t len)
+{
+	__u64 eff = 0;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (caps_effective(&eff))
+		return 0;	/* cannot tell: let the kernel decide */
+	if (!has_cap(eff, CAP_NET_ADMIN))
+		off += snprintf(buf + off, len - off, "%sCAP_NET_ADMIN", off ? ", " : "");
+	if (!has_cap(eff, CAP_NET_RAW) && off < len)
+		off += snprintf(buf + off, len - off, "%sCAP_NET_RAW", off ? ", " : "");
+	if (!has_cap(eff, CAP_BPF) && !has_cap(eff, CAP_SYS_ADMIN) && off < len)
+		off += snprintf(buf + off, len - off, "%sCAP_BPF", off ? ", " : "");
+	return off ? -1 : 0;
+}
+
+bool have_ipc_lock(void)
+{
+	__u64 eff = 0;
+
+	return !caps_effective(&eff) && has_cap(eff, CAP_IPC_LOCK);
+}
+
+void raise_memlock(void)
+{
+	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+	/*
+	 * Kernels >= 5.11 charge BPF memory to the cgroup, and CAP_IPC_LOCK
+	 * exempts the UMEM, so a refusal (EPERM without CAP_SYS_RESOURCE) is
+	 * not an error: say so only when asked.
+	 */
+	if (setrlimit(RLIMIT_MEMLOCK, &r))
+		pr_debug("could not raise RLIMIT_MEMLOCK (%s); continuing\n", strerror(errno));
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Interface facts and privileges, read before anything is changed. */
+#ifndef XSKMAP_IFACE_H
+#define XSKMAP_IFACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Number of RX queues the driver uses: ethtool channels, else sysfs. <0 on error. */
+int iface_rx_queues(const char *ifname);
+
+/*
+ * Check CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN). Returns
+ * 0, or -1 with the missing ones named in buf ("CAP_NET_ADMIN, CAP_BPF").
+ */
+int check_caps(char *buf, size_t len);
+
+/* Whether the effective set holds CAP_IPC_LOCK (UMEM escapes RLIMIT_MEMLOCK). */
+bool have_ipc_lock(void);
+
+/* Raise RLIMIT_MEMLOCK; failure is only worth a debug line on memcg kernels. */
+void raise_memlock(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xskmap: steer packets from XDP into AF_XDP sockets.
+ *
+ * `run` owns, in order of setup: the pcap file, the program (loaded, then
+ * attached), one UMEM + socket per queue (inserted into xsks_map), one
+ * thread per queue. Teardown is the reverse, through one path for success,
+ * errors and signals: threads, sockets, UMEMs, detach, skeleton.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+
+#include "iface.h"
+#include "log.h"
+#include "options.h"
+#include "pcap_out.h"
+#include "prog.h"
+#include "rx.h"
+#include "stats.h"
+#include "xsk_queue.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xskmap COMMAND [OPTIONS] IFNAME\n"
+"\n"
+"Steer packets from XDP into AF_XDP sockets.\n"
+"\n"
+"Commands:\n"
+"  run IFNAME      attach xsk_redirect and receive on AF_XDP sockets\n"
+"                  ('xskmap run --help' lists its options)\n"
+"  detach IFNAME   remove an xskmap program left on IFNAME (after a crash or\n"
+"                  SIGKILL) and say what was removed\n"
+"  help            this text\n");
+}
+
+struct run_state {
+	struct run_opts opts;
+	int ifindex;
+	__u32 queue_ids[XSKMAP_MAX_QUEUES];
+	__u32 nr_queues;
+	struct prog prog;
+	struct xsk_queue *queues;	/* nr_queues, allocated once at setup */
+	struct rx_worker *workers;
+	pthread_t *threads;
+	__u32 nr_created;		/* sockets created */
+	__u32 nr_started;		/* threads started */
+	struct pcap_out pcap;
+	bool pcap_open;
+	struct rx_budget budget;
+	struct queue_report *reports;
+	double start;
+};
+
+static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
+{
+	__u32 i;
+
+	memset(r, 0, sizeof(*r));
+	r->ifname = s->opts.ifname;
+	r->attach_mode = attach_mode_str(s->prog.mode);
+	r->bind_mode = "copy";
+	for (i = 0; i < s->nr_created; i++)
+		if (s->queues[i].zerocopy)
+			r->bind_mode = "zero-copy";
+	r->seconds = now_sec() - s->start;
+	r->nr_queues = s->nr_created;
+	r->queues = qr;
+	for (i = 0; i < s->nr_created; i++) {
+		qr[i].queue_id = s->queues[i].queue_id;
+		qr[i].rx_packets = __atomic_load_n(&s->queues[i].rx_packets, __ATOMIC_RELAXED);
+		qr[i].rx_bytes = __atomic_load_n(&s->queues[i].rx_bytes, __ATOMIC_RELAXED);
+		xsk_queue_stats(&s->queues[i], &qr[i].xdp);
+	}
+	if (s->prog.skel && stats_read_bpf(prog_stats_map_fd(&s->prog), r->bpf))
+		memset(r->bpf, 0, sizeof(r->bpf));
+}
+
+/* The one teardown path: threads, sockets, UMEMs, detach, skeleton, file. */
+static int run_teardown(struct run_state *s)
+{
+	char err[256];
+	int ret = 0;
+	__u32 i;
+
+	stop_flag = 1;
+	for (i = 0; i < s->nr_started; i++)
+		pthread_join(s->threads[i], NULL);
+	s->nr_started = 0;
+	for (i = 0; i < s->nr_created; i++)
+		xsk_queue_destroy(&s->queues[i]);
+	s->nr_created = 0;
+	prog_destroy(&s->prog);
+	if (s->pcap_open && pcap_out_close(&s->pcap, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		ret = -1;
+	}
+	s->pcap_open = false;
+	free(s->queues);
+	free(s->workers);
+	free(s->threads);
+	free(s->reports);
+	return ret;
+}
+
+/* Validate the environment and the queue list before anything is changed. */
+static int run_check(struct run_state *s)
+{
+	struct run_opts *o = &s->opts;
+	char caps[128];
+	int nq;
+	__u32 i;
+
+	if (check_caps(caps, sizeof(caps))) {
+		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
+		       caps);
+		return EXIT_FAIL;
+	}
+	s->ifindex = if_nametoindex(o->ifname);
+	if (!s->ifindex) {
+		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", o->ifname);
+		return EXIT_USAGE;
+	}
+	nq = iface_rx_queues(o->ifname);
+	if (nq <= 0) {
+		pr_err("cannot read the RX queue count of %s: %s\n", o->ifname, strerror(nq ? -nq : ENOENT));
+		return EXIT_FAIL;
+	}
+	if (nq > XSKMAP_MAX_QUEUES)
+		nq = XSKMAP_MAX_QUEUES;
+	if (o->all_queues) {
+		for (i = 0; i < (__u32)nq; i++)
+			s->queue_ids[i] = i;
+		s->nr_queues = nq;
+	} else {
+		for (i = 0; i < o->nr_queues; i++) {
+			if (o->queues[i] >= (__u32)nq) {
+				pr_err("queue %u is out of range: %s has %d RX queue%s (0-%d); fix -q\n",
+				       o->queues[i], o->ifname, nq, nq == 1 ? "" : "s", nq - 1);
+				return EXIT_USAGE;
+			}
+			s->queue_ids[i] = o->queues[i];
+		}
+		s->nr_queues = o->nr_queues;
+	}
+	return EXIT_OK;
+}
+
+static int run_setup(struct run_state *s)
+{
+	struct run_opts *o = &s->opts;
+	struct xsk_queue_cfg qcfg;
+	struct prog_cfg pcfg = {
+		.target = o->fixed ? XSK_TARGET_FIXED : XSK_TARGET_RX_QUEUE,
+		.fixed_index = o->fixed_index,
+		.match = o->match,
+		.fallback = o->fallback,
+	};
+	char err[512];
+	int nq_dev = iface_rx_queues(o->ifname);
+	__u32 i;
+
+	s->queues = calloc(s->nr_queues, sizeof(*s->queues));
+	s->workers = calloc(s->nr_queues, sizeof(*s->workers));
+	s->threads = calloc(s->nr_queues, sizeof(*s->threads));
+	s->reports = calloc(s->nr_queues, sizeof(*s->reports));
+	if (!s->queues || !s->workers || !s->threads || !s->reports) {
+		pr_err("out of memory\n");
+		return EXIT_FAIL;
+	}
+
+	if (o->pcap_path) {
+		if (pcap_out_open(&s->pcap, o->pcap_path, o->frame_size, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		s->pcap_open = true;
+	}
+
+	raise_memlock();
+	/* One slot per device queue, so any queue's socket can go in later. */
+	pcfg.map_entries = nq_dev > 0 ? (__u32)nq_dev : s->nr_queues;
+	if (o->fixed && o->fixed_index >= pcfg.map_entries)
+		pcfg.map_entries = o->fixed_index + 1;
+	if (prog_load(&s->prog, &pcfg, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	if (prog_attach(&s->prog, s->ifindex, o->ifname, o->mode, o->force, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	pr_info("attached %s to %s in %s mode\n", XSKMAP_PROG_NAME, o->ifname,
+		attach_mode_str(s->prog.mode));
+
+	xsk_queue_cfg_from_opts(&qcfg, o);
+	for (i = 0; i < s->nr_queues && !stop_flag; i++) {
+		struct xsk_queue *q = &s->queues[i];
+		__u32 slot = o->fixed ? o->fixed_index : s->queue_ids[i];
+		int fd, ret;
+
+		if (xsk_queue_create(q, o->ifname, s->queue_ids[i], &qcfg, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		s->nr_created++;
+		fd = xsk_queue_fd(q);
+		ret = bpf_map_update_elem(prog_xsks_map_fd(&s->prog), &slot, &fd, BPF_ANY);
+		if (ret) {
+			pr_err("cannot put the socket of queue %u into xsks_map slot %u: %s\n",
+			       s->queue_ids[i], slot, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	return EXIT_OK;
+}
+
+static int run_start_threads(struct run_state *s)
+{
+	sigset_t all, old;
+	__u32 i;
+	int ret;
+
+	/* Workers never take signals: the main thread handles them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < s->nr_created; i++) {
+		s->workers[i] = (struct rx_worker){
+			.q = &s->queues[i],
+			.batch = s->opts.batch,
+			.pcap = s->pcap_open ? &s->pcap : NULL,
+			.budget = &s->budget,
+			.stop = &stop_flag,
+		};
+		ret = pthread_create(&s->threads[i], NULL, rx_worker_run, &s->workers[i]);
+		if (ret) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			pr_err("cannot start the thread of queue %u: %s\n", s->queues[i].queue_id, strerror(ret));
+			return EXIT_FAIL;
+		}
+		s->nr_started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return EXIT_OK;
+}
+
+static void run_loop(struct run_state *s)
+{
+	const struct run_opts *o = &s->opts;
+	struct queue_report *prev_q = calloc(s->nr_created ? s->nr_created : 1, sizeof(*prev_q));
+	struct run_report prev, now;
+	double next = o->interval;
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+	collect(s, &prev, prev_q);
+	while (!stop_flag) {
+		double t = now_sec() - s->start;
+
+		if ((o->duration && t >= o->duration) || rx_budget_spent(&s->budget))
+			break;
+		if (o->interval && t >= next && prev_q) {
+			collect(s, &now, s->reports);
+			report_interval(stderr, &now, &prev);
+			memcpy(prev_q, s->reports, s->nr_created * sizeof(*prev_q));
+			prev = now;
+			prev.queues = prev_q;
+			next += o->interval;
+		}
+		nanosleep(&tick, NULL);	/* EINTR on a signal: loop re-checks */
+	}
+	free(prev_q);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_state *s = calloc(1, sizeof(*s));
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct run_report rep;
+	char err[512];
+	int ret;
+
+	if (!s)
+		return EXIT_FAIL;
+	ret = run_opts_parse(argc, argv, &s->opts, err, sizeof(err));
+	if (ret) {
+		if (ret < 0)
+			fprintf(stderr, "xskmap: error: %s\n", err);
+		free(s);
+		return ret < 0 ? EXIT_USAGE : EXIT_OK;
+	}
+	log_init(s->opts.verbose);
+	s->budget.limit = s->opts.count;
+
+	ret = run_check(s);
+	if (ret) {
+		free(s);
+		return ret;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	s->start = now_sec();
+	ret = run_setup(s);
+	if (!ret)
+		ret = run_start_threads(s);
+	if (!ret) {
+		pr_info("receiving on %s, %u queue%s; Ctrl-C stops\n", s->opts.ifname,
+			s->nr_created, s->nr_created == 1 ? "" : "s");
+		s->start = now_sec();
+		run_loop(s);
+		stop_flag = 1;
+		for (__u32 i = 0; i < s->nr_started; i++)
+			pthread_join(s->threads[i], NULL);
+		s->nr_started = 0;
+		collect(s, &rep, s->reports);
+		if (s->opts.json)
+			report_json(stdout, &rep);
+		else
+			report_text(stderr, &rep);
+	}
+	if (run_teardown(s) && !ret)
+		ret = EXIT_FAIL;
+	free(s);
+	return ret;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	char msg[1024];
+	int ifindex, ret;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			printf("Usage: xskmap detach IFNAME\n\nRemove an xsk_redirect program left attached to IFNAME (any mode).\nOther programs are never touched.\n");
+			return EXIT_OK;
+		}
+		fprintf(stderr, "xskmap: error: usage: xskmap detach IFNAME\n");
+		return EXIT_USAGE;
+	}
+	log_init(0);
+	ifindex = if_nametoindex(argv[1]);
+	if (!ifindex) {
+		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	ret = prog_detach_leftover(ifindex, argv[1], msg, sizeof(msg));
+	if (ret < 0) {
+		pr_err("%s%s\n", msg, ret == -EPERM ? "; run as root (CAP_NET_ADMIN, CAP_BPF)" : "");
+		return EXIT_FAIL;
+	}
+	printf("xskmap: %s\n", msg);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "detach"))
+		return cmd_detach(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "xskmap: error: unknown command '%s': use run or detach ('xskmap help')\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+
+#include "options.h"
+
+void run_opts_default(struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = ATTACH_AUTO;
+	o->all_queues = true;
+	o->match = XSK_MATCH_ALL;
+	o->fallback = XDP_PASS;
+	o->frames = 4096;
+	o->frame_size = 4096;
+	o->ring_size = 2048;
+	o->batch = 64;
+	o->bind = BIND_AUTO;
+	o->need_wakeup = true;
+}
+
+void run_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xskmap run [OPTIONS] IFNAME\n"
+"\n"
+"Attach the xsk_redirect XDP program to IFNAME, open one AF_XDP socket per\n"
+"selected RX queue and receive what the program steers to them. Whatever no\n"
+"socket takes goes to the kernel (or is dropped with --fallback drop).\n"
+"Stops on SIGINT/SIGTERM, --count or --duration, prints a summary, detaches.\n"
+"\n"
+"Attaching:\n"
+"  -m, --mode MODE        native | skb | auto (default auto: native, else skb)\n"
+"  -q, --queues LIST      RX queues to open sockets on: all (default) or a\n"
+"                         list such as 0,2,4-7\n"
+"      --force            replace an XDP program already on IFNAME\n"
+"Steering (set in the program before it loads):\n"
+"      --match all|udp    redirect every frame (default) or only IPv4/IPv6 UDP\n"
+"                         (VLAN/QinQ tags stepped over; non-first fragments\n"
+"                         and everything else go to the kernel)\n"
+"      --fixed-index N    redirect to xsks_map slot N instead of the frame's\n"
+"                         RX queue; the socket of the single queue given with\n"
+"                         -q (default 0) is put at slot N\n"
+"      --fallback pass|drop  verdict when the slot holds no socket (default pass)\n"
+"Output:\n"
+"  -w, --write FILE       write every received frame to FILE (pcap)\n"
+"  -c, --count N          stop after N frames\n"
+"  -d, --duration SEC     stop after SEC seconds\n"
+"  -i, --interval SEC     per-queue stats on stderr every SEC seconds\n"
+"      --json             final summary as one JSON object on stdout\n"
+"Sockets and rings:\n"
+"      --frames N         UMEM frames per queue, power of 2 (default 4096)\n"
+"      --frame-size N     2048 or 4096 (default 4096)\n"
+"      --ring-size N      RX ring entries, power of 2, <= frames (default 2048)\n"
+"      --batch N          descriptors per ring operation, 1-%u (default 64)\n"
+"      --copy | --zero-copy  force the bind mode (default: the kernel picks)\n"
+"      --no-need-wakeup   do not use the need_wakeup flag\n"
+"  -v, --verbose          show libbpf/libxdp messages\n"
+"  -h, --help             this text\n"
+"\n"
+"Exit status: 0 done, 1 runtime failure, 2 bad usage.\n"
+"Example: xskmap run --match udp -c 1000 -w udp.pcap eth0\n",
+		XSKMAP_MAX_BATCH);
+}
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_seconds(const char *s, double *out)
+{
+	double v;
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > 1e7)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
+		     char *err, size_t errlen)
+{
+	char buf[1024], *tok, *save = NULL;
+	__u32 cnt = 0, i, j;
+
+	if (!strcmp(s, "all")) {
+		*all = true;
+		*n = 0;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(buf) || !*s)
+		return fail(err, errlen, "invalid --queues '%s': expected 'all' or a list such as 0,2,4-7", s);
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		__u64 lo, hi;
+
+		if (dash)
+			*dash = '\0';
+		if (parse_u64(tok, 0, XSKMAP_MAX_QUEUES - 1, &lo) ||
+		    (dash && parse_u64(dash + 1, 0, XSKMAP_MAX_QUEUES - 1, &hi)))
+			return fail(err, errlen, "invalid --queues '%s': queues are numbers 0-%u, ranges are LO-HI",
+				    s, XSKMAP_MAX_QUEUES - 1);
+		if (!dash)
+			hi = lo;
+		if (hi < lo)
+			return fail(err, errlen, "invalid --queues '%s': range %llu-%llu is backwards",
+				    s, (unsigned long long)lo, (unsigned long long)hi);
+		for (; lo <= hi; lo++) {
+			if (cnt == max)
+				return fail(err, errlen, "invalid --queues '%s': more than %u queues", s, max);
+			out[cnt++] = lo;
+		}
+	}
+	if (!cnt)
+		return fail(err, errlen, "invalid --queues '%s': no queue given", s);
+	qsort(out, cnt, sizeof(*out), cmp_u32);
+	for (i = 1, j = 1; i < cnt; i++)
+		if (out[i] != out[j - 1])
+			out[j++] = out[i];
+	*all = false;
+	*n = j;
+	return 0;
+}
+
+static bool is_pow2(__u64 v)
+{
+	return v && !(v & (v - 1));
+}
+
+enum {
+	OPT_MATCH = 256, OPT_FIXED, OPT_FALLBACK, OPT_JSON, OPT_FRAMES,
+	OPT_FRAME_SIZE, OPT_RING_SIZE, OPT_BATCH, OPT_COPY, OPT_ZEROCOPY,
+	OPT_NO_WAKEUP, OPT_FORCE,
+};
+
+static const struct option run_longopts[] = {
+	{ "mode",	    required_argument, NULL, 'm' },
+	{ "queues",	    required_argument, NULL, 'q' },
+	{ "match",	    required_argument, NULL, OPT_MATCH },
+	{ "fixed-index",    required_argument, NULL, OPT_FIXED },
+	{ "fallback",	    required_argument, NULL, OPT_FALLBACK },
+	{ "write",	    required_argument, NULL, 'w' },
+	{ "count",	    required_argument, NULL, 'c' },
+	{ "duration",	    required_argument, NULL, 'd' },
+	{ "interval",	    required_argument, NULL, 'i' },
+	{ "json",	    no_argument,       NULL, OPT_JSON },
+	{ "frames",	    required_argument, NULL, OPT_FRAMES },
+	{ "frame-size",	    required_argument, NULL, OPT_FRAME_SIZE },
+	{ "ring-size",	    required_argument, NULL, OPT_RING_SIZE },
+	{ "batch",	    required_argument, NULL, OPT_BATCH },
+	{ "copy",	    no_argument,       NULL, OPT_COPY },
+	{ "zero-copy",	    no_argument,       NULL, OPT_ZEROCOPY },
+	{ "no-need-wakeup", no_argument,       NULL, OPT_NO_WAKEUP },
+	{ "force",	    no_argument,       NULL, OPT_FORCE },
+	{ "verbose",	    no_argument,       NULL, 'v' },
+	{ "help",	    no_argument,       NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen)
+{
+	__u64 v;
+	int c;
+
+	run_opts_default(o);
+	optind = 0;	/* GNU: full reset, so the parser can run more than once */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":m:q:w:c:d:i:vh", run_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (!strcmp(optarg, "auto"))
+				o->mode = ATTACH_AUTO;
+			else if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
+				o->mode = ATTACH_NATIVE;
+			else if (!strcmp(optarg, "skb") || !strcmp(optarg, "generic"))
+				o->mode = ATTACH_SKB;
+			else
+				return fail(err, errlen, "invalid --mode '%s': use native, skb or auto", optarg);
+			break;
+		case 'q':
+			if (parse_queue_list(optarg, &o->all_queues, o->queues, XSKMAP_MAX_QUEUES,
+					     &o->nr_queues, err, errlen))
+				return -1;
+			break;
+		case OPT_MATCH:
+			if (!strcmp(optarg, "all"))
+				o->match = XSK_MATCH_ALL;
+			else if (!strcmp(optarg, "udp"))
+				o->match = XSK_MATCH_UDP;
+			else
+				return fail(err, errlen, "invalid --match '%s': use all or udp", optarg);
+			break;
+		case OPT_FIXED:
+			if (parse_u64(optarg, 0, XSKMAP_MAX_QUEUES - 1, &v))
+				return fail(err, errlen, "invalid --fixed-index '%s': use a slot number 0-%u",
+					    optarg, XSKMAP_MAX_QUEUES - 1);
+			o->fixed = true;
+			o->fixed_index = v;
+			break;
+		case OPT_FALLBACK:
+			if (!strcmp(optarg, "pass"))
+				o->fallback = XDP_PASS;
+			else if (!strcmp(optarg, "drop"))
+				o->fallback = XDP_DROP;
+			else
+				return fail(err, errlen, "invalid --fallback '%s': use pass or drop", optarg);
+			break;
+		case 'w':
+			if (!*optarg)
+				return fail(err, errlen, "invalid --write '': give a file name");
+			o->pcap_path = optarg;
+			break;
+		case 'c':
+			if (parse_u64(optarg, 1, UINT64_MAX, &o->count))
+				return fail(err, errlen, "invalid --count '%s': use a whole number >= 1", optarg);
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &o->duration))
+				return fail(err, errlen, "invalid --duration '%s': use seconds > 0, e.g. 10 or 0.5", optarg);
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &o->interval))
+				return fail(err, errlen, "invalid --interval '%s': use seconds > 0, e.g. 1", optarg);
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_FRAMES:
+			if (parse_u64(optarg, 64, 1u << 20, &v) || !is_pow2(v))
+				return fail(err, errlen, "invalid --frames '%s': use a power of 2 from 64 to 1048576", optarg);
+			o->frames = v;
+			break;
+		case OPT_FRAME_SIZE:
+			if (parse_u64(optarg, 2048, 4096, &v) || !is_pow2(v))
+				return fail(err, errlen, "invalid --frame-size '%s': use 2048 or 4096", optarg);
+			o->frame_size = v;
+			break;
+		case OPT_RING_SIZE:
+			if (parse_u64(optarg, 64, 1u << 20, &v) || !is_pow2(v))
+				return fail(err, errlen, "invalid --ring-size '%s': use a power of 2 from 64 to 1048576", optarg);
+			o->ring_size = v;
+			break;
+		case OPT_BATCH:
+			if (parse_u64(optarg, 1, XSKMAP_MAX_BATCH, &v))
+				return fail(err, errlen, "invalid --batch '%s': use 1 to %u", optarg, XSKMAP_MAX_BATCH);
+			o->batch = v;
+			break;
+		case OPT_COPY:
+		case OPT_ZEROCOPY:
+			if (o->bind != BIND_AUTO)
+				return fail(err, errlen, "--copy and --zero-copy exclude each other: give one");
+			o->bind = c == OPT_COPY ? BIND_COPY : BIND_ZEROCOPY;
+			break;
+		case OPT_NO_WAKEUP:
+			o->need_wakeup = false;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			run_usage(stdout);
+			return 1;
+		case ':':
+			return fail(err, errlen, "option '%s' needs a value: see 'xskmap run --help'",
+				    argv[optind - 1]);
+		default:
+			return fail(err, errlen, "unknown option '%s': see 'xskmap run --help'",
+				    argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return fail(err, errlen, "no interface given: xskmap run [OPTIONS] IFNAME");
+	if (optind + 1 < argc)
+		return fail(err, errlen, "unexpected argument '%s' after interface '%s'",
+			    argv[optind + 1], argv[optind]);
+	o->ifname = argv[optind];
+	if (!*o->ifname || strlen(o->ifname) >= 16)
+		return fail(err, errlen, "invalid interface name '%s': at most 15 characters", o->ifname);
+	if (o->ring_size > o->frames)
+		return fail(err, errlen, "--ring-size %u is larger than --frames %u: raise --frames or lower --ring-size",
+			    o->ring_size, o->frames);
+	if (o->batch > o->ring_size)
+		return fail(err, errlen, "--batch %u is larger than --ring-size %u: lower --batch",
+			    o->batch, o->ring_size);
+	if (o->fixed) {
+		if (o->all_queues) {
+			o->all_queues = false;
+			o->queues[0] = 0;
+			o->nr_queues = 1;
+		} else if (o->nr_queues != 1) {
+			return fail(err, errlen, "--fixed-index puts one socket at slot %u: give a single queue with -q",
+				    o->fixed_index);
+		}
+	}
+	return 0;
+}

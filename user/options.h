@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Command-line options of `xskmap run`, parsed without side effects. */
+#ifndef XSKMAP_OPTIONS_H
+#define XSKMAP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "xsk_redirect.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define XSKMAP_MAX_QUEUES 256
+#define XSKMAP_MAX_BATCH 256
+
+enum attach_mode {
+	ATTACH_AUTO = 0,	/* native, else skb */
+	ATTACH_NATIVE,
+	ATTACH_SKB,
+};
+
+enum bind_mode {
+	BIND_AUTO = 0,		/* the kernel picks zero-copy if it can */
+	BIND_COPY,
+	BIND_ZEROCOPY,
+};
+
+struct run_opts {
+	const char *ifname;
+	enum attach_mode mode;
+	bool all_queues;			/* else queues[] */
+	__u32 queues[XSKMAP_MAX_QUEUES];	/* sorted, unique */
+	__u32 nr_queues;
+	enum xsk_match match;
+	bool fixed;				/* --fixed-index given */
+	__u32 fixed_index;
+	__u32 fallback;				/* XDP_PASS or XDP_DROP */
+	const char *pcap_path;
+	__u64 count;				/* 0: no limit */
+	double duration;			/* seconds, 0: no limit */
+	double interval;			/* seconds, 0: no live stats */
+	bool json;
+	__u32 frames;				/* UMEM frames per queue */
+	__u32 frame_size;
+	__u32 ring_size;			/* RX ring; fill ring holds all frames */
+	__u32 batch;
+	enum bind_mode bind;
+	bool need_wakeup;
+	bool force;
+	int verbose;
+};
+
+/* Exit codes, as documented in --help. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* runtime failure */
+	EXIT_USAGE = 2,		/* bad usage: fix the command line */
+};
+
+void run_opts_default(struct run_opts *o);
+
+/*
+ * Parse `xskmap run` arguments (argv[0] is "run"). Returns 0 on success,
+ * 1 if --help was printed to stdout, -1 with a one-line message in err.
+ */
+int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen);
+
+/* "all" sets *all; else "0,2,4-7" into out[] sorted and unique. 0 or -1 + err. */
+int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
+		     char *err, size_t errlen);
+
+/* Strict unsigned parsing with bounds: 0 or -1. */
+int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
+int parse_seconds(const char *s, double *out);
+
+void run_usage(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <poll.h>
+
+#include "options.h"
+#include "rx.h"
+
+/* An idle queue sleeps in poll(); this bounds how late it notices *stop. */
+#define RX_IDLE_POLL_MS 100
+
+__u32 rx_budget_take(struct rx_budget *b, __u32 n)
+{
+	__u64 before;
+
+	if (!b->limit)
+		return n;
+	before = __atomic_fetch_add(&b->taken, n, __ATOMIC_RELAXED);
+	if (before >= b->limit)
+		return 0;
+	return b->limit - before < n ? b->limit - before : n;
+}
+
+bool rx_budget_spent(const struct rx_budget *b)
+{
+	return b->limit && __atomic_load_n(&b->taken, __ATOMIC_RELAXED) >= b->limit;
+}
+
+void *rx_worker_run(void *arg)
+{
+	struct rx_worker *w = arg;
+	struct xsk_queue *q = w->q;
+	struct pollfd pfd = { .fd = xsk_queue_fd(q), .events = POLLIN };
+	/* The batch's frames, for the pcap writer: on the stack, never malloc'ed. */
+	const unsigned char *frames[XSKMAP_MAX_BATCH];
+	__u32 lens[XSKMAP_MAX_BATCH];
+	__u64 packets = q->rx_packets, bytes = q->rx_bytes;
+
+	while (!*w->stop) {
+		__u32 idx_rx = 0, idx_fq = 0, n, keep, i;
+
+		n = xsk_ring_cons__peek(&q->rx, w->batch, &idx_rx);
+		if (!n) {
+			/*
+			 * Nothing to do: sleep until frames arrive. poll() is also
+			 * the wakeup the kernel asks for when the fill ring has the
+			 * need_wakeup flag; it is the only system call of the loop.
+			 */
+			poll(&pfd, 1, RX_IDLE_POLL_MS);
+			continue;
+		}
+
+		keep = rx_budget_take(w->budget, n);
+		for (i = 0; i < keep; i++) {
+			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx_rx + i);
+
+			frames[i] = xsk_umem__get_data(q->area, d->addr);
+			lens[i] = d->len;
+			bytes += d->len;
+		}
+		/* Written before the frames go back to the kernel. */
+		if (w->pcap && keep)
+			pcap_out_write(w->pcap, frames, lens, keep);
+
+		/*
+		 * Recycle the batch. The fill ring holds as many entries as the
+		 * UMEM has frames, so this reservation cannot come up short.
+		 */
+		xsk_ring_prod__reserve(&q->fq, n, &idx_fq);
+		for (i = 0; i < n; i++) {
+			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx_rx + i);
+
+			*xsk_ring_prod__fill_addr(&q->fq, idx_fq + i) = xsk_umem__extract_addr(d->addr);
+		}
+		xsk_ring_prod__submit(&q->fq, n);
+		xsk_ring_cons__release(&q->rx, n);
+
+		packets += keep;
+		__atomic_store_n(&q->rx_packets, packets, __ATOMIC_RELAXED);
+		__atomic_store_n(&q->rx_bytes, bytes, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "stats.h"
+
+const char *const xsk_stat_names[XSK_STAT_MAX] = {
+	[XSK_STAT_REDIRECTED] = "redirected",
+	[XSK_STAT_NOT_MATCHED] = "not_matched",
+	[XSK_STAT_NO_SOCKET] = "no_socket",
+	[XSK_STAT_MALFORMED] = "malformed",
+};
+
+struct xsk_stat stats_sum_percpu(const struct xsk_stat *percpu, int ncpus)
+{
+	struct xsk_stat sum = { 0, 0 };
+	int i;
+
+	for (i = 0; i < ncpus; i++) {
+		sum.packets += percpu[i].packets;
+		sum.bytes += percpu[i].bytes;
+	}
+	return sum;
+}
+
+int stats_read_bpf(int map_fd, struct xsk_stat out[XSK_STAT_MAX])
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u32 key;
+
+	if (ncpus < 0)
+		return ncpus;
+	{
+		struct xsk_stat percpu[ncpus];	/* bounded by the CPU count */
+
+		for (key = 0; key < XSK_STAT_MAX; key++) {
+			if (bpf_map_lookup_elem(map_fd, &key, percpu))
+				return -errno;
+			out[key] = stats_sum_percpu(percpu, ncpus);
+		}
+	}
+	return 0;
+}
+
+static void json_xdp_stats(FILE *f, const struct xdp_statistics *x)
+{
+	fprintf(f, "{\"rx_dropped\":%llu,\"rx_invalid_descs\":%llu,\"rx_ring_full\":%llu,"
+		"\"rx_fill_ring_empty_descs\":%llu,\"tx_invalid_descs\":%llu,\"tx_ring_empty_descs\":%llu}",
+		(unsigned long long)x->rx_dropped, (unsigned long long)x->rx_invalid_descs,
+		(unsigned long long)x->rx_ring_full, (unsigned long long)x->rx_fill_ring_empty_descs,
+		(unsigned long long)x->tx_invalid_descs, (unsigned long long)x->tx_ring_empty_descs);
+}
+
+static void totals(const struct run_report *r, __u64 *pkts, __u64 *bytes)
+{
+	__u32 i;
+
+	*pkts = *bytes = 0;
+	for (i = 0; i < r->nr_queues; i++) {
+		*pkts += r->queues[i].rx_packets;
+		*bytes += r->queues[i].rx_bytes;
+	}
+}
+
+void report_json(FILE *f, const struct run_report *r)
+{
+	__u64 pkts, bytes;
+	__u32 i;
+
+	totals(r, &pkts, &bytes);
+	/* Interface names are [^/\s"] in practice, but escape the two that matter. */
+	fputs("{\"interface\":\"", f);
+	for (const char *c = r->ifname; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fputc('\\', f);
+		fputc(*c, f);
+	}
+	fprintf(f, "\",\"attach_mode\":\"%s\",\"bind_mode\":\"%s\",\"seconds\":%.3f,"
+		"\"rx_packets\":%llu,\"rx_bytes\":%llu,\"queues\":[",
+		r->attach_mode, r->bind_mode, r->seconds,
+		(unsigned long long)pkts, (unsigned long long)bytes);
+	for (i = 0; i < r->nr_queues; i++) {
+		const struct queue_report *q = &r->queues[i];
+
+		fprintf(f, "%s{\"queue\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"xdp_statistics\":",
+			i ? "," : "", q->queue_id, (unsigned long long)q->rx_packets,
+			(unsigned long long)q->rx_bytes);
+		json_xdp_stats(f, &q->xdp);
+		fputc('}', f);
+	}
+	fputs("],\"bpf\":{", f);
+	for (i = 0; i < XSK_STAT_MAX; i++)
+		fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu}", i ? "," : "",
+			xsk_stat_names[i], (unsigned long long)r->bpf[i].packets,
+			(unsigned long long)r->bpf[i].bytes);
+	fputs("}}\n", f);
+	fflush(f);
+}
+
+void report_text(FILE *f, const struct run_report *r)
+{
+	__u64 pkts, bytes;
+	__u32 i;
+
+	totals(r, &pkts, &bytes);
+	fprintf(f, "xskmap: %s (%s mode, %s): %llu frames, %llu bytes in %.2f s\n",
+		r->ifname, r->attach_mode, r->bind_mode, (unsigned long long)pkts,
+		(unsigned long long)bytes, r->seconds);
+	for (i = 0; i < r->nr_queues; i++) {
+		const struct queue_report *q = &r->queues[i];
+
+		fprintf(f, "  queue %-3u rx %llu frames %llu bytes; dropped %llu, rx ring full %llu, fill ring empty %llu, invalid %llu\n",
+			q->queue_id, (unsigned long long)q->rx_packets, (unsigned long long)q->rx_bytes,
+			(unsigned long long)q->xdp.rx_dropped, (unsigned long long)q->xdp.rx_ring_full,
+			(unsigned long long)q->xdp.rx_fill_ring_empty_descs,
+			(unsigned long long)q->xdp.rx_invalid_descs);
+	}
+	fputs("  program:", f);
+	for (i = 0; i < XSK_STAT_MAX; i++)
+		fprintf(f, " %s %llu", xsk_stat_names[i], (unsigned long long)r->bpf[i].packets);
+	fputc('\n', f);
+}
+
+void report_interval(FILE *f, const struct run_report *now, const struct run_report *prev)
+{
+	double dt = now->seconds - prev->seconds;
+	__u32 i;
+
+	if (dt <= 0)
+		return;
+	for (i = 0; i < now->nr_queues; i++) {
+		const struct queue_report *a = &now->queues[i], *b = &prev->queues[i];
+		double pps = (a->rx_packets - b->rx_packets) / dt;
+		/* On-wire bits: add preamble, SFD, IFG and FCS (24 bytes a frame). */
+		double bps = ((a->rx_bytes - b->rx_bytes) + 24.0 * (a->rx_packets - b->rx_packets)) * 8 / dt;
+
+		fprintf(f, "%8.2f q%-3u %12.0f pps %10.3f Mbit/s  total %llu  dropped %llu ring_full %llu fill_empty %llu invalid %llu\n",
+			now->seconds, a->queue_id, pps, bps / 1e6,
+			(unsigned long long)a->rx_packets, (unsigned long long)a->xdp.rx_dropped,
+			(unsigned long long)a->xdp.rx_ring_full,
+			(unsigned long long)a->xdp.rx_fill_ring_empty_descs,
+			(unsigned long long)a->xdp.rx_invalid_descs);
+	}
+	fprintf(f, "%8.2f prog", now->seconds);
+	for (i = 0; i < XSK_STAT_MAX; i++)
+		fprintf(f, " %s %llu (+%llu)", xsk_stat_names[i],
+			(unsigned long long)now->bpf[i].packets,
+			(unsigned long long)(now->bpf[i].packets - prev->bpf[i].packets));
+	fputc('\n', f);
+}

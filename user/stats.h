@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Counters: the program's per-CPU reasons, the sockets' rings, and output. */
+#ifndef XSKMAP_STATS_H
+#define XSKMAP_STATS_H
+
+#include <stdio.h>
+#include <linux/types.h>
+#include <linux/if_xdp.h>
+
+#include "xsk_redirect.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+extern const char *const xsk_stat_names[XSK_STAT_MAX];
+
+/* Sum one reason's per-CPU values (ncpus entries). */
+struct xsk_stat stats_sum_percpu(const struct xsk_stat *percpu, int ncpus);
+
+/* Read and sum every reason of the xsk_stats map. 0 or -errno. */
+int stats_read_bpf(int map_fd, struct xsk_stat out[XSK_STAT_MAX]);
+
+/* One queue's figures, as the summary and the live lines show them. */
+struct queue_report {
+	__u32 queue_id;
+	__u64 rx_packets;
+	__u64 rx_bytes;
+	struct xdp_statistics xdp;
+};
+
+struct run_report {
+	const char *ifname;
+	const char *attach_mode;	/* "native" / "skb" */
+	const char *bind_mode;		/* "copy" / "zero-copy" */
+	double seconds;
+	__u32 nr_queues;
+	const struct queue_report *queues;
+	struct xsk_stat bpf[XSK_STAT_MAX];
+};
+
+void report_json(FILE *f, const struct run_report *r);
+void report_text(FILE *f, const struct run_report *r);
+
+/* One live line per queue: rates from the difference of two reports. */
+void report_interval(FILE *f, const struct run_report *now, const struct run_report *prev);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
