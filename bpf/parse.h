@@ -27,11 +27,17 @@
 #define XK_IPPROTO_TCP		6
 #define XK_IPPROTO_UDP		17
 #define XK_IPPROTO_ICMPV6	58
+#define XK_IPPROTO_HOPOPTS	0
+#define XK_IPPROTO_ROUTING	43
+#define XK_IPPROTO_FRAGMENT	44
+#define XK_IPPROTO_AH		51
+#define XK_IPPROTO_DSTOPTS	60
 
 #define XK_IP_MF	0x2000	/* more fragments */
 #define XK_IP_OFFSET	0x1FFF	/* fragment offset, in 8-byte units */
 
 #define XK_MAX_VLAN	2	/* 802.1Q, or 802.1ad + 802.1Q (QinQ) */
+#define XK_MAX_EXTHDR	8	/* IPv6 extension headers walked, at most */
 
 #define XK_MALFORMED	(-1)
 
@@ -76,6 +82,37 @@ struct xk_udphdr {
 	__be16 check;
 } __attribute__((packed));
 
+struct xk_tcphdr {
+	__be16 source;
+	__be16 dest;
+	__be32 seq;
+	__be32 ack_seq;
+	__be16 doff_flags;
+	__be16 window;
+	__be16 check;
+	__be16 urg_ptr;
+} __attribute__((packed));
+
+struct xk_icmphdr {		/* ICMP and ICMPv6 share the first 4 bytes */
+	__u8 type;
+	__u8 code;
+	__be16 checksum;
+} __attribute__((packed));
+
+/* Hop-by-hop, routing, destination options (and AH, in 4-byte units). */
+struct xk_ipv6_opthdr {
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__u8 data[6];
+} __attribute__((packed));
+
+struct xk_ipv6_fraghdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;	/* offset << 3 | M */
+	__be32 id;
+} __attribute__((packed));
+
 struct xk_cursor {
 	void *pos;
 	void *end;
@@ -88,11 +125,13 @@ struct xk_pkt {
 	__u8 l4_proto;			/* IP protocol / IPv6 next header */
 	__u16 vlan_id[XK_MAX_VLAN];	/* outermost first */
 	__u8 ip_version;		/* 4, 6 or 0 */
-	__u8 nonfirst_frag;		/* IPv4 fragment with offset != 0: no L4 */
-	__u8 has_l4;			/* the L4 header below is present */
+	__u8 nonfirst_frag;		/* fragment with offset != 0: no L4 */
+	__u8 has_l4;			/* sport/dport below are valid */
 	__u8 pad;
-	__u16 sport;			/* UDP ports, host order, when has_l4 */
-	__u16 dport;
+	__u16 sport;			/* UDP/TCP ports, host order; for ICMP */
+	__u16 dport;			/* and ICMPv6: code and type */
+	__u8 saddr[16];			/* network order; IPv4 in [0..3] */
+	__u8 daddr[16];
 };
 
 static __always_inline int xk_parse_eth(struct xk_cursor *c, struct xk_pkt *p)
@@ -141,6 +180,8 @@ static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 		return XK_MALFORMED;
 	c->pos += hdrlen;
 	p->ip_version = 4;
+	__builtin_memcpy(p->saddr, &iph->saddr, 4);
+	__builtin_memcpy(p->daddr, &iph->daddr, 4);
 	p->l4_proto = iph->protocol;
 	/* A non-first fragment carries payload where L4 headers would be. */
 	if (bpf_ntohs(iph->frag_off) & XK_IP_OFFSET)
@@ -151,6 +192,8 @@ static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 {
 	struct xk_ipv6hdr *ip6h = c->pos;
+	__u8 nh;
+	int i;
 
 	if ((void *)(ip6h + 1) > c->end)
 		return XK_MALFORMED;
@@ -158,8 +201,59 @@ static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 		return XK_MALFORMED;
 	c->pos = ip6h + 1;
 	p->ip_version = 6;
-	p->l4_proto = ip6h->nexthdr;
-	return ip6h->nexthdr;
+	__builtin_memcpy(p->saddr, ip6h->saddr, 16);
+	__builtin_memcpy(p->daddr, ip6h->daddr, 16);
+	nh = ip6h->nexthdr;
+
+	/*
+	 * Walk the extension headers to the L4 protocol. The trip count is a
+	 * constant so the verifier can unroll it; a chain longer than that is
+	 * refused as malformed rather than classified on a guess.
+	 */
+	for (i = 0; i < XK_MAX_EXTHDR; i++) {
+		struct xk_ipv6_opthdr *oh = c->pos;
+		struct xk_ipv6_fraghdr *fh = c->pos;
+		__u32 len;
+
+		switch (nh) {
+		case XK_IPPROTO_HOPOPTS:
+		case XK_IPPROTO_ROUTING:
+		case XK_IPPROTO_DSTOPTS:
+		case XK_IPPROTO_AH:
+			if ((void *)(oh + 1) > c->end)
+				return XK_MALFORMED;
+			len = nh == XK_IPPROTO_AH ? (oh->hdrlen + 2) * 4 : (oh->hdrlen + 1) * 8;
+			/* len <= 2048: a bounded step the verifier can follow. */
+			if (c->pos + len > c->end)
+				return XK_MALFORMED;
+			nh = oh->nexthdr;
+			c->pos += len;
+			break;
+		case XK_IPPROTO_FRAGMENT:
+			if ((void *)(fh + 1) > c->end)
+				return XK_MALFORMED;
+			if (bpf_ntohs(fh->frag_off) & 0xFFF8)
+				p->nonfirst_frag = 1;
+			nh = fh->nexthdr;
+			c->pos = fh + 1;
+			if (p->nonfirst_frag)
+				goto done;	/* no L4 header follows */
+			break;
+		default:
+			goto done;
+		}
+	}
+	switch (nh) {
+	case XK_IPPROTO_HOPOPTS:
+	case XK_IPPROTO_ROUTING:
+	case XK_IPPROTO_DSTOPTS:
+	case XK_IPPROTO_AH:
+	case XK_IPPROTO_FRAGMENT:
+		return XK_MALFORMED;	/* more than XK_MAX_EXTHDR headers */
+	}
+done:
+	p->l4_proto = nh;
+	return nh;
 }
 
 static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
@@ -175,11 +269,38 @@ static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
 	return 0;
 }
 
+static __always_inline int xk_parse_tcp(struct xk_cursor *c, struct xk_pkt *p)
+{
+	struct xk_tcphdr *th = c->pos;
+
+	if ((void *)(th + 1) > c->end)
+		return XK_MALFORMED;
+	c->pos = th + 1;
+	p->has_l4 = 1;
+	p->sport = bpf_ntohs(th->source);
+	p->dport = bpf_ntohs(th->dest);
+	return 0;
+}
+
+static __always_inline int xk_parse_icmp(struct xk_cursor *c, struct xk_pkt *p)
+{
+	struct xk_icmphdr *ih = c->pos;
+
+	if ((void *)(ih + 1) > c->end)
+		return XK_MALFORMED;
+	c->pos = ih + 1;
+	p->has_l4 = 1;
+	p->sport = ih->code;
+	p->dport = ih->type;
+	return 0;
+}
+
 /*
- * Parse Ethernet, up to two VLAN tags, IPv4/IPv6 and UDP. Returns 0 when the
- * frame is well formed as far as it was parsed (a non-IP frame, or an L4
- * protocol other than UDP, simply stops early) and XK_MALFORMED when a
- * header it needed was truncated or invalid.
+ * Parse Ethernet, up to two VLAN tags, IPv4 or IPv6 (with extension
+ * headers), then UDP, TCP, ICMP or ICMPv6. Returns 0 when the frame is well
+ * formed as far as it was parsed (a non-IP frame, a non-first fragment or
+ * another L4 protocol simply stops early) and XK_MALFORMED when a header it
+ * needed was truncated or invalid.
  */
 static __always_inline int xk_parse(void *data, void *data_end, struct xk_pkt *p)
 {
@@ -197,9 +318,23 @@ static __always_inline int xk_parse(void *data, void *data_end, struct xk_pkt *p
 		return 0;
 	if (proto < 0)
 		return XK_MALFORMED;
-	if (proto != XK_IPPROTO_UDP || p->nonfirst_frag)
+	if (p->nonfirst_frag)
 		return 0;
-	return xk_parse_udp(&c, p) < 0 ? XK_MALFORMED : 0;
+	switch (proto) {
+	case XK_IPPROTO_UDP:
+		return xk_parse_udp(&c, p);
+	case XK_IPPROTO_TCP:
+		return xk_parse_tcp(&c, p);
+	case XK_IPPROTO_ICMP:
+		if (p->ip_version != 4)
+			return 0;
+		return xk_parse_icmp(&c, p);
+	case XK_IPPROTO_ICMPV6:
+		if (p->ip_version != 6)
+			return 0;
+		return xk_parse_icmp(&c, p);
+	}
+	return 0;
 }
 
 /* The verdict side: is this a UDP datagram with its header present? */
