@@ -2,14 +2,17 @@
 /*
  * xsk_redirect: steer frames from XDP into AF_XDP sockets.
  *
- * Each frame that matches is redirected to the socket in xsks_map at the
- * slot of its RX queue (or at a fixed slot). A frame whose slot holds no
- * socket gets the fallback verdict (XDP_PASS unless configured otherwise),
- * so the kernel keeps whatever no socket takes. Frames that do not match,
- * and malformed frames, always go to the kernel with XDP_PASS.
+ * A frame is parsed (bpf/parse.h), classified against the steering rules
+ * (bpf/rules.h: first matching rule in priority order, else the default
+ * action), and then redirected to the socket in xsks_map at the slot of its
+ * RX queue or at a fixed slot, passed to the kernel, or dropped. A redirect
+ * to a slot without a socket gets the fallback verdict (XDP_PASS unless
+ * configured otherwise), so the kernel keeps whatever no socket takes.
+ * Malformed frames always go to the kernel.
  *
- * The object is usable on its own: xdp-loader, `ip link set dev IF xdp obj`
- * or any libbpf tool can load it with the defaults below and fill xsks_map.
+ * The object is usable on its own: loaded by xdp-loader, `ip link set dev IF
+ * xdp obj` or any libbpf tool with empty tables, it has no rules and the
+ * default action "queue": every frame to the socket of its RX queue.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,15 +20,13 @@
 #include <xdp/xdp_helpers.h>
 
 #include "xsk_redirect.h"
+#include "rules.h"
 #include "parse.h"
 
-/* Configuration: set through the skeleton's rodata before load. */
-const volatile __u32 cfg_target = XSK_TARGET_RX_QUEUE;
-const volatile __u32 cfg_fixed_index = 0;
-const volatile __u32 cfg_match = XSK_MATCH_ALL;
+/* Set through the skeleton's rodata before load. */
 const volatile __u32 cfg_fallback = XDP_PASS;
 
-/* Key: RX queue index (or the fixed slot); value: AF_XDP socket fd. */
+/* Key: RX queue index (or a rule's slot); value: AF_XDP socket fd. */
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, XSK_MAP_DEFAULT_ENTRIES);
@@ -40,6 +41,74 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xsk_stat);
 } xsk_stats SEC(".maps");
+
+/* Hits by rule id; the last entry counts the default action. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XSK_MAX_RULES + 1);
+	__type(key, __u32);
+	__type(value, struct xsk_stat);
+} rule_hits SEC(".maps");
+
+/* The rule set as written by userspace; the program never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xsk_ruleset);
+} cls_ruleset SEC(".maps");
+
+/* Which generation of the tables below is in use. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cls_active SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct xsk_cls_hdr);
+} cls_hdr SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * XSK_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct xsk_cls_act);
+} cls_act SEC(".maps");
+
+/* Field tables: value -> bitmap of the rules that accept it. */
+#define CLS_TABLE(name, entries)				\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_ARRAY);		\
+		__uint(max_entries, 2 * (entries));		\
+		__type(key, __u32);				\
+		__type(value, __u64);				\
+	} name SEC(".maps")
+
+CLS_TABLE(cls_ipver, XSK_T_IPVER);
+CLS_TABLE(cls_proto, XSK_T_PROTO);
+CLS_TABLE(cls_vlan, XSK_T_VLAN);
+CLS_TABLE(cls_sport, XSK_T_PORT);
+CLS_TABLE(cls_dport, XSK_T_PORT);
+
+/* Prefix tables: longest match -> bitmap (see bpf/rules.h). */
+#define CLS_LPM(name, key_type)					\
+	struct {						\
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);		\
+		__uint(max_entries, 2 * (XSK_MAX_RULES + 1));	\
+		__uint(map_flags, BPF_F_NO_PREALLOC);		\
+		__type(key, key_type);				\
+		__type(value, __u64);				\
+	} name SEC(".maps")
+
+CLS_LPM(cls_src4, struct xsk_lpm4_key);
+CLS_LPM(cls_dst4, struct xsk_lpm4_key);
+CLS_LPM(cls_src6, struct xsk_lpm6_key);
+CLS_LPM(cls_dst6, struct xsk_lpm6_key);
 
 /* For libxdp's dispatcher: run early, and let later programs see XDP_PASS. */
 struct {
@@ -59,32 +128,175 @@ static __always_inline int count(enum xsk_stat_reason reason, __u64 len, int ver
 	return verdict;
 }
 
+static __always_inline void hit(__u32 id, __u64 len)
+{
+	struct xsk_stat *st = bpf_map_lookup_elem(&rule_hits, &id);
+
+	if (st) {
+		st->packets++;
+		st->bytes += len;
+	}
+}
+
+/* A table entry, or no rule at all if the lookup fails (it cannot). */
+static __always_inline __u64 field_bits(void *map, __u32 key)
+{
+	__u64 *bits = bpf_map_lookup_elem(map, &key);
+
+	return bits ? *bits : 0;
+}
+
+static __always_inline __u64 prefix_bits(void *map4, void *map6, __u64 wild,
+					 __u32 gen, const struct xk_pkt *p,
+					 const __u8 *addr)
+{
+	if (p->ip_version == 4) {
+		struct xsk_lpm4_key k = { .prefixlen = 8 + 32, .gen = gen };
+		__u64 *bits;
+
+		__builtin_memcpy(k.addr, addr, 4);
+		bits = bpf_map_lookup_elem(map4, &k);
+		return bits ? *bits : 0;
+	}
+	if (p->ip_version == 6) {
+		struct xsk_lpm6_key k = { .prefixlen = 8 + 128, .gen = gen };
+		__u64 *bits;
+
+		__builtin_memcpy(k.addr, addr, 16);
+		bits = bpf_map_lookup_elem(map6, &k);
+		return bits ? *bits : 0;
+	}
+	return wild;
+}
+
+/* Index of the lowest set bit of a non-zero value: BPF has no ctz. */
+static __always_inline __u32 lowest_bit(__u64 v)
+{
+	__u32 n = 0;
+
+	v &= -v;
+	if (v & 0xFFFFFFFF00000000ULL)
+		n += 32;
+	if (v & 0xFFFF0000FFFF0000ULL)
+		n += 16;
+	if (v & 0xFF00FF00FF00FF00ULL)
+		n += 8;
+	if (v & 0xF0F0F0F0F0F0F0F0ULL)
+		n += 4;
+	if (v & 0xCCCCCCCCCCCCCCCCULL)
+		n += 2;
+	if (v & 0xAAAAAAAAAAAAAAAAULL)
+		n += 1;
+	return n;
+}
+
+/*
+ * Bit-vector classification (bpf/rules.h): AND the bitmap of each field the
+ * rule set uses, stopping as soon as no rule is left. Returns the rank of
+ * the first matching rule or -1. user/rules.c cls_eval() is the userspace
+ * twin of this function: keep the two in step.
+ */
+static __always_inline int classify(__u32 gen, const struct xsk_cls_hdr *h,
+				    const struct xk_pkt *p)
+{
+	__u32 used = h->used_fields;
+	__u64 bits = h->all_rules;
+	__u32 v;
+
+	if (used & XSK_F_IPVER) {
+		v = p->ip_version == 4 ? 1 : p->ip_version == 6 ? 2 : 0;
+		bits &= field_bits(&cls_ipver, gen * XSK_T_IPVER + v);
+	}
+	if (bits && (used & XSK_F_PROTO)) {
+		v = p->ip_version && !p->nonfirst_frag ? p->l4_proto : XSK_PROTO_NONE;
+		bits &= field_bits(&cls_proto, gen * XSK_T_PROTO + v);
+	}
+	if (bits && (used & XSK_F_DPORT)) {
+		v = p->has_l4 ? p->dport : XSK_PORT_NONE;
+		bits &= field_bits(&cls_dport, gen * XSK_T_PORT + v);
+	}
+	if (bits && (used & XSK_F_SPORT)) {
+		v = p->has_l4 ? p->sport : XSK_PORT_NONE;
+		bits &= field_bits(&cls_sport, gen * XSK_T_PORT + v);
+	}
+	if (bits && (used & XSK_F_VLAN)) {
+		v = p->nr_vlans ? p->vlan_id[0] : XSK_VLAN_NONE;
+		bits &= field_bits(&cls_vlan, gen * XSK_T_VLAN + v);
+	}
+	if (bits && (used & XSK_F_SRC))
+		bits &= prefix_bits(&cls_src4, &cls_src6, h->wild_src, gen, p, p->saddr);
+	if (bits && (used & XSK_F_DST))
+		bits &= prefix_bits(&cls_dst4, &cls_dst6, h->wild_dst, gen, p, p->daddr);
+	if (!bits)
+		return -1;
+	return lowest_bit(bits);
+}
+
+static __always_inline int redirect(__u32 slot, __u64 len)
+{
+	/* Only PASS or DROP may come back from a failed lookup, never ABORTED. */
+	__u64 fallback = cfg_fallback == XDP_DROP ? XDP_DROP : XDP_PASS;
+	/* The low bits of flags are what bpf_redirect_map returns on a miss. */
+	int verdict = bpf_redirect_map(&xsks_map, slot, fallback);
+
+	if (verdict == XDP_REDIRECT)
+		return count(XSK_STAT_REDIRECTED, len, verdict);
+	return count(XSK_STAT_NO_SOCKET, len, verdict);
+}
+
 SEC("xdp")
 int xsk_redirect(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = data_end - data;
-	/* Only PASS or DROP may come back from a failed lookup, never ABORTED. */
-	__u64 fallback = cfg_fallback == XDP_DROP ? XDP_DROP : XDP_PASS;
-	__u32 slot;
-	int verdict;
+	struct xk_pkt pkt = {};
+	const struct xsk_cls_hdr *h;
+	__u32 zero = 0, gen = 0, *active, action, index, id, k;
+	int rank;
 
-	if (cfg_match == XSK_MATCH_UDP) {
-		struct xk_pkt pkt = {};
+	/* One read of the generation: this frame sees one rule set only. */
+	active = bpf_map_lookup_elem(&cls_active, &zero);
+	if (active)
+		gen = *active & 1;
+	h = bpf_map_lookup_elem(&cls_hdr, &gen);
+	if (!h)
+		return XDP_PASS;
+	action = h->default_action;
+	index = h->default_index;
+	id = XSK_HITS_DEFAULT;
 
+	/* Without rules nothing needs parsing: apply the default at once. */
+	if (h->nr_rules) {
 		if (xk_parse(data, data_end, &pkt) < 0)
 			return count(XSK_STAT_MALFORMED, len, XDP_PASS);
-		if (!xk_is_udp(&pkt))
-			return count(XSK_STAT_NOT_MATCHED, len, XDP_PASS);
-	}
+		rank = classify(gen, h, &pkt);
+		if (rank >= 0) {
+			const struct xsk_cls_act *a;
 
-	slot = cfg_target == XSK_TARGET_FIXED ? cfg_fixed_index : ctx->rx_queue_index;
-	/* The low bits of flags are what bpf_redirect_map returns on a miss. */
-	verdict = bpf_redirect_map(&xsks_map, slot, fallback);
-	if (verdict == XDP_REDIRECT)
-		return count(XSK_STAT_REDIRECTED, len, verdict);
-	return count(XSK_STAT_NO_SOCKET, len, verdict);
+			k = gen * XSK_MAX_RULES + (rank & (XSK_MAX_RULES - 1));
+			a = bpf_map_lookup_elem(&cls_act, &k);
+			if (!a)
+				return XDP_PASS;
+			action = a->action;
+			index = a->index;
+			id = a->id;
+		}
+	}
+	hit(id, len);
+
+	switch (action) {
+	case XSK_ACT_QUEUE:
+		return redirect(ctx->rx_queue_index, len);
+	case XSK_ACT_INDEX:
+		return redirect(index, len);
+	case XSK_ACT_DROP:
+		return count(id == XSK_HITS_DEFAULT ? XSK_STAT_NOT_MATCHED : XSK_STAT_RULE_DROP,
+			     len, XDP_DROP);
+	default:
+		return count(id == XSK_HITS_DEFAULT ? XSK_STAT_NOT_MATCHED : XSK_STAT_RULE_PASS,
+			     len, XDP_PASS);
+	}
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

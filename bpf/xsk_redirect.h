@@ -7,27 +7,17 @@
 #ifndef XSKMAP_XSK_REDIRECT_H
 #define XSKMAP_XSK_REDIRECT_H
 
-/* Which xsks_map slot a matched packet is redirected to. */
-enum xsk_target {
-	XSK_TARGET_RX_QUEUE = 0,	/* slot = ctx->rx_queue_index (default) */
-	XSK_TARGET_FIXED = 1,		/* slot = cfg_fixed_index */
-};
-
-/* Which packets are candidates for redirection. */
-enum xsk_match {
-	XSK_MATCH_ALL = 0,		/* every frame (default) */
-	XSK_MATCH_UDP = 1,		/* IPv4/IPv6 UDP, first fragment only */
-};
-
 /*
  * Reasons a frame was handled the way it was; index of the per-CPU
  * xsk_stats array. Keep xsk_stat_names[] in user/stats.c in sync.
  */
 enum xsk_stat_reason {
 	XSK_STAT_REDIRECTED = 0,	/* handed to the socket in xsks_map */
-	XSK_STAT_NOT_MATCHED,		/* did not match: XDP_PASS */
+	XSK_STAT_NOT_MATCHED,		/* no rule matched, default pass/drop */
 	XSK_STAT_NO_SOCKET,		/* no socket at the slot: fallback verdict */
 	XSK_STAT_MALFORMED,		/* headers truncated or invalid: XDP_PASS */
+	XSK_STAT_RULE_PASS,		/* a rule said pass */
+	XSK_STAT_RULE_DROP,		/* a rule said drop */
 	XSK_STAT_MAX,
 };
 

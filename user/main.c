@@ -19,6 +19,10 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "cls_maps.h"
 #include "iface.h"
 #include "log.h"
 #include "options.h"
@@ -54,8 +58,11 @@ static void usage(FILE *f)
 "Commands:\n"
 "  run IFNAME      attach xsk_redirect and receive on AF_XDP sockets\n"
 "                  ('xskmap run --help' lists its options)\n"
-"  detach IFNAME   remove an xskmap program left on IFNAME (after a crash or\n"
-"                  SIGKILL) and say what was removed\n"
+"  rules IFNAME list|add RULE|del ID|default ACTION\n"
+"                  show or change the rules of a running 'xskmap run'\n"
+"                  ('xskmap rules --help')\n"
+"  detach IFNAME   remove an xskmap program (and its pinned maps) left on\n"
+"                  IFNAME after a crash or SIGKILL, and say what was removed\n"
 "  help            this text\n");
 }
 
@@ -75,6 +82,9 @@ struct run_state {
 	struct rx_budget budget;
 	struct queue_report *reports;
 	double start;
+	struct xsk_ruleset ruleset;	/* what the run starts with */
+	char pin_dir[512];
+	bool pinned;
 };
 
 static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
@@ -99,6 +109,14 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	}
 	if (s->prog.skel && stats_read_bpf(prog_stats_map_fd(&s->prog), r->bpf))
 		memset(r->bpf, 0, sizeof(r->bpf));
+	if (s->prog.skel) {
+		struct cls_fds f;
+
+		cls_fds_from_skel(s->prog.skel, &f);
+		/* Rules may have changed since start: report the live set. */
+		if (!cls_ruleset_read(&f, &s->ruleset) && !cls_hits_read(&f, r->hits))
+			r->rules = &s->ruleset;
+	}
 }
 
 /* The one teardown path: threads, sockets, UMEMs, detach, skeleton, file. */
@@ -115,6 +133,9 @@ static int run_teardown(struct run_state *s)
 	for (i = 0; i < s->nr_created; i++)
 		xsk_queue_destroy(&s->queues[i]);
 	s->nr_created = 0;
+	if (s->pinned)
+		cls_unpin(s->pin_dir);
+	s->pinned = false;
 	prog_destroy(&s->prog);
 	if (s->pcap_open && pcap_out_close(&s->pcap, err, sizeof(err))) {
 		pr_err("%s\n", err);
@@ -175,12 +196,8 @@ static int run_setup(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
 	struct xsk_queue_cfg qcfg;
-	struct prog_cfg pcfg = {
-		.target = o->fixed ? XSK_TARGET_FIXED : XSK_TARGET_RX_QUEUE,
-		.fixed_index = o->fixed_index,
-		.match = o->match,
-		.fallback = o->fallback,
-	};
+	struct prog_cfg pcfg = { .fallback = o->fallback };
+	struct cls_fds fds;
 	char err[512];
 	int nq_dev = iface_rx_queues(o->ifname);
 	__u32 i;
@@ -207,7 +224,20 @@ static int run_setup(struct run_state *s)
 	pcfg.map_entries = nq_dev > 0 ? (__u32)nq_dev : s->nr_queues;
 	if (o->fixed && o->fixed_index >= pcfg.map_entries)
 		pcfg.map_entries = o->fixed_index + 1;
+	for (i = 0; i < s->ruleset.nr_rules; i++)
+		if (s->ruleset.rules[i].action == XSK_ACT_INDEX &&
+		    s->ruleset.rules[i].index >= pcfg.map_entries)
+			pcfg.map_entries = s->ruleset.rules[i].index + 1;
+	if (s->ruleset.default_action == XSK_ACT_INDEX &&
+	    s->ruleset.default_index >= pcfg.map_entries)
+		pcfg.map_entries = s->ruleset.default_index + 1;
 	if (prog_load(&s->prog, &pcfg, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	/* Rules in place before attach: the first frame already obeys them. */
+	cls_fds_from_skel(s->prog.skel, &fds);
+	if (cls_apply(&fds, &s->ruleset, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
@@ -217,6 +247,22 @@ static int run_setup(struct run_state *s)
 	}
 	pr_info("attached %s to %s in %s mode\n", XSKMAP_PROG_NAME, o->ifname,
 		attach_mode_str(s->prog.mode));
+
+	/* Attach succeeded, so no other instance owns these pins. */
+	if (o->pin_dir)
+		snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", o->pin_dir);
+	else
+		cls_pin_dir_default(o->ifname, s->pin_dir, sizeof(s->pin_dir));
+	if (cls_pin(s->prog.skel, s->pin_dir, err, sizeof(err))) {
+		if (o->pin_dir) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
+	} else {
+		s->pinned = true;
+		pr_debug("rule maps pinned under %s\n", s->pin_dir);
+	}
 
 	xsk_queue_cfg_from_opts(&qcfg, o);
 	for (i = 0; i < s->nr_queues && !stop_flag; i++) {
@@ -315,6 +361,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	log_init(s->opts.verbose);
 	s->budget.limit = s->opts.count;
+	if (run_opts_ruleset(&s->opts, &s->ruleset, err, sizeof(err))) {
+		fprintf(stderr, "xskmap: error: %s\n", err);
+		free(s);
+		return EXIT_USAGE;
+	}
 
 	ret = run_check(s);
 	if (ret) {
@@ -352,9 +403,220 @@ static int cmd_run(int argc, char **argv)
 	return ret;
 }
 
+static void rules_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xskmap rules [--pin-dir DIR] [--json] IFNAME list\n"
+"       xskmap rules [--pin-dir DIR] IFNAME add [--at RANK] RULE\n"
+"       xskmap rules [--pin-dir DIR] IFNAME del ID\n"
+"       xskmap rules [--pin-dir DIR] IFNAME default ACTION\n"
+"\n"
+"Show or change the steering rules of the 'xskmap run' on IFNAME, through\n"
+"the maps it pins (default /sys/fs/bpf/xskmap/IFNAME). A change takes\n"
+"effect at once and atomically: each frame is classified by the old rules\n"
+"or the new ones, none is lost. 'add' appends (lowest priority) unless\n"
+"--at gives the rank (0 = first). Quote the rule: 'udp dport 53 -> queue'.\n"
+"'xskmap run --help' describes the rule language.\n");
+}
+
+static void rules_list(const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json)
+{
+	char text[RULE_FORMAT_MAX], act[32];
+	__u32 i;
+
+	action_format(rs->default_action, rs->default_index, act, sizeof(act));
+	if (json) {
+		printf("{\"rules\":[");
+		for (i = 0; i < rs->nr_rules; i++) {
+			const struct xsk_rule *r = &rs->rules[i];
+
+			rule_format(r, text, sizeof(text));
+			printf("%s{\"id\":%u,\"rank\":%u,\"rule\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
+			       i ? "," : "", r->id, i, text,
+			       (unsigned long long)hits[r->id].packets,
+			       (unsigned long long)hits[r->id].bytes);
+		}
+		printf("],\"default\":{\"action\":\"%s\",\"packets\":%llu,\"bytes\":%llu}}\n", act,
+		       (unsigned long long)hits[XSK_HITS_DEFAULT].packets,
+		       (unsigned long long)hits[XSK_HITS_DEFAULT].bytes);
+		return;
+	}
+	printf("%-4s %-4s %14s %16s  %s\n", "id", "rank", "packets", "bytes", "rule");
+	for (i = 0; i < rs->nr_rules; i++) {
+		const struct xsk_rule *r = &rs->rules[i];
+
+		rule_format(r, text, sizeof(text));
+		printf("%-4u %-4u %14llu %16llu  %s\n", r->id, i,
+		       (unsigned long long)hits[r->id].packets,
+		       (unsigned long long)hits[r->id].bytes, text);
+	}
+	printf("%-9s %14llu %16llu  -> %s\n", "default",
+	       (unsigned long long)hits[XSK_HITS_DEFAULT].packets,
+	       (unsigned long long)hits[XSK_HITS_DEFAULT].bytes, act);
+}
+
+/* The words from argv[i] on, joined by blanks: a rule needs no quoting. */
+static void join_words(int argc, char **argv, int i, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (; i < argc && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", off ? " " : "", argv[i]);
+}
+
+static int cmd_rules(int argc, char **argv)
+{
+	struct xsk_stat hits[XSK_MAX_RULES + 1] = {};
+	struct xsk_ruleset rs;
+	struct cls_fds f;
+	const char *pin_dir = NULL, *ifname, *verb;
+	char dir[512], err[512], text[RULE_TEXT_MAX];
+	bool json = false;
+	int i = 1, ret, lock_fd;
+
+	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--help")) {
+			rules_usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc) {
+			pin_dir = argv[++i];
+		} else {
+			fprintf(stderr, "xskmap: error: unknown rules option '%s': see 'xskmap rules --help'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - i < 2) {
+		fprintf(stderr, "xskmap: error: usage: xskmap rules IFNAME list|add RULE|del ID|default ACTION\n");
+		return EXIT_USAGE;
+	}
+	ifname = argv[i++];
+	verb = argv[i++];
+	log_init(0);
+	if (pin_dir)
+		snprintf(dir, sizeof(dir), "%s", pin_dir);
+	else
+		cls_pin_dir_default(ifname, dir, sizeof(dir));
+
+	/* Validate the request before touching anything. */
+	if (!strcmp(verb, "list")) {
+		if (i != argc)
+			goto extra;
+	} else if (!strcmp(verb, "add")) {
+		struct xsk_rule r;
+		long at = -1;
+
+		if (i + 1 < argc && !strcmp(argv[i], "--at")) {
+			char *end;
+
+			at = strtol(argv[i + 1], &end, 10);
+			if (*end || at < 0 || at >= XSK_MAX_RULES) {
+				fprintf(stderr, "xskmap: error: invalid --at '%s': give a rank 0-%u\n",
+					argv[i + 1], XSK_MAX_RULES - 1);
+				return EXIT_USAGE;
+			}
+			i += 2;
+		}
+		if (i == argc) {
+			fprintf(stderr, "xskmap: error: 'add' needs a rule, e.g. 'udp dport 53 -> queue'\n");
+			return EXIT_USAGE;
+		}
+		join_words(argc, argv, i, text, sizeof(text));
+		if (rule_parse(text, &r, err, sizeof(err))) {
+			fprintf(stderr, "xskmap: error: %s\n", err);
+			return EXIT_USAGE;
+		}
+		i = (int)at;	/* reused below as the rank */
+	} else if (!strcmp(verb, "del")) {
+		__u64 id;
+
+		if (i + 1 != argc || parse_u64(argv[i], 0, XSK_MAX_RULES - 1, &id)) {
+			fprintf(stderr, "xskmap: error: 'del' takes one rule id (see 'xskmap rules %s list')\n", ifname);
+			return EXIT_USAGE;
+		}
+	} else if (!strcmp(verb, "default")) {
+		__u32 a, idx;
+
+		join_words(argc, argv, i, text, sizeof(text));
+		if (action_parse(text, &a, &idx, err, sizeof(err))) {
+			fprintf(stderr, "xskmap: error: %s\n", err);
+			return EXIT_USAGE;
+		}
+	} else {
+		fprintf(stderr, "xskmap: error: unknown rules command '%s': use list, add, del or default\n", verb);
+		return EXIT_USAGE;
+	}
+
+	if (cls_fds_open(dir, &f, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	/* One writer at a time: two changes must not interleave. */
+	lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (lock_fd >= 0)
+		flock(lock_fd, LOCK_EX);
+	ret = cls_ruleset_read(&f, &rs);
+	if (ret) {
+		pr_err("cannot read the rule set under %s: %s\n", dir, strerror(-ret));
+		goto out;
+	}
+	if (!strcmp(verb, "list")) {
+		ret = cls_hits_read(&f, hits);
+		if (ret)
+			pr_err("cannot read the rule hit counters: %s\n", strerror(-ret));
+		else
+			rules_list(&rs, hits, json);
+		goto out;
+	}
+	if (!strcmp(verb, "add")) {
+		struct xsk_rule r;
+		__u32 id;
+
+		rule_parse(text, &r, err, sizeof(err));	/* parsed above */
+		ret = ruleset_add(&rs, &r, i, &id, err, sizeof(err));
+		if (ret) {
+			pr_err("%s\n", err);
+			goto out;
+		}
+		ret = cls_apply(&f, &rs, err, sizeof(err));
+		if (!ret) {
+			rule_format(&r, text, sizeof(text));
+			printf("xskmap: added rule %u at rank %d: %s\n", id, ruleset_find(&rs, id), text);
+		}
+	} else if (!strcmp(verb, "del")) {
+		__u32 id = strtoul(argv[argc - 1], NULL, 10);
+
+		if (ruleset_del(&rs, id)) {
+			pr_err("no rule with id %u on %s: see 'xskmap rules %s list'\n", id, ifname, ifname);
+			ret = -ENOENT;
+			goto out;
+		}
+		ret = cls_apply(&f, &rs, err, sizeof(err));
+		if (!ret)
+			printf("xskmap: deleted rule %u\n", id);
+	} else {
+		action_parse(text, &rs.default_action, &rs.default_index, err, sizeof(err));
+		ret = cls_apply(&f, &rs, err, sizeof(err));
+		if (!ret)
+			printf("xskmap: default action is now %s\n", text);
+	}
+	if (ret)
+		pr_err("%s\n", err);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	cls_fds_close(&f);
+	return ret ? EXIT_FAIL : EXIT_OK;
+extra:
+	fprintf(stderr, "xskmap: error: unexpected argument '%s' after '%s'\n", argv[i], verb);
+	return EXIT_USAGE;
+}
+
 static int cmd_detach(int argc, char **argv)
 {
-	char msg[1024];
+	char msg[1024], dir[512];
 	int ifindex, ret;
 
 	if (argc != 2 || argv[1][0] == '-') {
@@ -377,6 +639,12 @@ static int cmd_detach(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	printf("xskmap: %s\n", msg);
+	/* The pins of a killed run go with its program. */
+	cls_pin_dir_default(argv[1], dir, sizeof(dir));
+	if (ret > 0 && !access(dir, F_OK)) {
+		cls_unpin(dir);
+		printf("xskmap: removed pinned maps %s\n", dir);
+	}
 	return EXIT_OK;
 }
 
@@ -388,12 +656,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rules"))
+		return cmd_rules(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "detach"))
 		return cmd_detach(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	fprintf(stderr, "xskmap: error: unknown command '%s': use run or detach ('xskmap help')\n", argv[1]);
+	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules or detach ('xskmap help')\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -42,14 +42,17 @@ void run_usage(FILE *f)
 "  -q, --queues LIST      RX queues to open sockets on: all (default) or a\n"
 "                         list such as 0,2,4-7\n"
 "      --force            replace an XDP program already on IFNAME\n"
-"Steering (set in the program before it loads):\n"
-"      --match all|udp    redirect every frame (default) or only IPv4/IPv6 UDP\n"
-"                         (VLAN/QinQ tags stepped over; non-first fragments\n"
-"                         and everything else go to the kernel)\n"
-"      --fixed-index N    redirect to xsks_map slot N instead of the frame's\n"
-"                         RX queue; the socket of the single queue given with\n"
-"                         -q (default 0) is put at slot N\n"
+"Steering (rules can change while running: see 'xskmap rules'):\n"
+"  -r, --rule RULE        add a steering rule; rules are tried in the order\n"
+"                         given, the first match decides (at most %u)\n"
+"      --default ACTION   action when no rule matches (default: queue)\n"
+"      --match all|udp    shorthand: udp = --rule 'udp -> queue' --default pass\n"
+"      --fixed-index N    make every 'queue' action 'index N'; the socket of\n"
+"                         the single queue given with -q (default 0) is put\n"
+"                         at slot N\n"
 "      --fallback pass|drop  verdict when the slot holds no socket (default pass)\n"
+"      --pin-dir DIR      where the rule maps are pinned for 'xskmap rules'\n"
+"                         (default /sys/fs/bpf/xskmap/IFNAME)\n"
 "Output:\n"
 "  -w, --write FILE       write every received frame to FILE (pcap)\n"
 "  -c, --count N          stop after N frames\n"
@@ -66,9 +69,18 @@ void run_usage(FILE *f)
 "  -v, --verbose          show libbpf/libxdp messages\n"
 "  -h, --help             this text\n"
 "\n"
+"Rules: [MATCH...] -> ACTION\n"
+"  MATCH   ip4 | ip6 | vlan ID | udp | tcp | icmp | icmp6 | proto N\n"
+"          src PREFIX | dst PREFIX | sport P[-P] | dport P[-P]\n"
+"          type N | code N (with icmp or icmp6)\n"
+"  ACTION  queue (socket of the frame's RX queue) | index N (socket in slot N)\n"
+"          | pass (to the kernel) | drop\n"
+"  e.g. -r 'udp dport 4789 -> queue' -r 'ip6 tcp dport 22 -> pass'\n"
+"       -r 'src 198.18.0.0/15 -> drop' --default pass\n"
+"\n"
 "Exit status: 0 done, 1 runtime failure, 2 bad usage.\n"
 "Example: xskmap run --match udp -c 1000 -w udp.pcap eth0\n",
-		XSKMAP_MAX_BATCH);
+		XSK_MAX_RULES, XSKMAP_MAX_BATCH);
 }
 
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -172,12 +184,15 @@ static bool is_pow2(__u64 v)
 enum {
 	OPT_MATCH = 256, OPT_FIXED, OPT_FALLBACK, OPT_JSON, OPT_FRAMES,
 	OPT_FRAME_SIZE, OPT_RING_SIZE, OPT_BATCH, OPT_COPY, OPT_ZEROCOPY,
-	OPT_NO_WAKEUP, OPT_FORCE,
+	OPT_NO_WAKEUP, OPT_FORCE, OPT_DEFAULT, OPT_PIN_DIR,
 };
 
 static const struct option run_longopts[] = {
 	{ "mode",	    required_argument, NULL, 'm' },
 	{ "queues",	    required_argument, NULL, 'q' },
+	{ "rule",	    required_argument, NULL, 'r' },
+	{ "default",	    required_argument, NULL, OPT_DEFAULT },
+	{ "pin-dir",	    required_argument, NULL, OPT_PIN_DIR },
 	{ "match",	    required_argument, NULL, OPT_MATCH },
 	{ "fixed-index",    required_argument, NULL, OPT_FIXED },
 	{ "fallback",	    required_argument, NULL, OPT_FALLBACK },
@@ -207,7 +222,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 	run_opts_default(o);
 	optind = 0;	/* GNU: full reset, so the parser can run more than once */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:q:w:c:d:i:vh", run_longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":m:q:r:w:c:d:i:vh", run_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "auto"))
@@ -231,6 +246,19 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 				o->match = XSK_MATCH_UDP;
 			else
 				return fail(err, errlen, "invalid --match '%s': use all or udp", optarg);
+			break;
+		case 'r':
+			if (o->nr_rules == XSK_MAX_RULES)
+				return fail(err, errlen, "too many --rule: at most %u", XSK_MAX_RULES);
+			o->rules[o->nr_rules++] = optarg;
+			break;
+		case OPT_DEFAULT:
+			o->default_action = optarg;
+			break;
+		case OPT_PIN_DIR:
+			if (!*optarg)
+				return fail(err, errlen, "invalid --pin-dir '': give a directory on a bpf filesystem");
+			o->pin_dir = optarg;
 			break;
 		case OPT_FIXED:
 			if (parse_u64(optarg, 0, XSKMAP_MAX_QUEUES - 1, &v))
@@ -335,6 +363,43 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 		} else if (o->nr_queues != 1) {
 			return fail(err, errlen, "--fixed-index puts one socket at slot %u: give a single queue with -q",
 				    o->fixed_index);
+		}
+	}
+	return 0;
+}
+
+int run_opts_ruleset(const struct run_opts *o, struct xsk_ruleset *rs, char *err, size_t errlen)
+{
+	__u32 action = XSK_ACT_QUEUE, index = 0, id, i;
+	struct xsk_rule r;
+
+	if (o->default_action) {
+		if (action_parse(o->default_action, &action, &index, err, errlen))
+			return -1;
+	} else if (o->match == XSK_MATCH_UDP) {
+		action = XSK_ACT_PASS;
+	}
+	ruleset_init(rs, action, index);
+	for (i = 0; i < o->nr_rules; i++) {
+		if (rule_parse(o->rules[i], &r, err, errlen) ||
+		    ruleset_add(rs, &r, -1, &id, err, errlen))
+			return -1;
+	}
+	if (o->match == XSK_MATCH_UDP) {
+		if (rule_parse("udp -> queue", &r, err, errlen) ||
+		    ruleset_add(rs, &r, -1, &id, err, errlen))
+			return -1;
+	}
+	if (o->fixed) {
+		for (i = 0; i < rs->nr_rules; i++) {
+			if (rs->rules[i].action == XSK_ACT_QUEUE) {
+				rs->rules[i].action = XSK_ACT_INDEX;
+				rs->rules[i].index = o->fixed_index;
+			}
+		}
+		if (rs->default_action == XSK_ACT_QUEUE) {
+			rs->default_action = XSK_ACT_INDEX;
+			rs->default_index = o->fixed_index;
 		}
 	}
 	return 0;

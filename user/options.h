@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "xsk_redirect.h"
+#include "rules.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,6 +22,11 @@ enum attach_mode {
 	ATTACH_AUTO = 0,	/* native, else skb */
 	ATTACH_NATIVE,
 	ATTACH_SKB,
+};
+
+enum xsk_match {
+	XSK_MATCH_ALL = 0,	/* no implicit rule */
+	XSK_MATCH_UDP,		/* shorthand for --rule 'udp -> queue' --default pass */
 };
 
 enum bind_mode {
@@ -36,6 +42,10 @@ struct run_opts {
 	__u32 queues[XSKMAP_MAX_QUEUES];	/* sorted, unique */
 	__u32 nr_queues;
 	enum xsk_match match;
+	const char *rules[XSK_MAX_RULES];	/* --rule texts, in priority order */
+	__u32 nr_rules;
+	const char *default_action;		/* --default, NULL: queue */
+	const char *pin_dir;			/* --pin-dir, NULL: the default */
 	bool fixed;				/* --fixed-index given */
 	__u32 fixed_index;
 	__u32 fallback;				/* XDP_PASS or XDP_DROP */
@@ -78,6 +88,13 @@ int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
 int parse_seconds(const char *s, double *out);
 
 void run_usage(FILE *f);
+
+/*
+ * The rule set a run starts with: --rule in order, then --match udp's rule;
+ * --default, else pass with --match udp, else queue; --fixed-index turns
+ * every queue action into index N. 0, or -1 with a message in err.
+ */
+int run_opts_ruleset(const struct run_opts *o, struct xsk_ruleset *rs, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -35,9 +35,6 @@ int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errl
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
 		return ret;
 	}
-	p->skel->rodata->cfg_target = cfg->target;
-	p->skel->rodata->cfg_fixed_index = cfg->fixed_index;
-	p->skel->rodata->cfg_match = cfg->match;
 	p->skel->rodata->cfg_fallback = cfg->fallback;
 	ret = bpf_map__set_max_entries(p->skel->maps.xsks_map, cfg->map_entries);
 	if (ret) {

@@ -19,9 +19,6 @@ extern "C" {
 struct xsk_redirect;	/* the skeleton */
 
 struct prog_cfg {
-	enum xsk_target target;
-	__u32 fixed_index;
-	enum xsk_match match;
 	__u32 fallback;		/* XDP_PASS or XDP_DROP */
 	__u32 map_entries;	/* xsks_map max_entries */
 };
@@ -33,7 +30,11 @@ struct prog {
 	enum attach_mode mode;	/* the mode in use once attached */
 };
 
-/* Open the skeleton, set rodata and the map size, load. 0 or -errno + err. */
+/*
+ * Open the skeleton, set rodata and the map size, load. The rule tables
+ * start empty: no rules, default action queue (see cls_apply()).
+ * 0 or -errno + err.
+ */
 int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errlen);
 
 /*

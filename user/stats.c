@@ -11,6 +11,8 @@ const char *const xsk_stat_names[XSK_STAT_MAX] = {
 	[XSK_STAT_NOT_MATCHED] = "not_matched",
 	[XSK_STAT_NO_SOCKET] = "no_socket",
 	[XSK_STAT_MALFORMED] = "malformed",
+	[XSK_STAT_RULE_PASS] = "rule_pass",
+	[XSK_STAT_RULE_DROP] = "rule_drop",
 };
 
 struct xsk_stat stats_sum_percpu(const struct xsk_stat *percpu, int ncpus)
@@ -95,7 +97,26 @@ void report_json(FILE *f, const struct run_report *r)
 		fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu}", i ? "," : "",
 			xsk_stat_names[i], (unsigned long long)r->bpf[i].packets,
 			(unsigned long long)r->bpf[i].bytes);
-	fputs("}}\n", f);
+	fputc('}', f);
+	if (r->rules) {
+		char text[RULE_FORMAT_MAX];
+
+		fputs(",\"rules\":[", f);
+		for (i = 0; i < r->rules->nr_rules; i++) {
+			const struct xsk_rule *rule = &r->rules->rules[i];
+
+			rule_format(rule, text, sizeof(text));
+			fprintf(f, "%s{\"id\":%u,\"rule\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
+				i ? "," : "", rule->id, text,
+				(unsigned long long)r->hits[rule->id].packets,
+				(unsigned long long)r->hits[rule->id].bytes);
+		}
+		action_format(r->rules->default_action, r->rules->default_index, text, sizeof(text));
+		fprintf(f, "],\"default\":{\"action\":\"%s\",\"packets\":%llu,\"bytes\":%llu}", text,
+			(unsigned long long)r->hits[XSK_HITS_DEFAULT].packets,
+			(unsigned long long)r->hits[XSK_HITS_DEFAULT].bytes);
+	}
+	fputs("}\n", f);
 	fflush(f);
 }
 
@@ -121,6 +142,20 @@ void report_text(FILE *f, const struct run_report *r)
 	for (i = 0; i < XSK_STAT_MAX; i++)
 		fprintf(f, " %s %llu", xsk_stat_names[i], (unsigned long long)r->bpf[i].packets);
 	fputc('\n', f);
+	if (r->rules) {
+		char text[RULE_FORMAT_MAX];
+
+		for (i = 0; i < r->rules->nr_rules; i++) {
+			const struct xsk_rule *rule = &r->rules->rules[i];
+
+			rule_format(rule, text, sizeof(text));
+			fprintf(f, "  rule %-3u %12llu hits  %s\n", rule->id,
+				(unsigned long long)r->hits[rule->id].packets, text);
+		}
+		action_format(r->rules->default_action, r->rules->default_index, text, sizeof(text));
+		fprintf(f, "  default  %12llu hits  -> %s\n",
+			(unsigned long long)r->hits[XSK_HITS_DEFAULT].packets, text);
+	}
 }
 
 void report_interval(FILE *f, const struct run_report *now, const struct run_report *prev)

@@ -8,6 +8,7 @@
 #include <linux/if_xdp.h>
 
 #include "xsk_redirect.h"
+#include "rules.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,6 +38,8 @@ struct run_report {
 	__u32 nr_queues;
 	const struct queue_report *queues;
 	struct xsk_stat bpf[XSK_STAT_MAX];
+	const struct xsk_ruleset *rules;	/* NULL: not known */
+	struct xsk_stat hits[XSK_MAX_RULES + 1];	/* by rule id, then default */
 };
 
 void report_json(FILE *f, const struct run_report *r);

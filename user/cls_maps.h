@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The rule maps of a loaded xsk_redirect: reached through the skeleton by
+ * the running instance, or through their pins by `xskmap rules` in another
+ * process. Changes go through cls_apply(), which never disturbs traffic.
+ */
+#ifndef XSKMAP_CLS_MAPS_H
+#define XSKMAP_CLS_MAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "rules.h"
+#include "xsk_redirect.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Pin names are the map names. Order matters only for the loops. */
+#define CLS_MAPS(X)							\
+	X(cls_ruleset) X(cls_active) X(cls_hdr) X(cls_act) X(cls_ipver)	\
+	X(cls_proto) X(cls_vlan) X(cls_sport) X(cls_dport) X(cls_src4)	\
+	X(cls_dst4) X(cls_src6) X(cls_dst6) X(rule_hits) X(xsk_stats)
+
+struct cls_fds {
+#define X(name) int name;
+	CLS_MAPS(X)
+#undef X
+	bool owned;		/* opened from pins: close them */
+};
+
+struct xsk_redirect;
+
+void cls_fds_from_skel(struct xsk_redirect *skel, struct cls_fds *f);
+
+/* Default pin directory of an interface: /sys/fs/bpf/xskmap/IFNAME. */
+void cls_pin_dir_default(const char *ifname, char *buf, size_t len);
+
+/*
+ * Pin the maps under dir (made if needed; stale pins of a killed run are
+ * replaced). Mounts bpffs on /sys/fs/bpf when dir is under it and nothing
+ * is mounted there (as in `ip netns exec`). 0 or -errno + err.
+ */
+int cls_pin(struct xsk_redirect *skel, const char *dir, char *err, size_t errlen);
+
+/* Remove the pins and the directory (and its parent if left empty). */
+void cls_unpin(const char *dir);
+
+/* Open the pinned maps of a running instance. 0 or -errno + err. */
+int cls_fds_open(const char *dir, struct cls_fds *f, char *err, size_t errlen);
+void cls_fds_close(struct cls_fds *f);
+
+int cls_ruleset_read(const struct cls_fds *f, struct xsk_ruleset *rs);
+
+/*
+ * Make rs the running rule set: compile it, write the generation not in
+ * use, flip cls_active, store rs. A frame is classified by the old set or
+ * the new one, never by a mix. 0 or -errno + err.
+ */
+int cls_apply(const struct cls_fds *f, const struct xsk_ruleset *rs, char *err, size_t errlen);
+
+/* Hits by rule id, summed over CPUs; [XSK_HITS_DEFAULT] is the default. */
+int cls_hits_read(const struct cls_fds *f, struct xsk_stat hits[XSK_MAX_RULES + 1]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
