@@ -98,7 +98,8 @@ int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* strtoull() also takes leading blanks and a sign: " -1" would be UINT64_MAX. */
+	if (!s || *s < '0' || *s > '9')
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -134,7 +135,8 @@ int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 		     char *err, size_t errlen)
 {
 	char buf[1024], *tok, *save = NULL;
-	__u32 cnt = 0, i, j;
+	bool seen[XSKMAP_MAX_QUEUES] = { false };
+	__u32 cnt = 0;
 
 	if (!strcmp(s, "all")) {
 		*all = true;
@@ -160,19 +162,20 @@ int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 			return fail(err, errlen, "invalid --queues '%s': range %llu-%llu is backwards",
 				    s, (unsigned long long)lo, (unsigned long long)hi);
 		for (; lo <= hi; lo++) {
+			/* Repeats are dropped here, so they do not count against max. */
+			if (seen[lo])
+				continue;
 			if (cnt == max)
 				return fail(err, errlen, "invalid --queues '%s': more than %u queues", s, max);
+			seen[lo] = true;
 			out[cnt++] = lo;
 		}
 	}
 	if (!cnt)
 		return fail(err, errlen, "invalid --queues '%s': no queue given", s);
 	qsort(out, cnt, sizeof(*out), cmp_u32);
-	for (i = 1, j = 1; i < cnt; i++)
-		if (out[i] != out[j - 1])
-			out[j++] = out[i];
 	*all = false;
-	*n = j;
+	*n = cnt;
 	return 0;
 }
 
@@ -337,6 +340,13 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 			return fail(err, errlen, "option '%s' needs a value: see 'xskmap run --help'",
 				    argv[optind - 1]);
 		default:
+			/*
+			 * optopt names an unknown short option; optind has not moved
+			 * past "-xv" yet, so argv[optind - 1] would be the word before.
+			 */
+			if (optopt)
+				return fail(err, errlen, "unknown option '-%c': see 'xskmap run --help'",
+					    optopt);
 			return fail(err, errlen, "unknown option '%s': see 'xskmap run --help'",
 				    argv[optind - 1]);
 		}

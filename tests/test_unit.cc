@@ -1,0 +1,1067 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+// Layer 1: the userspace pieces that need no privileges and no kernel
+// objects: option parsing, the shared --count budget, the per-CPU sum and
+// the JSON summary.
+#include <gtest/gtest.h>
+
+#include <linux/bpf.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "options.h"
+#include "rx.h"
+#include "stats.h"
+
+namespace {
+
+// argv for run_opts_parse: argv[0] is "run" as in `xskmap run ...`. The
+// strings stay alive as long as the object, because run_opts keeps
+// pointers into argv (ifname, pcap_path).
+class Args {
+public:
+	Args(std::initializer_list<const char *> args)
+	{
+		strs_.emplace_back("run");
+		for (const char *a : args)
+			strs_.emplace_back(a);
+		for (auto &s : strs_)
+			argv_.push_back(&s[0]);
+		argv_.push_back(nullptr);
+	}
+	int argc() const { return strs_.size(); }
+	char **argv() { return argv_.data(); }
+	std::string str() const
+	{
+		std::string s;
+		for (auto &a : strs_)
+			s += (s.empty() ? "" : " ") + a;
+		return s;
+	}
+
+private:
+	std::vector<std::string> strs_;
+	std::vector<char *> argv_;
+};
+
+struct Parsed {
+	int ret;
+	struct run_opts o;
+	std::string err;
+};
+
+// Keeps Args alive next to the result (run_opts points into it).
+struct ParseCase {
+	Args args;
+	Parsed p;
+	explicit ParseCase(std::initializer_list<const char *> a) : args(a)
+	{
+		char err[256];
+
+		/* Poison: a message left from nothing must not pass for one. */
+		memset(err, 0, sizeof(err));
+		memset(&p.o, 0xa5, sizeof(p.o));
+		p.ret = run_opts_parse(args.argc(), args.argv(), &p.o, err, sizeof(err));
+		p.err = err;
+	}
+};
+
+// ---------------------------------------------------------------- defaults
+
+TEST(RunOpts, DefaultsMatchRunOptsDefault)
+{
+	ParseCase c({ "eth0" });
+	struct run_opts d;
+
+	ASSERT_EQ(c.p.ret, 0) << c.p.err;
+	run_opts_default(&d);
+	d.ifname = c.p.o.ifname;
+	/* Field by field, so a failure says which default is off. */
+	EXPECT_STREQ(c.p.o.ifname, "eth0");
+	EXPECT_EQ(c.p.o.mode, ATTACH_AUTO);
+	EXPECT_TRUE(c.p.o.all_queues);
+	EXPECT_EQ(c.p.o.nr_queues, 0u);
+	EXPECT_EQ(c.p.o.match, XSK_MATCH_ALL);
+	EXPECT_FALSE(c.p.o.fixed);
+	EXPECT_EQ(c.p.o.fallback, (__u32)XDP_PASS);
+	EXPECT_EQ(c.p.o.pcap_path, nullptr);
+	EXPECT_EQ(c.p.o.count, 0u);
+	EXPECT_EQ(c.p.o.duration, 0.0);
+	EXPECT_EQ(c.p.o.interval, 0.0);
+	EXPECT_FALSE(c.p.o.json);
+	/* The sizes --help documents as defaults. */
+	EXPECT_EQ(c.p.o.frames, 4096u);
+	EXPECT_EQ(c.p.o.frame_size, 4096u);
+	EXPECT_EQ(c.p.o.ring_size, 2048u);
+	EXPECT_EQ(c.p.o.batch, 64u);
+	EXPECT_EQ(c.p.o.bind, BIND_AUTO);
+	EXPECT_TRUE(c.p.o.need_wakeup);
+	EXPECT_FALSE(c.p.o.force);
+	EXPECT_EQ(c.p.o.verbose, 0);
+	/* And nothing else: the poison must be gone from every byte. */
+	EXPECT_EQ(memcmp(&c.p.o, &d, sizeof(d)), 0);
+}
+
+TEST(RunOpts, DefaultsAreConsistent)
+{
+	struct run_opts d;
+
+	run_opts_default(&d);
+	/* The defaults must pass the parser's own cross-checks. */
+	EXPECT_LE(d.ring_size, d.frames);
+	EXPECT_LE(d.batch, d.ring_size);
+	EXPECT_LE(d.batch, (__u32)XSKMAP_MAX_BATCH);
+}
+
+// A second parse must not inherit anything from the first (getopt state,
+// options left set).
+TEST(RunOpts, ParsesTwiceFromScratch)
+{
+	ParseCase a({ "-c", "5", "--match", "udp", "-q", "1-3", "-v", "eth0" });
+	ASSERT_EQ(a.p.ret, 0) << a.p.err;
+	ParseCase b({ "eth1" });
+	ASSERT_EQ(b.p.ret, 0) << b.p.err;
+	EXPECT_EQ(b.p.o.count, 0u);
+	EXPECT_EQ(b.p.o.match, XSK_MATCH_ALL);
+	EXPECT_TRUE(b.p.o.all_queues);
+	EXPECT_EQ(b.p.o.verbose, 0);
+	EXPECT_STREQ(b.p.o.ifname, "eth1");
+}
+
+// ----------------------------------------------------------- every option
+
+struct OptCase {
+	const char *name;
+	std::vector<const char *> args;		/* IFNAME "eth0" is appended */
+	std::function<void(const struct run_opts &)> check;
+};
+
+void PrintTo(const OptCase &c, std::ostream *os) { *os << c.name; }
+
+class RunOptsEach : public ::testing::TestWithParam<OptCase> {};
+
+TEST_P(RunOptsEach, Parses)
+{
+	const OptCase &oc = GetParam();
+	std::vector<std::string> v(oc.args.begin(), oc.args.end());
+	struct run_opts o;
+	char err[256] = "";
+	std::vector<char *> argv;
+	std::string run = "run", ifname = "eth0";
+
+	v.push_back(ifname);
+	argv.push_back(&run[0]);
+	for (auto &s : v)
+		argv.push_back(&s[0]);
+	argv.push_back(nullptr);
+	int ret = run_opts_parse(argv.size() - 1, argv.data(), &o, err, sizeof(err));
+	ASSERT_EQ(ret, 0) << oc.name << ": " << err;
+	EXPECT_STREQ(o.ifname, "eth0");
+	oc.check(o);
+}
+
+const OptCase opt_cases[] = {
+	{ "mode_long_native", { "--mode", "native" }, [](auto &o) { EXPECT_EQ(o.mode, ATTACH_NATIVE); } },
+	{ "mode_short_native", { "-m", "native" }, [](auto &o) { EXPECT_EQ(o.mode, ATTACH_NATIVE); } },
+	{ "mode_drv_alias", { "-m", "drv" }, [](auto &o) { EXPECT_EQ(o.mode, ATTACH_NATIVE); } },
+	{ "mode_skb", { "--mode", "skb" }, [](auto &o) { EXPECT_EQ(o.mode, ATTACH_SKB); } },
+	{ "mode_generic_alias", { "-m", "generic" }, [](auto &o) { EXPECT_EQ(o.mode, ATTACH_SKB); } },
+	{ "mode_auto_after_skb", { "-m", "skb", "-m", "auto" }, [](auto &o) { EXPECT_EQ(o.mode, ATTACH_AUTO); } },
+	{ "mode_equals_form", { "--mode=skb" }, [](auto &o) { EXPECT_EQ(o.mode, ATTACH_SKB); } },
+	{ "queues_long", { "--queues", "3,1" }, [](auto &o) {
+		EXPECT_FALSE(o.all_queues);
+		ASSERT_EQ(o.nr_queues, 2u);
+		EXPECT_EQ(o.queues[0], 1u);
+		EXPECT_EQ(o.queues[1], 3u);
+	} },
+	{ "queues_short", { "-q", "0-2" }, [](auto &o) {
+		EXPECT_FALSE(o.all_queues);
+		ASSERT_EQ(o.nr_queues, 3u);
+		for (__u32 i = 0; i < 3; i++)
+			EXPECT_EQ(o.queues[i], i);
+	} },
+	{ "queues_all_after_list", { "-q", "1", "-q", "all" }, [](auto &o) { EXPECT_TRUE(o.all_queues); } },
+	{ "match_udp", { "--match", "udp" }, [](auto &o) { EXPECT_EQ(o.match, XSK_MATCH_UDP); } },
+	{ "match_all", { "--match", "udp", "--match", "all" }, [](auto &o) { EXPECT_EQ(o.match, XSK_MATCH_ALL); } },
+	{ "fallback_drop", { "--fallback", "drop" }, [](auto &o) { EXPECT_EQ(o.fallback, (__u32)XDP_DROP); } },
+	{ "fallback_pass", { "--fallback", "drop", "--fallback", "pass" }, [](auto &o) { EXPECT_EQ(o.fallback, (__u32)XDP_PASS); } },
+	{ "write_long", { "--write", "out.pcap" }, [](auto &o) { EXPECT_STREQ(o.pcap_path, "out.pcap"); } },
+	{ "write_short", { "-w", "x.pcap" }, [](auto &o) { EXPECT_STREQ(o.pcap_path, "x.pcap"); } },
+	{ "count_long", { "--count", "1000" }, [](auto &o) { EXPECT_EQ(o.count, 1000u); } },
+	{ "count_short_one", { "-c", "1" }, [](auto &o) { EXPECT_EQ(o.count, 1u); } },
+	{ "count_max", { "-c", "18446744073709551615" }, [](auto &o) { EXPECT_EQ(o.count, UINT64_MAX); } },
+	{ "duration_long", { "--duration", "2.5" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.duration, 2.5); } },
+	{ "duration_short", { "-d", "10" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.duration, 10.0); } },
+	{ "interval_long", { "--interval", "0.25" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.interval, 0.25); } },
+	{ "interval_short", { "-i", "1" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.interval, 1.0); } },
+	{ "json", { "--json" }, [](auto &o) { EXPECT_TRUE(o.json); } },
+	{ "frames", { "--frames", "8192" }, [](auto &o) { EXPECT_EQ(o.frames, 8192u); } },
+	{ "frames_min", { "--frames", "64", "--ring-size", "64" }, [](auto &o) {
+		EXPECT_EQ(o.frames, 64u);
+		EXPECT_EQ(o.ring_size, 64u);
+	} },
+	{ "frame_size_2048", { "--frame-size", "2048" }, [](auto &o) { EXPECT_EQ(o.frame_size, 2048u); } },
+	{ "ring_size", { "--ring-size", "512" }, [](auto &o) { EXPECT_EQ(o.ring_size, 512u); } },
+	{ "ring_equals_frames", { "--frames", "1024", "--ring-size", "1024" }, [](auto &o) { EXPECT_EQ(o.ring_size, o.frames); } },
+	{ "batch", { "--batch", "256" }, [](auto &o) { EXPECT_EQ(o.batch, 256u); } },
+	{ "batch_one", { "--batch", "1" }, [](auto &o) { EXPECT_EQ(o.batch, 1u); } },
+	{ "batch_equals_ring", { "--frames", "64", "--ring-size", "64", "--batch", "64" }, [](auto &o) { EXPECT_EQ(o.batch, 64u); } },
+	{ "copy", { "--copy" }, [](auto &o) { EXPECT_EQ(o.bind, BIND_COPY); } },
+	{ "zero_copy", { "--zero-copy" }, [](auto &o) { EXPECT_EQ(o.bind, BIND_ZEROCOPY); } },
+	{ "no_need_wakeup", { "--no-need-wakeup" }, [](auto &o) { EXPECT_FALSE(o.need_wakeup); } },
+	{ "force", { "--force" }, [](auto &o) { EXPECT_TRUE(o.force); } },
+	{ "verbose_long", { "--verbose" }, [](auto &o) { EXPECT_EQ(o.verbose, 1); } },
+	{ "verbose_twice_clustered", { "-vv" }, [](auto &o) { EXPECT_EQ(o.verbose, 2); } },
+	{ "verbose_three", { "-v", "--verbose", "-v" }, [](auto &o) { EXPECT_EQ(o.verbose, 3); } },
+	{ "cluster_with_value", { "-vc7" }, [](auto &o) {
+		EXPECT_EQ(o.verbose, 1);
+		EXPECT_EQ(o.count, 7u);
+	} },
+	{ "fixed_no_q", { "--fixed-index", "5" }, [](auto &o) {
+		/* -q defaults to queue 0 with --fixed-index, not to all queues. */
+		EXPECT_TRUE(o.fixed);
+		EXPECT_EQ(o.fixed_index, 5u);
+		EXPECT_FALSE(o.all_queues);
+		ASSERT_EQ(o.nr_queues, 1u);
+		EXPECT_EQ(o.queues[0], 0u);
+	} },
+	{ "fixed_q_all", { "-q", "all", "--fixed-index", "0" }, [](auto &o) {
+		EXPECT_TRUE(o.fixed);
+		EXPECT_FALSE(o.all_queues);
+		ASSERT_EQ(o.nr_queues, 1u);
+		EXPECT_EQ(o.queues[0], 0u);
+	} },
+	{ "fixed_single_q", { "--fixed-index", "255", "-q", "3" }, [](auto &o) {
+		EXPECT_EQ(o.fixed_index, 255u);
+		ASSERT_EQ(o.nr_queues, 1u);
+		EXPECT_EQ(o.queues[0], 3u);
+	} },
+	{ "fixed_q_dups_collapse", { "--fixed-index", "1", "-q", "2,2-2" }, [](auto &o) {
+		ASSERT_EQ(o.nr_queues, 1u);
+		EXPECT_EQ(o.queues[0], 2u);
+	} },
+};
+
+INSTANTIATE_TEST_SUITE_P(Options, RunOptsEach, ::testing::ValuesIn(opt_cases),
+			 [](const auto &info) { return std::string(info.param.name); });
+
+// GNU getopt permutes: options after IFNAME still count.
+TEST(RunOpts, OptionsAfterIfname)
+{
+	ParseCase c({ "eth0", "-c", "9", "--json" });
+
+	ASSERT_EQ(c.p.ret, 0) << c.p.err;
+	EXPECT_STREQ(c.p.o.ifname, "eth0");
+	EXPECT_EQ(c.p.o.count, 9u);
+	EXPECT_TRUE(c.p.o.json);
+}
+
+TEST(RunOpts, DoubleDashEndsOptions)
+{
+	ParseCase c({ "-c", "2", "--", "-weird0" });
+
+	ASSERT_EQ(c.p.ret, 0) << c.p.err;
+	EXPECT_STREQ(c.p.o.ifname, "-weird0");
+}
+
+TEST(RunOpts, HelpReturnsOne)
+{
+	for (const char *h : { "--help", "-h" }) {
+		testing::internal::CaptureStdout();
+		ParseCase c({ h });
+		std::string out = testing::internal::GetCapturedStdout();
+
+		EXPECT_EQ(c.p.ret, 1) << h;
+		EXPECT_NE(out.find("Usage: xskmap run"), std::string::npos) << h;
+		/* Every long option the parser knows is documented. */
+		for (const char *opt : { "--mode", "--queues", "--force", "--match", "--fixed-index",
+					 "--fallback", "--write", "--count", "--duration", "--interval",
+					 "--json", "--frames", "--frame-size", "--ring-size", "--batch",
+					 "--copy", "--zero-copy", "--no-need-wakeup", "--verbose", "--help" })
+			EXPECT_NE(out.find(opt), std::string::npos) << opt << " missing from --help";
+	}
+}
+
+// Help wins even when the rest of the line is wrong: the user asked for it.
+TEST(RunOpts, HelpWithoutIfname)
+{
+	testing::internal::CaptureStdout();
+	ParseCase c({ "-c", "3", "-h" });
+	testing::internal::GetCapturedStdout();
+	EXPECT_EQ(c.p.ret, 1);
+}
+
+// ------------------------------------------------------- invalid values
+
+struct BadValue {
+	const char *opt;
+	const char *value;
+};
+
+void PrintTo(const BadValue &b, std::ostream *os) { *os << b.opt << " '" << b.value << "'"; }
+
+class RunOptsBad : public ::testing::TestWithParam<BadValue> {};
+
+// Each bad value: -1, and the message names the option and the bad value.
+TEST_P(RunOptsBad, RefusedNamingValue)
+{
+	const BadValue &b = GetParam();
+	std::string opt = b.opt, val = b.value, ifn = "eth0", run = "run";
+	char *argv[] = { &run[0], &opt[0], &val[0], &ifn[0], nullptr };
+	struct run_opts o;
+	char err[256] = "";
+
+	ASSERT_EQ(run_opts_parse(4, argv, &o, err, sizeof(err)), -1) << b.opt << " " << b.value;
+	EXPECT_NE(std::string(err).find("'" + std::string(b.value) + "'"), std::string::npos)
+		<< "message does not quote the value: " << err;
+	/* Short forms are reported by their long name. */
+	std::string lname = b.opt;
+	static const std::pair<const char *, const char *> longs[] = {
+		{ "-m", "--mode" }, { "-q", "--queues" }, { "-w", "--write" },
+		{ "-c", "--count" }, { "-d", "--duration" }, { "-i", "--interval" },
+	};
+	for (auto &l : longs)
+		if (lname == l.first)
+			lname = l.second;
+	EXPECT_NE(std::string(err).find(lname), std::string::npos)
+		<< "message does not name " << lname << ": " << err;
+}
+
+const BadValue bad_values[] = {
+	{ "--mode", "fast" }, { "-m", "NATIVE" }, { "-m", "" },
+	{ "--queues", "x" }, { "-q", "1,a" }, { "-q", "3-1" }, { "-q", "256" }, { "-q", "" },
+	{ "--match", "tcp" }, { "--match", "UDP" },
+	{ "--fixed-index", "-1" }, { "--fixed-index", "256" }, { "--fixed-index", "1x" }, { "--fixed-index", "" },
+	{ "--fallback", "abort" }, { "--fallback", "redirect" },
+	{ "--count", "0" }, { "-c", "-5" }, { "-c", "+5" }, { "-c", "5k" }, { "-c", "18446744073709551616" },
+	{ "-c", " -1" }, { "-c", " 5" }, { "-c", "0x10" },
+	{ "--duration", "0" }, { "-d", "-1" }, { "-d", "nan" }, { "-d", "inf" }, { "-d", "1e8" }, { "-d", "5s" },
+	{ "--interval", "0" }, { "-i", "abc" }, { "-i", "" },
+	{ "--frames", "100" }, { "--frames", "32" }, { "--frames", "2097152" }, { "--frames", "0" },
+	{ "--frame-size", "1024" }, { "--frame-size", "3000" }, { "--frame-size", "8192" },
+	{ "--ring-size", "100" }, { "--ring-size", "32" }, { "--ring-size", "2097152" },
+	{ "--batch", "0" }, { "--batch", "257" }, { "--batch", "-1" },
+};
+
+INSTANTIATE_TEST_SUITE_P(Options, RunOptsBad, ::testing::ValuesIn(bad_values));
+
+TEST(RunOpts, EmptyWriteRefused)
+{
+	ParseCase c({ "-w", "", "eth0" });
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("--write"), std::string::npos) << c.p.err;
+}
+
+TEST(RunOpts, CopyAndZeroCopyExclusive)
+{
+	for (auto order : { std::make_pair("--copy", "--zero-copy"), std::make_pair("--zero-copy", "--copy") }) {
+		ParseCase c({ order.first, order.second, "eth0" });
+
+		EXPECT_EQ(c.p.ret, -1) << order.first << " " << order.second;
+		EXPECT_NE(c.p.err.find("--copy"), std::string::npos) << c.p.err;
+		EXPECT_NE(c.p.err.find("--zero-copy"), std::string::npos) << c.p.err;
+	}
+}
+
+TEST(RunOpts, RingLargerThanFramesRefused)
+{
+	ParseCase c({ "--frames", "64", "--ring-size", "128", "eth0" });
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("128"), std::string::npos) << c.p.err;
+	EXPECT_NE(c.p.err.find("64"), std::string::npos) << c.p.err;
+}
+
+// The default ring (2048) does not fit a smaller --frames on its own.
+TEST(RunOpts, DefaultRingLargerThanFramesRefused)
+{
+	ParseCase c({ "--frames", "1024", "eth0" });
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("--ring-size"), std::string::npos) << c.p.err;
+}
+
+TEST(RunOpts, BatchLargerThanRingRefused)
+{
+	ParseCase c({ "--frames", "64", "--ring-size", "64", "--batch", "65", "eth0" });
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("--batch 65"), std::string::npos) << c.p.err;
+	EXPECT_NE(c.p.err.find("64"), std::string::npos) << c.p.err;
+}
+
+TEST(RunOpts, FixedIndexWithSeveralQueuesRefused)
+{
+	for (const char *q : { "0,1", "0-3" }) {
+		ParseCase c({ "--fixed-index", "7", "-q", q, "eth0" });
+
+		EXPECT_EQ(c.p.ret, -1) << q;
+		EXPECT_NE(c.p.err.find("--fixed-index"), std::string::npos) << c.p.err;
+		EXPECT_NE(c.p.err.find("-q"), std::string::npos) << c.p.err;
+	}
+}
+
+TEST(RunOpts, MissingIfname)
+{
+	ParseCase c({ "-c", "3" });
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("no interface"), std::string::npos) << c.p.err;
+}
+
+TEST(RunOpts, NothingAtAll)
+{
+	ParseCase c({});
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("no interface"), std::string::npos) << c.p.err;
+}
+
+TEST(RunOpts, ExtraArgumentNamed)
+{
+	ParseCase c({ "eth0", "eth1" });
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("'eth1'"), std::string::npos) << c.p.err;
+	EXPECT_NE(c.p.err.find("'eth0'"), std::string::npos) << c.p.err;
+}
+
+TEST(RunOpts, IfnameLength)
+{
+	ParseCase ok({ "abcdefghijklmno" });	/* 15: IFNAMSIZ - 1 */
+	ParseCase bad({ "abcdefghijklmnop" });	/* 16 */
+	ParseCase empty({ "" });
+
+	EXPECT_EQ(ok.p.ret, 0) << ok.p.err;
+	EXPECT_EQ(bad.p.ret, -1);
+	EXPECT_NE(bad.p.err.find("abcdefghijklmnop"), std::string::npos) << bad.p.err;
+	EXPECT_EQ(empty.p.ret, -1);
+}
+
+TEST(RunOpts, MissingValueNamesOption)
+{
+	for (const char *opt : { "--match", "--count", "-c", "-q", "--fixed-index", "--batch" }) {
+		ParseCase c({ "eth0", opt });
+
+		EXPECT_EQ(c.p.ret, -1) << opt;
+		EXPECT_NE(c.p.err.find(std::string("'") + opt + "'"), std::string::npos)
+			<< opt << ": " << c.p.err;
+	}
+}
+
+TEST(RunOpts, UnknownOptionNamed)
+{
+	struct { const char *arg, *named; } cases[] = {
+		{ "--bogus", "--bogus" },
+		{ "--bogus=3", "--bogus" },
+		{ "-x", "-x" },
+		/* Unknown letter first in a cluster: getopt has not moved on yet. */
+		{ "-xv", "-x" },
+		{ "-vx", "x" },
+	};
+
+	for (auto &k : cases) {
+		ParseCase c({ "--json", k.arg, "eth0" });
+
+		EXPECT_EQ(c.p.ret, -1) << k.arg;
+		EXPECT_NE(c.p.err.find(k.named), std::string::npos) << k.arg << ": " << c.p.err;
+		EXPECT_EQ(c.p.err.find("--json"), std::string::npos) << k.arg << ": " << c.p.err;
+	}
+}
+
+// ------------------------------------------------------ parse_queue_list
+
+struct QList {
+	int ret;
+	bool all;
+	std::vector<__u32> q;
+	std::string err;
+};
+
+QList qlist(const char *s, __u32 max = XSKMAP_MAX_QUEUES)
+{
+	std::vector<__u32> out(max + 1, 0xdeadbeef);	/* one past max: overrun guard */
+	QList r = { 0, false, {}, "" };
+	char err[256] = "";
+	__u32 n = 12345;
+
+	r.all = false;
+	r.ret = parse_queue_list(s, &r.all, out.data(), max, &n, err, sizeof(err));
+	r.err = err;
+	EXPECT_EQ(out[max], 0xdeadbeefu) << "wrote past max for '" << s << "'";
+	if (!r.ret && !r.all)
+		r.q.assign(out.begin(), out.begin() + n);
+	if (!r.ret && r.all) {
+		EXPECT_EQ(n, 0u);
+	}
+	return r;
+}
+
+TEST(QueueList, All)
+{
+	QList r = qlist("all");
+
+	EXPECT_EQ(r.ret, 0);
+	EXPECT_TRUE(r.all);
+}
+
+TEST(QueueList, SingleAndList)
+{
+	QList r = qlist("0");
+	EXPECT_EQ(r.ret, 0);
+	EXPECT_FALSE(r.all);
+	EXPECT_EQ(r.q, (std::vector<__u32>{ 0 }));
+
+	r = qlist("0,2,4-7");
+	EXPECT_EQ(r.ret, 0);
+	EXPECT_EQ(r.q, (std::vector<__u32>{ 0, 2, 4, 5, 6, 7 }));
+}
+
+TEST(QueueList, SortedAndUnique)
+{
+	QList r = qlist("7,3,3,1-4,2");
+
+	EXPECT_EQ(r.ret, 0) << r.err;
+	EXPECT_EQ(r.q, (std::vector<__u32>{ 1, 2, 3, 4, 7 }));
+}
+
+TEST(QueueList, RangeOfOne)
+{
+	QList r = qlist("5-5");
+
+	EXPECT_EQ(r.ret, 0);
+	EXPECT_EQ(r.q, (std::vector<__u32>{ 5 }));
+}
+
+TEST(QueueList, FullRangeEdges)
+{
+	QList r = qlist("0-255");
+
+	ASSERT_EQ(r.ret, 0) << r.err;
+	ASSERT_EQ(r.q.size(), 256u);
+	for (__u32 i = 0; i < 256; i++)
+		EXPECT_EQ(r.q[i], i);
+}
+
+// Duplicates are not queues: 256 distinct ones fit however often some repeat.
+TEST(QueueList, DuplicatesDoNotCountAgainstMax)
+{
+	QList r = qlist("0-255,0,255");
+	EXPECT_EQ(r.ret, 0) << r.err;
+	EXPECT_EQ(r.q.size(), 256u);
+
+	r = qlist("1,1,1,1,1,1", 4);
+	EXPECT_EQ(r.ret, 0) << r.err;
+	EXPECT_EQ(r.q, (std::vector<__u32>{ 1 }));
+}
+
+TEST(QueueList, MoreThanMax)
+{
+	QList r = qlist("0-4", 4);
+
+	EXPECT_EQ(r.ret, -1);
+	EXPECT_NE(r.err.find("'0-4'"), std::string::npos) << r.err;
+	EXPECT_EQ(qlist("0-3", 4).ret, 0);
+}
+
+TEST(QueueList, Backwards)
+{
+	QList r = qlist("1,5-3");
+
+	EXPECT_EQ(r.ret, -1);
+	EXPECT_NE(r.err.find("'1,5-3'"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("backwards"), std::string::npos) << r.err;
+}
+
+TEST(QueueList, OutOfRange)
+{
+	for (const char *s : { "256", "0-256", "1,300", "99999999999999999999" }) {
+		QList r = qlist(s);
+
+		EXPECT_EQ(r.ret, -1) << s;
+		EXPECT_NE(r.err.find(std::string("'") + s + "'"), std::string::npos) << r.err;
+	}
+	EXPECT_EQ(qlist("255").ret, 0);
+}
+
+TEST(QueueList, Junk)
+{
+	for (const char *s : { "", ",", "a", "1,a", "1-", "-1", "1-2-3", "0x1", "1.5", "+1",
+			       " 1", "1 ", "ALL", "all,1", "1-a", "--" }) {
+		QList r = qlist(s);
+
+		EXPECT_EQ(r.ret, -1) << "'" << s << "' accepted";
+		EXPECT_NE(r.err.find(std::string("'") + s + "'"), std::string::npos)
+			<< "'" << s << "': " << r.err;
+	}
+}
+
+TEST(QueueList, TooLongInputRefused)
+{
+	std::string s;
+
+	while (s.size() < 2000)
+		s += "1,";
+	s += "1";
+	QList r = qlist(s.c_str());
+	EXPECT_EQ(r.ret, -1);
+	EXPECT_FALSE(r.err.empty());
+}
+
+// ----------------------------------------------------- parse_u64/seconds
+
+TEST(ParseU64, Bounds)
+{
+	__u64 v = 0;
+
+	EXPECT_EQ(parse_u64("5", 5, 5, &v), 0);
+	EXPECT_EQ(v, 5u);
+	EXPECT_EQ(parse_u64("4", 5, 10, &v), -1);
+	EXPECT_EQ(parse_u64("11", 5, 10, &v), -1);
+	EXPECT_EQ(parse_u64("10", 5, 10, &v), 0);
+	EXPECT_EQ(v, 10u);
+	EXPECT_EQ(parse_u64("0", 0, 0, &v), 0);
+	EXPECT_EQ(v, 0u);
+	EXPECT_EQ(parse_u64("18446744073709551615", 0, UINT64_MAX, &v), 0);
+	EXPECT_EQ(v, UINT64_MAX);
+	EXPECT_EQ(parse_u64("007", 0, 10, &v), 0);	/* decimal, not octal */
+	EXPECT_EQ(v, 7u);
+	EXPECT_EQ(parse_u64("010", 0, 100, &v), 0);
+	EXPECT_EQ(v, 10u);
+}
+
+TEST(ParseU64, RejectsAndLeavesOutAlone)
+{
+	for (const char *s : { "", "-1", "+1", " 1", " -1", "\t2", "1 ", "1x", "x1", "0x10", "1e3",
+			       "1.0", "18446744073709551616", "99999999999999999999999" }) {
+		__u64 v = 777;
+
+		EXPECT_EQ(parse_u64(s, 0, UINT64_MAX, &v), -1) << "'" << s << "'";
+		EXPECT_EQ(v, 777u) << "'" << s << "'";
+	}
+	__u64 v = 777;
+	EXPECT_EQ(parse_u64(nullptr, 0, 1, &v), -1);
+	EXPECT_EQ(v, 777u);
+}
+
+TEST(ParseSeconds, Accepts)
+{
+	struct { const char *s; double v; } ok[] = {
+		{ "1", 1 }, { "0.5", 0.5 }, { "10", 10 }, { "1e-3", 0.001 }, { "1e7", 1e7 }, { ".25", 0.25 },
+	};
+
+	for (auto &k : ok) {
+		double v = -1;
+
+		EXPECT_EQ(parse_seconds(k.s, &v), 0) << k.s;
+		EXPECT_DOUBLE_EQ(v, k.v) << k.s;
+	}
+}
+
+TEST(ParseSeconds, Rejects)
+{
+	for (const char *s : { "", "0", "0.0", "-1", "-0.5", "nan", "NAN", "inf", "-inf", "1e8",
+			       "1e400", "1s", "abc", "1,5" }) {
+		double v = -42;
+
+		EXPECT_EQ(parse_seconds(s, &v), -1) << "'" << s << "'";
+		EXPECT_EQ(v, -42) << "'" << s << "'";
+	}
+	double v = -42;
+	EXPECT_EQ(parse_seconds(nullptr, &v), -1);
+}
+
+// ------------------------------------------------------ stats_sum_percpu
+
+TEST(StatsSum, RandomValues)
+{
+	std::mt19937_64 rng(12345);
+
+	for (int ncpus : { 1, 2, 3, 64, 513 }) {
+		std::vector<struct xsk_stat> v(ncpus + 1);
+		__u64 p = 0, b = 0;
+
+		for (int i = 0; i < ncpus; i++) {
+			v[i].packets = rng() >> 20;
+			v[i].bytes = rng() >> 12;
+			p += v[i].packets;
+			b += v[i].bytes;
+		}
+		/* Past the last CPU: must not be read. */
+		v[ncpus].packets = v[ncpus].bytes = 0x1111111111111111ull;
+		struct xsk_stat s = stats_sum_percpu(v.data(), ncpus);
+		EXPECT_EQ(s.packets, p) << ncpus;
+		EXPECT_EQ(s.bytes, b) << ncpus;
+	}
+}
+
+TEST(StatsSum, NoCpusIsZero)
+{
+	struct xsk_stat one = { 5, 6 };
+	struct xsk_stat s = stats_sum_percpu(&one, 0);
+
+	EXPECT_EQ(s.packets, 0u);
+	EXPECT_EQ(s.bytes, 0u);
+}
+
+TEST(StatsSum, PacketsAndBytesNotMixed)
+{
+	struct xsk_stat v[2] = { { 1, 100 }, { 2, 200 } };
+	struct xsk_stat s = stats_sum_percpu(v, 2);
+
+	EXPECT_EQ(s.packets, 3u);
+	EXPECT_EQ(s.bytes, 300u);
+}
+
+TEST(StatsNames, OnePerReasonAndDistinct)
+{
+	for (int i = 0; i < XSK_STAT_MAX; i++) {
+		ASSERT_NE(xsk_stat_names[i], nullptr) << i;
+		EXPECT_GT(strlen(xsk_stat_names[i]), 0u);
+		for (int j = 0; j < i; j++)
+			EXPECT_STRNE(xsk_stat_names[i], xsk_stat_names[j]);
+	}
+	/* The JSON keys the README and scripts rely on. */
+	EXPECT_STREQ(xsk_stat_names[XSK_STAT_REDIRECTED], "redirected");
+	EXPECT_STREQ(xsk_stat_names[XSK_STAT_NOT_MATCHED], "not_matched");
+	EXPECT_STREQ(xsk_stat_names[XSK_STAT_NO_SOCKET], "no_socket");
+	EXPECT_STREQ(xsk_stat_names[XSK_STAT_MALFORMED], "malformed");
+}
+
+// --------------------------------------------------------- rx_budget_take
+
+TEST(RxBudget, UnlimitedTakesAll)
+{
+	struct rx_budget b = { 0, 0 };
+
+	for (__u32 n : { 0u, 1u, 64u, 256u, 0xffffffffu })
+		EXPECT_EQ(rx_budget_take(&b, n), n);
+	EXPECT_FALSE(rx_budget_spent(&b));
+}
+
+TEST(RxBudget, ExactLimit)
+{
+	struct rx_budget b = { 10, 0 };
+
+	EXPECT_FALSE(rx_budget_spent(&b));
+	EXPECT_EQ(rx_budget_take(&b, 4), 4u);
+	EXPECT_EQ(rx_budget_take(&b, 0), 0u);
+	EXPECT_FALSE(rx_budget_spent(&b));
+	EXPECT_EQ(rx_budget_take(&b, 4), 4u);
+	EXPECT_FALSE(rx_budget_spent(&b));
+	EXPECT_EQ(rx_budget_take(&b, 4), 2u);	/* only 2 left */
+	EXPECT_TRUE(rx_budget_spent(&b));
+	EXPECT_EQ(rx_budget_take(&b, 4), 0u);
+	EXPECT_EQ(rx_budget_take(&b, 1), 0u);
+	EXPECT_TRUE(rx_budget_spent(&b));
+}
+
+TEST(RxBudget, OneBatchExactlyTheLimit)
+{
+	struct rx_budget b = { 64, 0 };
+
+	EXPECT_EQ(rx_budget_take(&b, 64), 64u);
+	EXPECT_TRUE(rx_budget_spent(&b));
+	EXPECT_EQ(rx_budget_take(&b, 64), 0u);
+}
+
+TEST(RxBudget, LimitOne)
+{
+	struct rx_budget b = { 1, 0 };
+
+	EXPECT_EQ(rx_budget_take(&b, 256), 1u);
+	EXPECT_TRUE(rx_budget_spent(&b));
+	EXPECT_EQ(rx_budget_take(&b, 256), 0u);
+}
+
+// Two workers race for the budget with random batch sizes: together they
+// must keep exactly `limit` frames, never more, never fewer.
+TEST(RxBudget, TwoThreadsTakeExactlyLimit)
+{
+	std::random_device rd;
+	const unsigned seed = rd();
+
+	SCOPED_TRACE("seed " + std::to_string(seed));
+	std::mt19937 rng(seed);
+	for (int round = 0; round < 50; round++) {
+		const __u64 limit = 1 + rng() % 200000;
+		struct rx_budget b = { limit, 0 };
+		std::atomic<int> ready{ 0 };
+		__u64 got[2] = { 0, 0 };
+		bool over[2] = { false, false };
+		unsigned seeds[2] = { (unsigned)rng(), (unsigned)rng() };
+
+		auto worker = [&](int id) {
+			std::mt19937 r(seeds[id]);
+
+			/* Start together, or one thread may take it all alone. */
+			ready++;
+			while (ready.load() < 2)
+				;
+			while (!rx_budget_spent(&b)) {
+				__u32 n = 1 + r() % XSKMAP_MAX_BATCH;
+				__u32 k = rx_budget_take(&b, n);
+
+				if (k > n)
+					over[id] = true;
+				got[id] += k;
+			}
+		};
+		std::thread t0(worker, 0), t1(worker, 1);
+		t0.join();
+		t1.join();
+		ASSERT_FALSE(over[0] || over[1]) << "took more than asked";
+		ASSERT_EQ(got[0] + got[1], limit) << "round " << round << " limit " << limit
+						  << " got " << got[0] << "+" << got[1];
+		EXPECT_EQ(rx_budget_take(&b, 1), 0u);
+	}
+}
+
+// --------------------------------------------------------- report_json
+
+// A strict little JSON checker: enough to refuse trailing commas, missing
+// colons, unbalanced braces and bad escapes.
+class JsonCheck {
+public:
+	explicit JsonCheck(const std::string &s) : s_(s) {}
+	bool ok()
+	{
+		pos_ = 0;
+		if (!value())
+			return false;
+		ws();
+		return pos_ == s_.size();
+	}
+	size_t where() const { return pos_; }
+
+private:
+	const std::string &s_;
+	size_t pos_ = 0;
+
+	void ws()
+	{
+		while (pos_ < s_.size() && strchr(" \t\r\n", s_[pos_]))
+			pos_++;
+	}
+	bool eat(char c)
+	{
+		ws();
+		if (pos_ < s_.size() && s_[pos_] == c) {
+			pos_++;
+			return true;
+		}
+		return false;
+	}
+	bool string()
+	{
+		if (!eat('"'))
+			return false;
+		while (pos_ < s_.size() && s_[pos_] != '"') {
+			if ((unsigned char)s_[pos_] < 0x20)
+				return false;
+			if (s_[pos_] == '\\') {
+				pos_++;
+				if (pos_ >= s_.size() || !strchr("\"\\/bfnrtu", s_[pos_]))
+					return false;
+			}
+			pos_++;
+		}
+		return eat('"');
+	}
+	bool number()
+	{
+		size_t start = pos_;
+
+		if (pos_ < s_.size() && s_[pos_] == '-')
+			pos_++;
+		while (pos_ < s_.size() && (isdigit((unsigned char)s_[pos_]) || strchr(".eE+-", s_[pos_])))
+			pos_++;
+		if (pos_ == start)
+			return false;
+		std::string n = s_.substr(start, pos_ - start);
+		char *end;
+		strtod(n.c_str(), &end);
+		return *end == '\0';
+	}
+	bool value()
+	{
+		ws();
+		if (pos_ >= s_.size())
+			return false;
+		char c = s_[pos_];
+		if (c == '{') {
+			pos_++;
+			if (eat('}'))
+				return true;
+			do {
+				if (!string() || !eat(':') || !value())
+					return false;
+			} while (eat(','));
+			return eat('}');
+		}
+		if (c == '[') {
+			pos_++;
+			if (eat(']'))
+				return true;
+			do {
+				if (!value())
+					return false;
+			} while (eat(','));
+			return eat(']');
+		}
+		if (c == '"')
+			return string();
+		for (const char *lit : { "true", "false", "null" })
+			if (!s_.compare(pos_, strlen(lit), lit)) {
+				pos_ += strlen(lit);
+				return true;
+			}
+		return number();
+	}
+};
+
+std::string json_of(const struct run_report &r)
+{
+	char *buf = nullptr;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return "";
+	report_json(f, &r);
+	fclose(f);
+	std::string s(buf, len);
+	free(buf);
+	return s;
+}
+
+struct ReportFixture {
+	struct queue_report q[3];
+	struct run_report r;
+
+	ReportFixture()
+	{
+		memset(q, 0, sizeof(q));
+		memset(&r, 0, sizeof(r));
+		q[0].queue_id = 0;
+		q[0].rx_packets = 1000;
+		q[0].rx_bytes = 64000;
+		q[0].xdp.rx_dropped = 3;
+		q[0].xdp.rx_ring_full = 4;
+		q[1].queue_id = 5;
+		q[1].rx_packets = 234;
+		q[1].rx_bytes = 20000;
+		q[1].xdp.rx_fill_ring_empty_descs = 9;
+		q[1].xdp.rx_invalid_descs = 11;
+		q[2].queue_id = 7;
+		q[2].rx_packets = 1ull << 40;	/* past 32 bits */
+		q[2].rx_bytes = (1ull << 40) * 1500;
+		r.ifname = "eth0";
+		r.attach_mode = "native";
+		r.bind_mode = "copy";
+		r.seconds = 12.5;
+		r.nr_queues = 3;
+		r.queues = q;
+		r.bpf[XSK_STAT_REDIRECTED] = { 1234, 56789 };
+		r.bpf[XSK_STAT_NOT_MATCHED] = { 17, 1700 };
+		r.bpf[XSK_STAT_NO_SOCKET] = { 2, 128 };
+		r.bpf[XSK_STAT_MALFORMED] = { 5, 70 };
+	}
+};
+
+bool has(const std::string &s, const std::string &sub) { return s.find(sub) != std::string::npos; }
+
+TEST(ReportJson, WellFormedOneLine)
+{
+	ReportFixture f;
+	std::string s = json_of(f.r);
+	JsonCheck j(s);
+
+	ASSERT_FALSE(s.empty());
+	EXPECT_TRUE(j.ok()) << "invalid JSON near offset " << j.where() << ": " << s;
+	/* One object, one line: scripts read it with a line reader. */
+	EXPECT_EQ(s.back(), '\n');
+	EXPECT_EQ(s.find('\n'), s.size() - 1) << s;
+}
+
+TEST(ReportJson, Fields)
+{
+	ReportFixture f;
+	std::string s = json_of(f.r);
+	__u64 pkts = 0, bytes = 0;
+
+	for (auto &q : f.q) {
+		pkts += q.rx_packets;
+		bytes += q.rx_bytes;
+	}
+	EXPECT_TRUE(has(s, "\"interface\":\"eth0\"")) << s;
+	EXPECT_TRUE(has(s, "\"attach_mode\":\"native\"")) << s;
+	EXPECT_TRUE(has(s, "\"bind_mode\":\"copy\"")) << s;
+	EXPECT_TRUE(has(s, "\"seconds\":12.5")) << s;
+	/* Totals are the sum of the queues. */
+	EXPECT_TRUE(has(s, "\"rx_packets\":" + std::to_string(pkts) + ",")) << s;
+	EXPECT_TRUE(has(s, "\"rx_bytes\":" + std::to_string(bytes) + ",")) << s;
+	for (auto &q : f.q) {
+		std::string head = "{\"queue\":" + std::to_string(q.queue_id) +
+				   ",\"rx_packets\":" + std::to_string(q.rx_packets) +
+				   ",\"rx_bytes\":" + std::to_string(q.rx_bytes);
+		EXPECT_TRUE(has(s, head)) << head << " in " << s;
+	}
+	EXPECT_TRUE(has(s, "\"rx_dropped\":3,")) << s;
+	EXPECT_TRUE(has(s, "\"rx_ring_full\":4,")) << s;
+	EXPECT_TRUE(has(s, "\"rx_fill_ring_empty_descs\":9,")) << s;
+	EXPECT_TRUE(has(s, "\"rx_invalid_descs\":11,")) << s;
+	for (int i = 0; i < XSK_STAT_MAX; i++) {
+		std::string kv = std::string("\"") + xsk_stat_names[i] + "\":{\"packets\":" +
+				 std::to_string(f.r.bpf[i].packets) + ",\"bytes\":" +
+				 std::to_string(f.r.bpf[i].bytes) + "}";
+		EXPECT_TRUE(has(s, kv)) << kv << " in " << s;
+	}
+	/* Queues in the order given. */
+	EXPECT_LT(s.find("\"queue\":0"), s.find("\"queue\":5"));
+	EXPECT_LT(s.find("\"queue\":5"), s.find("\"queue\":7"));
+}
+
+TEST(ReportJson, NoQueues)
+{
+	ReportFixture f;
+	f.r.nr_queues = 0;
+	std::string s = json_of(f.r);
+	JsonCheck j(s);
+
+	EXPECT_TRUE(j.ok()) << s;
+	EXPECT_TRUE(has(s, "\"queues\":[]")) << s;
+	EXPECT_TRUE(has(s, "\"rx_packets\":0,")) << s;
+}
+
+TEST(ReportJson, IfnameEscaped)
+{
+	ReportFixture f;
+	f.r.ifname = "a\"b\\c";
+	std::string s = json_of(f.r);
+	JsonCheck j(s);
+
+	EXPECT_TRUE(j.ok()) << s;
+	EXPECT_TRUE(has(s, "\"interface\":\"a\\\"b\\\\c\"")) << s;
+}
+
+TEST(ReportJson, SecondsKeepMilliseconds)
+{
+	ReportFixture f;
+	f.r.seconds = 1.23456;
+	std::string s = json_of(f.r);
+
+	EXPECT_TRUE(has(s, "\"seconds\":1.235,")) << s;
+}
+
+} // namespace
