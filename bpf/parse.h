@@ -2,7 +2,7 @@
 /*
  * Packet parser shared by the XDP program and userspace.
  *
- * Plain C with no kernel or libc headers of its own: the includer provides
+ * Plain C (that C++ accepts too) with no kernel or libc headers of its own: the includer provides
  * __u8/__u16/__u32/__be16/__be32 (vmlinux.h in BPF, <linux/types.h> in
  * userspace) and bpf_ntohs() (<bpf/bpf_endian.h>, usable on both sides).
  * Every helper checks that the whole header lies before the end of the
@@ -136,7 +136,7 @@ struct xk_pkt {
 
 static __always_inline int xk_parse_eth(struct xk_cursor *c, struct xk_pkt *p)
 {
-	struct xk_ethhdr *eth = c->pos;
+	struct xk_ethhdr *eth = (struct xk_ethhdr *)c->pos;
 	__u16 proto;
 	int i;
 
@@ -147,7 +147,7 @@ static __always_inline int xk_parse_eth(struct xk_cursor *c, struct xk_pkt *p)
 
 	/* Constant trip count: the verifier unrolls it. */
 	for (i = 0; i < XK_MAX_VLAN; i++) {
-		struct xk_vlanhdr *vh = c->pos;
+		struct xk_vlanhdr *vh = (struct xk_vlanhdr *)c->pos;
 
 		if (proto != XK_ETH_P_8021Q && proto != XK_ETH_P_8021AD)
 			break;
@@ -165,7 +165,7 @@ static __always_inline int xk_parse_eth(struct xk_cursor *c, struct xk_pkt *p)
 
 static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 {
-	struct xk_iphdr *iph = c->pos;
+	struct xk_iphdr *iph = (struct xk_iphdr *)c->pos;
 	__u32 hdrlen;
 
 	if ((void *)(iph + 1) > c->end)
@@ -176,9 +176,9 @@ static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 	if (hdrlen < sizeof(*iph))
 		return XK_MALFORMED;
 	/* Options are skipped, not read: only the end needs checking. */
-	if (c->pos + hdrlen > c->end)
+	if ((char *)c->pos + hdrlen > (char *)c->end)
 		return XK_MALFORMED;
-	c->pos += hdrlen;
+	c->pos = (char *)c->pos + hdrlen;
 	p->ip_version = 4;
 	__builtin_memcpy(p->saddr, &iph->saddr, 4);
 	__builtin_memcpy(p->daddr, &iph->daddr, 4);
@@ -191,7 +191,7 @@ static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 
 static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 {
-	struct xk_ipv6hdr *ip6h = c->pos;
+	struct xk_ipv6hdr *ip6h = (struct xk_ipv6hdr *)c->pos;
 	__u8 nh;
 	int i;
 
@@ -211,8 +211,8 @@ static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 	 * refused as malformed rather than classified on a guess.
 	 */
 	for (i = 0; i < XK_MAX_EXTHDR; i++) {
-		struct xk_ipv6_opthdr *oh = c->pos;
-		struct xk_ipv6_fraghdr *fh = c->pos;
+		struct xk_ipv6_opthdr *oh = (struct xk_ipv6_opthdr *)c->pos;
+		struct xk_ipv6_fraghdr *fh = (struct xk_ipv6_fraghdr *)c->pos;
 		__u32 len;
 
 		switch (nh) {
@@ -224,10 +224,10 @@ static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 				return XK_MALFORMED;
 			len = nh == XK_IPPROTO_AH ? (oh->hdrlen + 2) * 4 : (oh->hdrlen + 1) * 8;
 			/* len <= 2048: a bounded step the verifier can follow. */
-			if (c->pos + len > c->end)
+			if ((char *)c->pos + len > (char *)c->end)
 				return XK_MALFORMED;
 			nh = oh->nexthdr;
-			c->pos += len;
+			c->pos = (char *)c->pos + len;
 			break;
 		case XK_IPPROTO_FRAGMENT:
 			if ((void *)(fh + 1) > c->end)
@@ -258,7 +258,7 @@ done:
 
 static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
 {
-	struct xk_udphdr *uh = c->pos;
+	struct xk_udphdr *uh = (struct xk_udphdr *)c->pos;
 
 	if ((void *)(uh + 1) > c->end)
 		return XK_MALFORMED;
@@ -271,7 +271,7 @@ static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
 
 static __always_inline int xk_parse_tcp(struct xk_cursor *c, struct xk_pkt *p)
 {
-	struct xk_tcphdr *th = c->pos;
+	struct xk_tcphdr *th = (struct xk_tcphdr *)c->pos;
 
 	if ((void *)(th + 1) > c->end)
 		return XK_MALFORMED;
@@ -284,7 +284,7 @@ static __always_inline int xk_parse_tcp(struct xk_cursor *c, struct xk_pkt *p)
 
 static __always_inline int xk_parse_icmp(struct xk_cursor *c, struct xk_pkt *p)
 {
-	struct xk_icmphdr *ih = c->pos;
+	struct xk_icmphdr *ih = (struct xk_icmphdr *)c->pos;
 
 	if ((void *)(ih + 1) > c->end)
 		return XK_MALFORMED;

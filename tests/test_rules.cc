@@ -18,22 +18,9 @@
 
 #include <gtest/gtest.h>
 
-/*
- * parse.h is C: it converts void pointers implicitly, which C++ refuses.
- * Only struct xk_pkt is needed here, so its functions are turned into
- * templates that are never instantiated, hence never compiled; frames are
- * parsed by ref_parse_frame() in C. Drop this once parse.h casts.
- */
-#define static template <typename xk_never_instantiated = void> static
 #include "parse.h"
-#undef static
-
 #include "packet.h"
-#include "rules.h"
-
-#ifndef RULE_TEXT_MAX
-#error "rules.h is bpf/rules.h here: user/ must come first on the include path"
-#endif
+#include "ruleset.h"
 
 namespace {
 

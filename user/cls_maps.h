@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "rules.h"
+#include "ruleset.h"
 #include "xsk_redirect.h"
 
 #ifdef __cplusplus

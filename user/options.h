@@ -9,7 +9,7 @@
 #include <linux/types.h>
 
 #include "xsk_redirect.h"
-#include "rules.h"
+#include "ruleset.h"
 
 #ifdef __cplusplus
 extern "C" {

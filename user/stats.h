@@ -8,7 +8,7 @@
 #include <linux/if_xdp.h>
 
 #include "xsk_redirect.h"
-#include "rules.h"
+#include "ruleset.h"
 
 #ifdef __cplusplus
 extern "C" {

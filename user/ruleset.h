@@ -36,8 +36,8 @@
  * This header includes neither parse.h nor anything BPF-only, so C++ tests
  * can include it; callers of the classifiers include parse.h themselves.
  */
-#ifndef XSKMAP_USER_RULES_H
-#define XSKMAP_USER_RULES_H
+#ifndef XSKMAP_RULESET_H
+#define XSKMAP_RULESET_H
 
 #include <stddef.h>
 #include <linux/types.h>
@@ -46,7 +46,7 @@
  * bpf/rules.h by its path: "rules.h" from here would be this file, whose
  * name it shares.
  */
-#include "../bpf/rules.h"
+#include "rules.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -150,4 +150,4 @@ int cls_eval(const struct cls_tables *t, const struct xk_pkt *p, __u32 *action, 
 }
 #endif
 
-#endif /* XSKMAP_USER_RULES_H */
+#endif /* XSKMAP_RULESET_H */

@@ -17,7 +17,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "options.h"
-#include "rules.h"
+#include "ruleset.h"
 #include "parse.h"
 
 #define RULE_MAX_WORDS	64
