@@ -4,6 +4,7 @@
 // joined a namespace, and child processes whose every wait is bounded.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -15,7 +16,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
+#include <mutex>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string>
@@ -54,6 +58,8 @@ constexpr int SLOTS = 64;
 inline char ns_names[SLOTS][64];
 inline volatile sig_atomic_t ns_used[SLOTS];
 inline volatile pid_t pids[SLOTS];
+inline char mnt_paths[SLOTS][128];
+inline volatile sig_atomic_t mnt_used[SLOTS];
 
 inline void add_ns(const std::string &name)
 {
@@ -90,11 +96,37 @@ inline void del_pid(pid_t pid)
 			pids[i] = 0;
 }
 
+inline void add_mnt(const std::string &path)
+{
+	for (int i = 0; i < SLOTS; i++) {
+		if (!mnt_used[i]) {
+			snprintf(mnt_paths[i], sizeof(mnt_paths[i]), "%s", path.c_str());
+			mnt_used[i] = 1;
+			return;
+		}
+	}
+}
+
+inline void del_mnt(const std::string &path)
+{
+	for (int i = 0; i < SLOTS; i++)
+		if (mnt_used[i] && path == mnt_paths[i])
+			mnt_used[i] = 0;
+}
+
 inline void emergency_cleanup()
 {
 	for (int i = 0; i < SLOTS; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGKILL);
+	/* A bpffs holds pins only: detached, its mount point is an empty dir. */
+	for (int i = 0; i < SLOTS; i++) {
+		if (!mnt_used[i])
+			continue;
+		umount2(mnt_paths[i], MNT_DETACH);
+		rmdir(mnt_paths[i]);
+		mnt_used[i] = 0;
+	}
 	for (int i = 0; i < SLOTS; i++) {
 		char path[128];
 		size_t n = 0;
@@ -406,6 +438,194 @@ private:
 	std::string name_, err_;
 };
 
+/* Names in dir, without . and ..; empty when dir does not exist. */
+inline std::vector<std::string> list_dir(const std::string &dir)
+{
+	std::vector<std::string> names;
+	DIR *d = opendir(dir.c_str());
+	struct dirent *de;
+
+	if (!d)
+		return names;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			names.push_back(de->d_name);
+	closedir(d);
+	return names;
+}
+
+/*
+ * A private bpffs for the loader's pins, mounted on /tmp/xte<pid>bpf-XXXXXX
+ * in the test's mount namespace. `ip netns exec` gives each command its own
+ * /sys, so /sys/fs/bpf is a different (or no) bpffs per command; a mount
+ * made here beforehand is copied into those namespaces, the same superblock
+ * each time, so `xskmap run` and `xskmap rules` meet on it.
+ */
+class BpfFs {
+public:
+	BpfFs()
+	{
+		std::string tmpl = "/tmp/xte" + std::to_string(getpid()) + "bpf-XXXXXX";
+
+		if (!mkdtemp(&tmpl[0])) {
+			err_ = std::string("mkdtemp: ") + strerror(errno);
+			return;
+		}
+		path_ = tmpl;
+		reg::add_mnt(path_);
+		if (mount("bpf", path_.c_str(), "bpf", 0, "mode=0700")) {
+			err_ = "cannot mount bpffs on " + path_ + ": " + strerror(errno);
+			rmdir(path_.c_str());
+			reg::del_mnt(path_);
+			path_.clear();
+			return;
+		}
+		mounted_ = true;
+		/* A new bpffs is not empty: bpf_preload puts maps.debug, progs.debug. */
+		initial_ = list_dir(path_);
+	}
+	~BpfFs()
+	{
+		if (path_.empty())
+			return;
+		/* Lazily: a leftover loader may still hold a pin open. */
+		if (mounted_)
+			umount2(path_.c_str(), MNT_DETACH);
+		rmdir(path_.c_str());
+		reg::del_mnt(path_);
+	}
+	BpfFs(const BpfFs &) = delete;
+	BpfFs &operator=(const BpfFs &) = delete;
+
+	bool ok() const { return mounted_; }
+	const std::string &error() const { return err_; }
+	const std::string &path() const { return path_; }
+
+	/* What was made in it since the mount, blank-separated; "" if nothing. */
+	std::string added() const
+	{
+		std::string s;
+
+		for (auto &n : list_dir(path_))
+			if (std::find(initial_.begin(), initial_.end(), n) == initial_.end())
+				s += (s.empty() ? "" : " ") + n;
+		return s;
+	}
+
+private:
+	std::vector<std::string> initial_;
+	std::string path_, err_;
+	bool mounted_ = false;
+};
+
+/*
+ * A UDP socket bound in namespace ns, read by its own thread as datagrams
+ * come (a large receive buffer as well: none may be dropped for lack of
+ * room). Keeps every payload. Bounded: the reader gives up after limit.
+ */
+class UdpSink {
+public:
+	UdpSink(const std::string &ns, uint16_t port, milliseconds limit = milliseconds(60000))
+	{
+		std::string err;
+
+		in_netns(ns, [&] {
+			struct sockaddr_in sin = {};
+			int size = 16 << 20;
+
+			sin.sin_family = AF_INET;
+			sin.sin_port = htons(port);
+			fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (fd_ < 0 || bind(fd_, (struct sockaddr *)&sin, sizeof(sin)) ||
+			    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size))) {
+				err_ = "cannot bind a UDP socket to port " + std::to_string(port) +
+				       " in " + ns + ": " + strerror(errno);
+				if (fd_ >= 0)
+					close(fd_);
+				fd_ = -1;
+			}
+		}, &err);
+		if (!err.empty())
+			err_ = err;
+		if (fd_ >= 0)
+			thread_ = std::thread([this, limit] { loop(limit); });
+	}
+	~UdpSink()
+	{
+		stop();
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	UdpSink(const UdpSink &) = delete;
+	UdpSink &operator=(const UdpSink &) = delete;
+
+	bool ok() const { return fd_ >= 0; }
+	const std::string &error() const { return err_; }
+
+	size_t count()
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		return got_.size();
+	}
+
+	/* Waits until nothing new came for quiet (at most limit); the count. */
+	size_t settle(milliseconds quiet, milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+		size_t n = count();
+		auto since = Clock::now();
+
+		while (Clock::now() < deadline && Clock::now() - since < quiet) {
+			std::this_thread::sleep_for(milliseconds(10));
+			if (count() != n) {
+				n = count();
+				since = Clock::now();
+			}
+		}
+		return n;
+	}
+
+	/* Stops the reader once the socket is drained; every payload received. */
+	std::vector<Bytes> stop()
+	{
+		stop_ = true;
+		if (thread_.joinable())
+			thread_.join();
+		std::lock_guard<std::mutex> g(mu_);
+		return got_;
+	}
+
+private:
+	int fd_ = -1;
+	std::string err_;
+	std::atomic<bool> stop_{ false };
+	std::mutex mu_;
+	std::vector<Bytes> got_;
+	std::thread thread_;
+
+	void loop(milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+		uint8_t buf[2048];
+
+		while (Clock::now() < deadline) {
+			struct pollfd pfd = { fd_, POLLIN, 0 };
+			ssize_t n;
+
+			if (poll(&pfd, 1, 20) > 0) {
+				while ((n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+					std::lock_guard<std::mutex> g(mu_);
+					got_.emplace_back(buf, buf + n);
+				}
+				continue;
+			}
+			/* Stop only after an empty poll: what had come is read. */
+			if (stop_)
+				break;
+		}
+	}
+};
+
 inline bool write_sysctl(const std::string &ns, const char *path, const char *val)
 {
 	bool ok = false;
@@ -582,13 +802,14 @@ inline long owner_pid(const char *name, char after)
 
 /*
  * Remove what a killed earlier run (SIGKILL leaves no chance to clean up)
- * left behind: namespaces xte<pid>n... and scratch directories
- * /tmp/xte<pid>e2e-..., and only those whose process is gone.
+ * left behind: namespaces xte<pid>n..., scratch directories
+ * /tmp/xte<pid>e2e-... and bpffs mounts /tmp/xte<pid>bpf-..., and only
+ * those whose process is gone.
  */
 inline void sweep_stale()
 {
 	struct dirent *de;
-	std::vector<std::string> ns, dirs;
+	std::vector<std::string> ns, dirs, mounts;
 	DIR *d;
 
 	if ((d = opendir(NETNS_DIR))) {
@@ -606,6 +827,10 @@ inline void sweep_stale()
 
 			if (pid && strstr(de->d_name, "e2e-") && kill(pid, 0) && errno == ESRCH)
 				dirs.push_back(std::string("/tmp/") + de->d_name);
+			pid = owner_pid(de->d_name, 'b');
+			if (pid && !strncmp(strchr(de->d_name, 'b'), "bpf-", 4) && kill(pid, 0) &&
+			    errno == ESRCH)
+				mounts.push_back(std::string("/tmp/") + de->d_name);
 		}
 		closedir(d);
 	}
@@ -613,6 +838,11 @@ inline void sweep_stale()
 		ip({ "netns", "del", n });
 	for (auto &dir : dirs)
 		remove_dir(dir);
+	/* A bpffs of a killed run: its pins go with the mount. */
+	for (auto &m : mounts) {
+		umount2(m.c_str(), MNT_DETACH);
+		rmdir(m.c_str());
+	}
 }
 
 struct SendResult {

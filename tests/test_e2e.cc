@@ -47,7 +47,8 @@ uint32_t next_rand(uint32_t &state)
 	return state;
 }
 
-Bytes udp_frame(const Topology &t, uint32_t sender, uint32_t seq, size_t len, uint32_t &rng)
+Bytes udp_frame(const Topology &t, uint32_t sender, uint32_t seq, size_t len, uint32_t &rng,
+	       uint16_t dport = UDP_PORT)
 {
 	Bytes payload;
 	Packet p;
@@ -59,7 +60,7 @@ Bytes udp_frame(const Topology &t, uint32_t sender, uint32_t seq, size_t len, ui
 		payload.push_back(next_rand(rng) & 0xff);
 	memcpy(p.dst_mac, t.mac_a, 6);
 	memcpy(p.src_mac, t.mac_b, 6);
-	return p.ipv4(IP_UDP).udp(30000 + sender, UDP_PORT, payload).build();
+	return p.ipv4(IP_UDP).udp(30000 + sender, dport, payload).build();
 }
 
 /* count frames of mixed sizes; the first two are the extremes. */
@@ -152,6 +153,12 @@ protected:
 		for (auto &p : procs_)
 			p->kill_wait();
 		procs_.clear();
+		if (bpffs_) {
+			std::string dir = bpffs_->path();
+
+			bpffs_.reset();
+			EXPECT_NE(access(dir.c_str(), F_OK), 0) << "bpffs " << dir << " left behind";
+		}
 		if (topo_) {
 			std::string a = topo_->ns_a, b = topo_->ns_b;
 
@@ -210,6 +217,58 @@ protected:
 		return r;
 	}
 
+	/* A private bpffs for the pins (see BpfFs); one per test. */
+	BpfFs &bpffs()
+	{
+		bpffs_ = std::make_unique<BpfFs>();
+		return *bpffs_;
+	}
+
+	/* Where run and rules meet: --pin-dir DIR/IF_A on the private bpffs. */
+	std::string pin_dir() const { return bpffs_->path() + "/" + topo_->if_a; }
+
+	/* `xskmap rules --pin-dir DIR/IF_A [--json] IF_A ARGS...` inside A. */
+	Result rules(const std::vector<std::string> &args, bool json = false)
+	{
+		std::vector<std::string> argv = { "rules", "--pin-dir", pin_dir() };
+
+		if (json)
+			argv.push_back("--json");
+		argv.push_back(topo_->if_a);
+		argv.insert(argv.end(), args.begin(), args.end());
+		return xskmap_sync(argv);
+	}
+
+	/* `rules --json list`, parsed; rc and text in *r for the messages. */
+	json::Value rules_list(Result *r)
+	{
+		json::Value v;
+		std::string err;
+
+		*r = rules({ "list" }, true);
+		EXPECT_EQ(r->rc, 0) << r->err;
+		EXPECT_TRUE(json::parse(r->out, v, err)) << err << "\n" << r->out;
+		return v;
+	}
+
+	/*
+	 * `xskmap ARGS...` inside A, with the private bpffs bind-mounted on
+	 * /sys/fs/bpf of that command's mount namespace: the default pin
+	 * directory /sys/fs/bpf/xskmap/IF_A then lands on the shared bpffs,
+	 * where the next command (and the test) find it.
+	 */
+	Proc &xskmap_sysbpf(const std::vector<std::string> &args)
+	{
+		std::vector<std::string> argv = { ip_bin(), "netns", "exec", topo_->ns_a, "/bin/sh",
+						  "-c", "mount --bind \"$0\" /sys/fs/bpf && exec \"$@\"",
+						  bpffs_->path(), XSKMAP_BIN };
+
+		argv.insert(argv.end(), args.begin(), args.end());
+		procs_.push_back(std::make_unique<Proc>());
+		EXPECT_TRUE(procs_.back()->start(argv, "xskmap")) << "cannot run " << XSKMAP_BIN;
+		return *procs_.back();
+	}
+
 	SendResult send(const std::vector<Bytes> &frames, int cpu = -1)
 	{
 		SendSpec s;
@@ -222,6 +281,7 @@ protected:
 	}
 
 	std::unique_ptr<Topology> topo_;
+	std::unique_ptr<BpfFs> bpffs_;			/* after the loaders, before topo_ */
 	std::vector<std::unique_ptr<Proc>> procs_;	/* destroyed before topo_ */
 };
 
@@ -603,6 +663,512 @@ TEST_F(E2E, ForeignProgramIsRefusedUnlessForce)
 	EXPECT_EQ(parse_summary(ld.out())["rx_packets"].u64(), N) << ld.out();
 	/* Documented: the replaced program is not restored. */
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
+/*
+ * Steering rules. Frames for these tests are small (60-160 bytes) UDP
+ * datagrams to a given port, tagged as above; a kernel socket in A receives
+ * what XDP passes, the pcap what it redirects.
+ */
+std::vector<Bytes> port_frames(const Topology &t, uint32_t sender, uint16_t dport, size_t first,
+			       size_t count, uint32_t seed)
+{
+	std::vector<Bytes> v;
+	uint32_t rng = seed;
+
+	for (size_t i = first; i < first + count; i++)
+		v.push_back(udp_frame(t, sender, i, MIN_FRAME + next_rand(rng) % 101, rng, dport));
+	return v;
+}
+
+/* A datagram's payload as the kernel socket got it: the tag is at offset 0. */
+bool payload_tag(const Bytes &p, uint32_t &sender, uint32_t &seq)
+{
+	auto get32 = [&](size_t off) {
+		return (uint32_t)p[off] << 24 | p[off + 1] << 16 | p[off + 2] << 8 | p[off + 3];
+	};
+
+	if (p.size() < TAG_LEN || get32(0) != 0x58544531)
+		return false;
+	sender = get32(4);
+	seq = get32(8);
+	return true;
+}
+
+/* The rule of that id in a `rules --json list` or summary; null if absent. */
+const json::Value &rule_by_id(const json::Value &j, uint64_t id)
+{
+	for (auto &r : j["rules"].arr)
+		if (r["id"].u64() == id)
+			return r;
+	return json::Value::null();
+}
+
+/* Waits until the sender has sent at least n frames; false if it stalled. */
+bool wait_progress(const BackgroundSender &s, size_t n, milliseconds timeout)
+{
+	auto deadline = Clock::now() + timeout;
+
+	while (s.progress() < n && Clock::now() < deadline)
+		std::this_thread::sleep_for(milliseconds(2));
+	return s.progress() >= n;
+}
+
+/*
+ * The id in "xskmap: added rule ID at rank R: RULE"; UINT32_MAX if the
+ * line is not there.
+ */
+uint32_t added_id(const std::string &out, unsigned rank, const std::string &rule)
+{
+	unsigned id, r;
+	char text[256] = "";
+
+	if (sscanf(out.c_str(), "xskmap: added rule %u at rank %u: %255[^\n]", &id, &r, text) != 3 ||
+	    r != rank || rule != text)
+		return UINT32_MAX;
+	return id;
+}
+
+/*
+ * (e) The rule set changes twice while a single sender streams datagrams to
+ * port 7001: each frame is classified by one generation, so every sequence
+ * number ends up exactly once at the kernel or at the sockets, and since
+ * one sender feeds one RX queue in order, the destination switches once at
+ * each change (kernel, sockets, kernel) and near the command.
+ */
+TEST_F(E2E, RulesChangedMidStreamEveryFrameOnceAndSwitchMonotone)
+{
+	constexpr size_t MAX_N = 60000, PHASE = 3000;
+	/*
+	 * veth hands a frame to the XDP side through a 256-slot ring: when a
+	 * command starts, up to that many sent frames may not have been
+	 * classified yet. Frames sent after it returned all see its change.
+	 */
+	constexpr size_t VETH_RING = 256;
+	constexpr uint16_t PORT = 7001;
+	Topology &t = topology(1, true);
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	UdpSink sink(t.ns_a, PORT);
+	ASSERT_TRUE(sink.ok()) << sink.error();
+	std::vector<Bytes> frames = port_frames(t, 20, PORT, 0, MAX_N, 0x7001);
+	std::string pcap = scratch_file("e.pcap");
+
+	Proc &ld = loader({ "-r", "udp dport 7000 -> queue", "--default", "pass", "--pin-dir",
+			    pin_dir(), "-d", "30", "-w", pcap, "--json" });
+	ASSERT_TRUE(ready(ld));
+
+	SendSpec spec;
+	spec.ns = t.ns_b;
+	spec.ifname = t.if_b;
+	spec.frames = &frames;
+	spec.burst = 8;
+	spec.pause_us = 400;
+	spec.limit = milliseconds(20000);
+	BackgroundSender sender(spec);
+
+	ASSERT_TRUE(wait_progress(sender, PHASE, milliseconds(5000))) << "the sender stalled";
+	size_t add0 = sender.progress();
+	Result add = rules({ "add", "udp dport 7001 -> queue" });
+	size_t add1 = sender.progress();
+	ASSERT_EQ(add.rc, 0) << add.err;
+	uint32_t id = added_id(add.out, 1, "udp dport 7001 -> queue");
+	ASSERT_NE(id, UINT32_MAX) << add.out;
+
+	ASSERT_TRUE(wait_progress(sender, add1 + PHASE / 2, milliseconds(5000)));
+	size_t list0 = sender.progress();
+	Result lr;
+	json::Value mid = rules_list(&lr);
+	size_t list1 = sender.progress();
+	ASSERT_TRUE(wait_progress(sender, list1 + PHASE / 2, milliseconds(5000)));
+
+	size_t del0 = sender.progress();
+	Result del = rules({ "del", std::to_string(id) });
+	size_t del1 = sender.progress();
+	ASSERT_EQ(del.rc, 0) << del.err;
+	EXPECT_TRUE(has(del.out, "xskmap: deleted rule " + std::to_string(id)));
+	ASSERT_TRUE(wait_progress(sender, del1 + PHASE, milliseconds(5000)));
+	sender.stop();
+	SendResult s = sender.join();
+	ASSERT_EQ(s.err, "");
+	ASSERT_EQ(s.failed, 0u) << strerror(s.last_errno);
+	ASSERT_LT(s.sent, MAX_N) << "traffic ran out before the changes were done";
+	const size_t n = s.sent;
+
+	/* Everything sent has been classified once the kernel side is quiet. */
+	sink.settle(milliseconds(300), milliseconds(5000));
+	json::Value after = rules_list(&lr);
+	ld.signal(SIGINT);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	std::vector<Bytes> kernel = sink.stop();
+	std::vector<Bytes> got;
+	std::string err;
+	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
+
+	/* Where each sequence number went: 'K' kernel, 'X' sockets. */
+	std::vector<unsigned> at_kernel(n), at_xsk(n);
+	size_t foreign = 0;
+	uint64_t kernel_bytes = 0, xsk_bytes = 0;
+	for (auto &p : kernel) {
+		uint32_t snd, seq;
+
+		if (payload_tag(p, snd, seq) && snd == 20 && seq < n) {
+			at_kernel[seq]++;
+			kernel_bytes += frames[seq].size();
+		} else {
+			foreign++;
+		}
+	}
+	for (auto &f : got) {
+		uint32_t snd, seq;
+
+		if (frame_tag(f, snd, seq) && snd == 20 && seq < n && f == frames[seq]) {
+			at_xsk[seq]++;
+			xsk_bytes += f.size();
+		} else {
+			foreign++;
+		}
+	}
+	EXPECT_EQ(foreign, 0u) << "frames that were not sent, or not as sent";
+	size_t lost = 0, dup = 0;
+	std::string where, first_bad;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = at_kernel[i] + at_xsk[i];
+
+		lost += c == 0;
+		dup += c > 1;
+		if (c != 1 && first_bad.empty())
+			first_bad = "seq " + std::to_string(i) + ": kernel " +
+				    std::to_string(at_kernel[i]) + ", sockets " + std::to_string(at_xsk[i]);
+		char d = at_xsk[i] ? 'X' : 'K';
+		if (where.empty() || where.back() != d)
+			where += d;
+	}
+	EXPECT_EQ(lost, 0u) << first_bad;
+	EXPECT_EQ(dup, 0u) << first_bad;
+	ASSERT_EQ(where, "KXK") << "the destination must switch exactly at the add and the del";
+	size_t s1 = std::find(at_xsk.begin(), at_xsk.end(), 1u) - at_xsk.begin();
+	size_t s2 = std::find(at_xsk.begin() + s1, at_xsk.end(), 0u) - at_xsk.begin();
+	EXPECT_LE(s1, add1) << "frames sent after 'add' returned went to the kernel";
+	EXPECT_GE(s1 + VETH_RING, add0) << "the switch came before 'add' ran";
+	EXPECT_LE(s2, del1) << "frames sent after 'del' returned went to the sockets";
+	EXPECT_GE(s2 + VETH_RING, del0) << "the switch came before 'del' ran";
+	size_t to_xsk = s2 - s1, to_kernel = n - to_xsk;
+
+	/* Mid-stream list: the added rule at rank 1, its hits in the window. */
+	ASSERT_EQ(mid["rules"].size(), 2u) << lr.out;
+	const json::Value &mr = mid["rules"][1];
+	EXPECT_EQ(mr["id"].u64(), id);
+	EXPECT_EQ(mr["rank"].u64(), 1u);
+	EXPECT_EQ(mr["rule"].str, "udp dport 7001 -> queue");
+	uint64_t mid_hits = mr["packets"].u64();
+	EXPECT_LE(mid_hits, list1 - s1);
+	EXPECT_GE(mid_hits + VETH_RING, list0 - s1);
+	EXPECT_EQ(mid["rules"][0]["packets"].u64(), 0u);
+
+	/* After: the default counted exactly what the kernel socket got. */
+	ASSERT_EQ(after["rules"].size(), 1u) << lr.out;
+	EXPECT_EQ(after["rules"][0]["rule"].str, "udp dport 7000 -> queue");
+	EXPECT_EQ(after["rules"][0]["packets"].u64(), 0u);
+	EXPECT_EQ(after["default"]["action"].str, "pass");
+	EXPECT_EQ(after["default"]["packets"].u64(), to_kernel) << lr.out;
+	EXPECT_EQ(after["default"]["bytes"].u64(), kernel_bytes);
+
+	json::Value j = parse_summary(ld.out());
+	EXPECT_EQ(j["rx_packets"].u64(), to_xsk) << ld.out();
+	EXPECT_EQ(j["rx_bytes"].u64(), xsk_bytes);
+	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), to_xsk);
+	EXPECT_EQ(j["bpf"]["not_matched"]["packets"].u64(), to_kernel);
+	EXPECT_EQ(j["bpf"]["rule_pass"]["packets"].u64(), 0u);
+	EXPECT_EQ(j["bpf"]["rule_drop"]["packets"].u64(), 0u);
+	ASSERT_EQ(j["rules"].size(), 1u) << ld.out();
+	EXPECT_EQ(j["rules"][0]["id"].u64(), 0u);
+	EXPECT_EQ(j["rules"][0]["packets"].u64(), 0u);
+	EXPECT_EQ(j["default"]["packets"].u64(), to_kernel);
+	EXPECT_EQ(j["default"]["bytes"].u64(), kernel_bytes);
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	EXPECT_EQ(fs.added(), "") << "pins left under " << fs.path();
+	printf("  (e) sent %zu to port 7001: kernel %zu (seq 0-%zu, %zu-%zu), sockets %zu (seq %zu-%zu); "
+	       "add ran while frames %zu-%zu were sent, del %zu-%zu; mid list %llu hits; lost %zu, "
+	       "duplicated %zu\n",
+	       n, to_kernel, s1 - 1, s2, n - 1, to_xsk, s1, s2 - 1, add0, add1, del0, del1,
+	       (unsigned long long)mid_hits, lost, dup);
+}
+
+/* The line of text that contains needle; empty if none. */
+std::string line_with(const std::string &text, const std::string &needle)
+{
+	size_t p = text.find(needle);
+
+	if (p == std::string::npos)
+		return "";
+	size_t b = text.rfind('\n', p), e = text.find('\n', p);
+
+	b = b == std::string::npos ? 0 : b + 1;
+	return text.substr(b, e == std::string::npos ? std::string::npos : e - b);
+}
+
+/* Sequence numbers of sender in the pcap, in order. */
+std::vector<uint32_t> pcap_seqs(const std::vector<Bytes> &got, uint32_t sender)
+{
+	std::vector<uint32_t> v;
+
+	for (auto &f : got) {
+		uint32_t snd, seq;
+
+		if (frame_tag(f, snd, seq) && snd == sender)
+			v.push_back(seq);
+	}
+	return v;
+}
+
+/*
+ * (f) `xskmap rules` on a running instance: list, priority by --at,
+ * default action, and the errors. Each step sends a small batch and checks
+ * where it went (pcap, kernel socket, nowhere) and the counters.
+ */
+TEST_F(E2E, RulesCliListAddAtDefaultDelAndErrors)
+{
+	constexpr size_t B = 100;
+	Topology &t = topology(1, true);
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	UdpSink k7000(t.ns_a, 7000), k7002(t.ns_a, 7002), k7003(t.ns_a, 7003);
+	ASSERT_TRUE(k7000.ok()) << k7000.error();
+	ASSERT_TRUE(k7002.ok()) << k7002.error();
+	ASSERT_TRUE(k7003.ok()) << k7003.error();
+	std::string pcap = scratch_file("f.pcap");
+	/* Batches: 7000 #1 (queued), 7000 #2 (dropped by rule), 7002 #1/#2, 7000 #3. */
+	std::vector<Bytes> a1 = port_frames(t, 30, 7000, 0, B, 1);
+	std::vector<Bytes> a2 = port_frames(t, 30, 7000, B, B, 2);
+	std::vector<Bytes> c1 = port_frames(t, 31, 7002, 0, B / 2, 3);
+	std::vector<Bytes> c2 = port_frames(t, 31, 7002, B / 2, B / 2, 4);
+	std::vector<Bytes> a3 = port_frames(t, 30, 7000, 2 * B, B, 5);
+	std::vector<Bytes> p1 = port_frames(t, 32, 7003, 0, B / 4, 6);
+
+	Proc &ld = loader({ "-r", "udp dport 7000 -> queue", "--default", "pass", "--pin-dir",
+			    pin_dir(), "-d", "30", "-w", pcap, "--json" });
+	ASSERT_TRUE(ready(ld));
+	/* Settled counters: the batch was sent whole and the sinks went quiet. */
+	auto deliver = [&](const std::vector<Bytes> &f) {
+		SendResult s = send(f);
+
+		EXPECT_EQ(s.sent, f.size()) << strerror(s.last_errno);
+		k7000.settle(milliseconds(150), milliseconds(3000));
+		k7002.settle(milliseconds(50), milliseconds(3000));
+		k7003.settle(milliseconds(50), milliseconds(3000));
+	};
+
+	Result r = rules({ "list" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_TRUE(has(r.out, "id   rank")) << "no header";
+	std::string l = line_with(r.out, "udp dport 7000 -> queue");
+	char text[128] = "";
+	unsigned id, rank;
+	unsigned long long pk, by;
+	EXPECT_EQ(sscanf(l.c_str(), "%u %u %llu %llu %127[^\n]", &id, &rank, &pk, &by, text), 5) << r.out;
+	EXPECT_EQ(id, 0u);
+	EXPECT_EQ(rank, 0u);
+	EXPECT_EQ(pk, 0u);
+	EXPECT_TRUE(has(line_with(r.out, "default"), "-> pass")) << r.out;
+
+	deliver(a1);
+	json::Value j = rules_list(&r);
+	EXPECT_EQ(rule_by_id(j, 0)["packets"].u64(), B) << r.out;
+	EXPECT_EQ(rule_by_id(j, 0)["bytes"].u64(), total_bytes(a1));
+	EXPECT_EQ(j["default"]["packets"].u64(), 0u) << r.out;
+	r = rules({ "list" });
+	EXPECT_TRUE(has(line_with(r.out, "udp dport 7000 -> queue"), " " + std::to_string(B) + " "))
+		<< "text list does not show the hits:\n" << r.out;
+
+	/* A higher-priority drop: port-7000 frames vanish. */
+	r = rules({ "add", "--at", "0", "udp dport 7000 -> drop" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(added_id(r.out, 0, "udp dport 7000 -> drop"), 1u) << r.out;
+	j = rules_list(&r);
+	ASSERT_EQ(j["rules"].size(), 2u) << r.out;
+	EXPECT_EQ(j["rules"][0]["id"].u64(), 1u);
+	EXPECT_EQ(j["rules"][0]["rank"].u64(), 0u);
+	EXPECT_EQ(j["rules"][1]["id"].u64(), 0u);
+	EXPECT_EQ(j["rules"][1]["rank"].u64(), 1u);
+	EXPECT_EQ(j["rules"][0]["packets"].u64(), 0u) << "a new rule starts from zero hits";
+	deliver(a2);
+	j = rules_list(&r);
+	EXPECT_EQ(rule_by_id(j, 1)["packets"].u64(), B) << r.out;
+	EXPECT_EQ(rule_by_id(j, 0)["packets"].u64(), B) << "the queue rule still counts batch 1 only";
+
+	/* The default: drop, then pass again. */
+	r = rules({ "default", "drop" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_TRUE(has(r.out, "xskmap: default action is now drop"));
+	deliver(c1);
+	size_t k2_after_drop = k7002.count();
+	r = rules({ "default", "pass" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	deliver(c2);
+	j = rules_list(&r);
+	EXPECT_EQ(j["default"]["action"].str, "pass");
+	EXPECT_EQ(j["default"]["packets"].u64(), B) << "both 7002 batches meet the default";
+
+	/* Errors: the rule set is left as it was. */
+	r = rules({ "add", "udp dport 7000 -> qeue" });
+	EXPECT_EQ(r.rc, 2) << r.err;
+	EXPECT_TRUE(has(r.err, "'qeue'"));
+	r = rules({ "add", "udp dprt 7000 -> queue" });
+	EXPECT_EQ(r.rc, 2) << r.err;
+	EXPECT_TRUE(has(r.err, "'dprt'"));
+	r = rules({ "add", "--at", "5", "udp dport 7003 -> pass" });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	r = rules({ "del", "99" });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "no rule with id 99"));
+	r = rules({ "del", "5" });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "no rule with id 5"));
+	r = rules({ "del", "one" });
+	EXPECT_EQ(r.rc, 2) << r.err;
+	j = rules_list(&r);
+	EXPECT_EQ(j["rules"].size(), 2u) << "a refused change altered the rules:\n" << r.out;
+
+	/* Deleting the drop rule lets port 7000 through to the sockets again. */
+	r = rules({ "del", "1" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_TRUE(has(r.out, "xskmap: deleted rule 1"));
+	deliver(a3);
+	/* Id 1 is free again and reused: the new rule must not inherit its hits. */
+	r = rules({ "add", "udp dport 7003 -> pass" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(added_id(r.out, 1, "udp dport 7003 -> pass"), 1u) << r.out;
+	j = rules_list(&r);
+	EXPECT_EQ(rule_by_id(j, 1)["packets"].u64(), 0u)
+		<< "rule 1 shows the hits of the deleted rule 1:\n" << r.out;
+	EXPECT_EQ(rule_by_id(j, 0)["packets"].u64(), 2 * B) << r.out;
+	/* A rule that passes: to the kernel, counted as rule_pass. */
+	deliver(p1);
+	EXPECT_EQ(k7003.count(), p1.size()) << "frames a 'pass' rule matched did not reach the kernel";
+	j = rules_list(&r);
+	EXPECT_EQ(rule_by_id(j, 1)["packets"].u64(), p1.size()) << r.out;
+
+	ld.signal(SIGINT);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	std::vector<Bytes> kernel7000 = k7000.stop(), kernel7002 = k7002.stop();
+	std::vector<Bytes> got;
+	std::string err;
+	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
+
+	/* Batches 1 and 3 in the pcap, batch 2 nowhere, 7002: only batch 2 at the kernel. */
+	std::vector<uint32_t> want;
+	for (uint32_t i = 0; i < B; i++)
+		want.push_back(i);
+	for (uint32_t i = 2 * B; i < 3 * B; i++)
+		want.push_back(i);
+	EXPECT_EQ(pcap_seqs(got, 30), want);
+	EXPECT_EQ(got.size(), 2 * B) << "frames other than batches 1 and 3 were redirected";
+	EXPECT_EQ(kernel7000.size(), 0u) << "dropped port-7000 frames reached the kernel";
+	EXPECT_EQ(k2_after_drop, 0u) << "'default drop' let frames through";
+	EXPECT_EQ(kernel7002.size(), B / 2);
+	for (auto &p : kernel7002) {
+		uint32_t snd, seq;
+
+		EXPECT_TRUE(payload_tag(p, snd, seq) && snd == 31 && seq >= B / 2)
+			<< "a 7002 frame of the dropped batch arrived";
+	}
+
+	j = parse_summary(ld.out());
+	EXPECT_EQ(j["bpf"]["rule_drop"]["packets"].u64(), B) << ld.out();
+	EXPECT_EQ(j["bpf"]["rule_drop"]["bytes"].u64(), total_bytes(a2));
+	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), 2 * B);
+	EXPECT_EQ(j["bpf"]["not_matched"]["packets"].u64(), B);
+	EXPECT_EQ(j["bpf"]["rule_pass"]["packets"].u64(), p1.size());
+	ASSERT_EQ(j["rules"].size(), 2u) << ld.out();
+	EXPECT_EQ(j["rules"][0]["rule"].str, "udp dport 7000 -> queue");
+	EXPECT_EQ(j["rules"][0]["packets"].u64(), 2 * B);
+	EXPECT_EQ(j["rules"][0]["bytes"].u64(), total_bytes(a1) + total_bytes(a3));
+	EXPECT_EQ(j["rules"][1]["rule"].str, "udp dport 7003 -> pass");
+	EXPECT_EQ(j["rules"][1]["packets"].u64(), p1.size());
+	EXPECT_EQ(j["rules"][1]["bytes"].u64(), total_bytes(p1));
+	EXPECT_EQ(j["default"]["action"].str, "pass");
+	EXPECT_EQ(j["default"]["packets"].u64(), B);
+	EXPECT_EQ(j["default"]["bytes"].u64(), total_bytes(c1) + total_bytes(c2));
+
+	/* The run removed its pins on exit: nothing left for `rules` to reach. */
+	EXPECT_NE(access(pin_dir().c_str(), F_OK), 0) << pin_dir() << " is still there";
+	EXPECT_EQ(fs.added(), "");
+	r = rules({ "list" });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "no running xskmap found at " + pin_dir()));
+	EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "not one line:\n" << r.err;
+	printf("  (f) 7000: batch 1 %zu -> sockets, batch 2 %zu -> dropped by rule 1 at rank 0 "
+	       "(rule_drop %llu), batch 3 %zu -> sockets; 7002: %zu dropped by default, %zu to the "
+	       "kernel; 7003: %zu passed by rule 1 (rule_pass %llu)\n",
+	       a1.size(), a2.size(), (unsigned long long)j["bpf"]["rule_drop"]["packets"].u64(),
+	       a3.size(), c1.size(), kernel7002.size(), p1.size(),
+	       (unsigned long long)j["bpf"]["rule_pass"]["packets"].u64());
+}
+
+/* (g) A rule that does not parse stops the run before anything is changed. */
+TEST_F(E2E, RunWithBadRuleIsUsageErrorAndLeavesNothing)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	Result r = xskmap_sync({ "run", "-r", "udp dport 99999 -> queue", "--pin-dir", pin_dir(),
+				 "-d", "5", t.if_a });
+
+	EXPECT_EQ(r.rc, 2) << r.err;
+	EXPECT_TRUE(has(r.err, "'99999'"));
+	EXPECT_TRUE(has(r.err, "xskmap: error: "));
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	EXPECT_EQ(fs.added(), "") << "pins left under " << fs.path();
+}
+
+/*
+ * (h) The default pin directory. Under `ip netns exec` each command has its
+ * own /sys and so its own /sys/fs/bpf: pins the loader made there would die
+ * with its mount namespace, and `xskmap detach` in another command could
+ * never see them. So each command here gets the test's bpffs bind-mounted
+ * on its /sys/fs/bpf (xskmap_sysbpf), as a host's shared /sys/fs/bpf would
+ * be: the default /sys/fs/bpf/xskmap/IF is then one place for all of them
+ * and the test reads it as DIR/xskmap/IF.
+ */
+TEST_F(E2E, DefaultPinDirGoesOnSigintStaysOnSigkillAndDetachRemovesIt)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	std::string top = fs.path() + "/xskmap", pins = top + "/" + t.if_a;
+	std::string sys_pins = "/sys/fs/bpf/xskmap/" + t.if_a;
+
+	/* SIGINT: the pins and their shared parent go. */
+	Proc &ld = xskmap_sysbpf({ "run", "-d", "10", t.if_a });
+	ASSERT_TRUE(ready(ld));
+	EXPECT_EQ(access((pins + "/cls_active").c_str(), F_OK), 0)
+		<< "no pins under " << pins << ":\n" << ld.err();
+	Proc &ls = xskmap_sysbpf({ "rules", t.if_a, "list" });
+	ASSERT_EQ(ls.wait_exit(EXIT_TIMEOUT), 0) << ls.err();
+	EXPECT_TRUE(has(ls.out(), "-> queue")) << "the default pin dir did not reach the run";
+	ld.signal(SIGINT);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_NE(access(top.c_str(), F_OK), 0) << top << " left after SIGINT";
+
+	/* SIGKILL: program and pins stay; detach removes both and says so. */
+	Proc &k = xskmap_sysbpf({ "run", "-d", "10", t.if_a });
+	ASSERT_TRUE(ready(k));
+	k.signal(SIGKILL);
+	ASSERT_EQ(k.wait_exit(milliseconds(5000)), 128 + SIGKILL);
+	EXPECT_TRUE(t.xdp_on_a());
+	EXPECT_EQ(access((pins + "/cls_active").c_str(), F_OK), 0) << "SIGKILL cannot unpin";
+	Proc &d = xskmap_sysbpf({ "detach", t.if_a });
+	ASSERT_EQ(d.wait_exit(EXIT_TIMEOUT), 0) << d.err();
+	EXPECT_TRUE(has(d.out(), "removed XDP program 'xsk_redirect'"));
+	EXPECT_TRUE(has(d.out(), "xskmap: removed pinned maps " + sys_pins));
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	EXPECT_NE(access(top.c_str(), F_OK), 0) << top << " left after detach";
+	EXPECT_EQ(fs.added(), "");
 }
 
 /* Namespaces from a killed earlier run go first; a signal cleans up ours. */
