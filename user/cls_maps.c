@@ -293,3 +293,20 @@ int cls_hits_read(const struct cls_fds *f, struct xsk_stat hits[XSK_MAX_RULES + 
 	free(percpu);
 	return ret;
 }
+
+int cls_hits_reset(const struct cls_fds *f, __u32 id)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct xsk_stat *zero;
+	int ret = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	zero = calloc(ncpus, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(f->rule_hits, &id, zero, BPF_EXIST))
+		ret = -errno;
+	free(zero);
+	return ret;
+}

@@ -64,6 +64,9 @@ int cls_apply(const struct cls_fds *f, const struct xsk_ruleset *rs, char *err, 
 /* Hits by rule id, summed over CPUs; [XSK_HITS_DEFAULT] is the default. */
 int cls_hits_read(const struct cls_fds *f, struct xsk_stat hits[XSK_MAX_RULES + 1]);
 
+/* Zero the hits of rule id on every CPU (before an id is given out again). */
+int cls_hits_reset(const struct cls_fds *f, __u32 id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -532,7 +532,8 @@ static int cmd_rules(int argc, char **argv)
 	} else if (!strcmp(verb, "del")) {
 		__u64 id;
 
-		if (i + 1 != argc || parse_u64(argv[i], 0, XSK_MAX_RULES - 1, &id)) {
+		/* Any number is an id: one that is not in use is "no rule" (exit 1). */
+		if (i + 1 != argc || parse_u64(argv[i], 0, UINT32_MAX, &id)) {
 			fprintf(stderr, "xskmap: error: 'del' takes one rule id (see 'xskmap rules %s list')\n", ifname);
 			return EXIT_USAGE;
 		}
@@ -578,6 +579,12 @@ static int cmd_rules(int argc, char **argv)
 		ret = ruleset_add(&rs, &r, i, &id, err, sizeof(err));
 		if (ret) {
 			pr_err("%s\n", err);
+			goto out;
+		}
+		/* Ids are reused: the new rule must not start with a deleted one's hits. */
+		ret = cls_hits_reset(&f, id);
+		if (ret) {
+			pr_err("cannot reset the hit counter of rule %u: %s\n", id, strerror(-ret));
 			goto out;
 		}
 		ret = cls_apply(&f, &rs, err, sizeof(err));
