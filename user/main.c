@@ -465,13 +465,138 @@ static void join_words(int argc, char **argv, int i, char *buf, size_t len)
 		off += snprintf(buf + off, len - off, "%s%s", off ? " " : "", argv[i]);
 }
 
+enum rules_verb { RULES_LIST, RULES_ADD, RULES_DEL, RULES_DEFAULT };
+
+/* A `rules` request, validated in full before any map is touched. */
+struct rules_req {
+	enum rules_verb verb;
+	struct xsk_rule rule;	/* add */
+	int at;			/* add: rank, -1 = append */
+	__u32 id;		/* del */
+	__u32 action, index;	/* default */
+	char text[RULE_TEXT_MAX];
+};
+
+/* Parse VERB [ARGS] from argv[i..]: EXIT_OK, or EXIT_USAGE after a message. */
+static int rules_req_parse(int argc, char **argv, int i, const char *ifname,
+			   struct rules_req *q)
+{
+	const char *verb = argv[i++];
+	char err[512];
+	__u64 v;
+
+	q->at = -1;
+	if (!strcmp(verb, "list")) {
+		q->verb = RULES_LIST;
+		if (i != argc) {
+			fprintf(stderr, "xskmap: error: unexpected argument '%s' after 'list'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	if (!strcmp(verb, "add")) {
+		q->verb = RULES_ADD;
+		if (i + 1 < argc && !strcmp(argv[i], "--at")) {
+			if (parse_u64(argv[i + 1], 0, XSK_MAX_RULES - 1, &v)) {
+				fprintf(stderr, "xskmap: error: invalid --at '%s': give a rank 0-%u\n",
+					argv[i + 1], XSK_MAX_RULES - 1);
+				return EXIT_USAGE;
+			}
+			q->at = v;
+			i += 2;
+		}
+		if (i == argc) {
+			fprintf(stderr, "xskmap: error: 'add' needs a rule, e.g. 'udp dport 53 -> queue'\n");
+			return EXIT_USAGE;
+		}
+		join_words(argc, argv, i, q->text, sizeof(q->text));
+		if (rule_parse(q->text, &q->rule, err, sizeof(err))) {
+			fprintf(stderr, "xskmap: error: %s\n", err);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	if (!strcmp(verb, "del")) {
+		q->verb = RULES_DEL;
+		/* Any number is an id: one that is not in use is "no rule" (exit 1). */
+		if (i + 1 != argc || parse_u64(argv[i], 0, UINT32_MAX, &v)) {
+			fprintf(stderr, "xskmap: error: 'del' takes one rule id (see 'xskmap rules %s list')\n", ifname);
+			return EXIT_USAGE;
+		}
+		q->id = v;
+		return EXIT_OK;
+	}
+	if (!strcmp(verb, "default")) {
+		q->verb = RULES_DEFAULT;
+		join_words(argc, argv, i, q->text, sizeof(q->text));
+		if (action_parse(q->text, &q->action, &q->index, err, sizeof(err))) {
+			fprintf(stderr, "xskmap: error: %s\n", err);
+			return EXIT_USAGE;
+		}
+		return EXIT_OK;
+	}
+	fprintf(stderr, "xskmap: error: unknown rules command '%s': use list, add, del or default\n", verb);
+	return EXIT_USAGE;
+}
+
+/* Carry out a change on the rule set rs read from f. 0 or -errno. */
+static int rules_change(const struct cls_fds *f, struct xsk_ruleset *rs,
+			struct rules_req *q, const char *ifname)
+{
+	char err[512];
+	__u32 id;
+	int ret;
+
+	switch (q->verb) {
+	case RULES_ADD:
+		ret = ruleset_add(rs, &q->rule, q->at, &id, err, sizeof(err));
+		if (ret)
+			break;
+		/* Ids are reused: the new rule must not start with a deleted one's hits. */
+		ret = cls_hits_reset(f, id);
+		if (ret) {
+			snprintf(err, sizeof(err), "cannot reset the hit counter of rule %u: %s",
+				 id, strerror(-ret));
+			break;
+		}
+		ret = cls_apply(f, rs, err, sizeof(err));
+		if (!ret) {
+			rule_format(&q->rule, q->text, sizeof(q->text));
+			printf("xskmap: added rule %u at rank %d: %s\n", id, ruleset_find(rs, id), q->text);
+		}
+		break;
+	case RULES_DEL:
+		ret = ruleset_del(rs, q->id);
+		if (ret) {
+			snprintf(err, sizeof(err), "no rule with id %u on %s: see 'xskmap rules %s list'",
+				 q->id, ifname, ifname);
+			break;
+		}
+		ret = cls_apply(f, rs, err, sizeof(err));
+		if (!ret)
+			printf("xskmap: deleted rule %u\n", q->id);
+		break;
+	default:
+		rs->default_action = q->action;
+		rs->default_index = q->index;
+		ret = cls_apply(f, rs, err, sizeof(err));
+		if (!ret)
+			printf("xskmap: default action is now %s\n", q->text);
+		break;
+	}
+	if (ret)
+		pr_err("%s\n", err);
+	return ret;
+}
+
 static int cmd_rules(int argc, char **argv)
 {
 	struct xsk_stat hits[XSK_MAX_RULES + 1] = {};
 	struct xsk_ruleset rs;
+	struct rules_req q = {};
 	struct cls_fds f;
-	const char *pin_dir = NULL, *ifname, *verb;
-	char dir[512], err[512], text[RULE_TEXT_MAX];
+	const char *pin_dir = NULL, *ifname;
+	char dir[512], err[512];
 	bool json = false;
 	int i = 1, ret, lock_fd;
 
@@ -493,62 +618,14 @@ static int cmd_rules(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	ifname = argv[i++];
-	verb = argv[i++];
+	ret = rules_req_parse(argc, argv, i, ifname, &q);
+	if (ret)
+		return ret;
 	log_init(0);
 	if (pin_dir)
 		snprintf(dir, sizeof(dir), "%s", pin_dir);
 	else
 		cls_pin_dir_default(ifname, dir, sizeof(dir));
-
-	/* Validate the request before touching anything. */
-	if (!strcmp(verb, "list")) {
-		if (i != argc)
-			goto extra;
-	} else if (!strcmp(verb, "add")) {
-		struct xsk_rule r;
-		long at = -1;
-
-		if (i + 1 < argc && !strcmp(argv[i], "--at")) {
-			char *end;
-
-			at = strtol(argv[i + 1], &end, 10);
-			if (*end || at < 0 || at >= XSK_MAX_RULES) {
-				fprintf(stderr, "xskmap: error: invalid --at '%s': give a rank 0-%u\n",
-					argv[i + 1], XSK_MAX_RULES - 1);
-				return EXIT_USAGE;
-			}
-			i += 2;
-		}
-		if (i == argc) {
-			fprintf(stderr, "xskmap: error: 'add' needs a rule, e.g. 'udp dport 53 -> queue'\n");
-			return EXIT_USAGE;
-		}
-		join_words(argc, argv, i, text, sizeof(text));
-		if (rule_parse(text, &r, err, sizeof(err))) {
-			fprintf(stderr, "xskmap: error: %s\n", err);
-			return EXIT_USAGE;
-		}
-		i = (int)at;	/* reused below as the rank */
-	} else if (!strcmp(verb, "del")) {
-		__u64 id;
-
-		/* Any number is an id: one that is not in use is "no rule" (exit 1). */
-		if (i + 1 != argc || parse_u64(argv[i], 0, UINT32_MAX, &id)) {
-			fprintf(stderr, "xskmap: error: 'del' takes one rule id (see 'xskmap rules %s list')\n", ifname);
-			return EXIT_USAGE;
-		}
-	} else if (!strcmp(verb, "default")) {
-		__u32 a, idx;
-
-		join_words(argc, argv, i, text, sizeof(text));
-		if (action_parse(text, &a, &idx, err, sizeof(err))) {
-			fprintf(stderr, "xskmap: error: %s\n", err);
-			return EXIT_USAGE;
-		}
-	} else {
-		fprintf(stderr, "xskmap: error: unknown rules command '%s': use list, add, del or default\n", verb);
-		return EXIT_USAGE;
-	}
 
 	if (cls_fds_open(dir, &f, err, sizeof(err))) {
 		pr_err("%s\n", err);
@@ -561,64 +638,19 @@ static int cmd_rules(int argc, char **argv)
 	ret = cls_ruleset_read(&f, &rs);
 	if (ret) {
 		pr_err("cannot read the rule set under %s: %s\n", dir, strerror(-ret));
-		goto out;
-	}
-	if (!strcmp(verb, "list")) {
+	} else if (q.verb == RULES_LIST) {
 		ret = cls_hits_read(&f, hits);
 		if (ret)
 			pr_err("cannot read the rule hit counters: %s\n", strerror(-ret));
 		else
 			rules_list(&rs, hits, json);
-		goto out;
-	}
-	if (!strcmp(verb, "add")) {
-		struct xsk_rule r;
-		__u32 id;
-
-		rule_parse(text, &r, err, sizeof(err));	/* parsed above */
-		ret = ruleset_add(&rs, &r, i, &id, err, sizeof(err));
-		if (ret) {
-			pr_err("%s\n", err);
-			goto out;
-		}
-		/* Ids are reused: the new rule must not start with a deleted one's hits. */
-		ret = cls_hits_reset(&f, id);
-		if (ret) {
-			pr_err("cannot reset the hit counter of rule %u: %s\n", id, strerror(-ret));
-			goto out;
-		}
-		ret = cls_apply(&f, &rs, err, sizeof(err));
-		if (!ret) {
-			rule_format(&r, text, sizeof(text));
-			printf("xskmap: added rule %u at rank %d: %s\n", id, ruleset_find(&rs, id), text);
-		}
-	} else if (!strcmp(verb, "del")) {
-		__u32 id = strtoul(argv[argc - 1], NULL, 10);
-
-		if (ruleset_del(&rs, id)) {
-			pr_err("no rule with id %u on %s: see 'xskmap rules %s list'\n", id, ifname, ifname);
-			ret = -ENOENT;
-			goto out;
-		}
-		ret = cls_apply(&f, &rs, err, sizeof(err));
-		if (!ret)
-			printf("xskmap: deleted rule %u\n", id);
 	} else {
-		action_parse(text, &rs.default_action, &rs.default_index, err, sizeof(err));
-		ret = cls_apply(&f, &rs, err, sizeof(err));
-		if (!ret)
-			printf("xskmap: default action is now %s\n", text);
+		ret = rules_change(&f, &rs, &q, ifname);
 	}
-	if (ret)
-		pr_err("%s\n", err);
-out:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	cls_fds_close(&f);
 	return ret ? EXIT_FAIL : EXIT_OK;
-extra:
-	fprintf(stderr, "xskmap: error: unexpected argument '%s' after '%s'\n", argv[i], verb);
-	return EXIT_USAGE;
 }
 
 static int cmd_detach(int argc, char **argv)
