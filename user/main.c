@@ -61,7 +61,8 @@ static void usage(FILE *f)
 "  rules IFNAME list|add RULE|del ID|default ACTION\n"
 "                  show or change the rules of a running 'xskmap run'\n"
 "                  ('xskmap rules --help')\n"
-"  detach IFNAME   remove an xskmap program (and its pinned maps) left on\n"
+"  detach [--pin-dir DIR] IFNAME\n"
+"                  remove an xskmap program (and its pinned maps) left on\n"
 "                  IFNAME after a crash or SIGKILL, and say what was removed\n"
 "  help            this text\n");
 }
@@ -69,8 +70,9 @@ static void usage(FILE *f)
 struct run_state {
 	struct run_opts opts;
 	int ifindex;
+	__u32 nr_dev_queues;		/* RX queues of the device */
 	__u32 queue_ids[XSKMAP_MAX_QUEUES];
-	__u32 nr_queues;
+	__u32 nr_queues;		/* the selected ones */
 	struct prog prog;
 	struct xsk_queue *queues;	/* nr_queues, allocated once at setup */
 	struct rx_worker *workers;
@@ -174,6 +176,7 @@ static int run_check(struct run_state *s)
 	}
 	if (nq > XSKMAP_MAX_QUEUES)
 		nq = XSKMAP_MAX_QUEUES;
+	s->nr_dev_queues = nq;
 	if (o->all_queues) {
 		for (i = 0; i < (__u32)nq; i++)
 			s->queue_ids[i] = i;
@@ -199,7 +202,6 @@ static int run_setup(struct run_state *s)
 	struct prog_cfg pcfg = { .fallback = o->fallback };
 	struct cls_fds fds;
 	char err[512];
-	int nq_dev = iface_rx_queues(o->ifname);
 	__u32 i;
 
 	s->queues = calloc(s->nr_queues, sizeof(*s->queues));
@@ -221,7 +223,7 @@ static int run_setup(struct run_state *s)
 
 	raise_memlock();
 	/* One slot per device queue, so any queue's socket can go in later. */
-	pcfg.map_entries = nq_dev > 0 ? (__u32)nq_dev : s->nr_queues;
+	pcfg.map_entries = s->nr_dev_queues;
 	if (o->fixed && o->fixed_index >= pcfg.map_entries)
 		pcfg.map_entries = o->fixed_index + 1;
 	for (i = 0; i < s->ruleset.nr_rules; i++)
@@ -655,31 +657,48 @@ static int cmd_rules(int argc, char **argv)
 
 static int cmd_detach(int argc, char **argv)
 {
+	const char *pin_dir = NULL, *ifname;
 	char msg[1024], dir[512];
-	int ifindex, ret;
+	int ifindex, ret, i = 1;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-			printf("Usage: xskmap detach IFNAME\n\nRemove an xsk_redirect program left attached to IFNAME (any mode).\nOther programs are never touched.\n");
+	for (; i < argc && !strncmp(argv[i], "-", 1); i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("Usage: xskmap detach [--pin-dir DIR] IFNAME\n\n"
+			       "Remove an xsk_redirect program left attached to IFNAME (any mode) and\n"
+			       "the rule maps its run pinned (default /sys/fs/bpf/xskmap/IFNAME).\n"
+			       "Other programs are never touched.\n");
 			return EXIT_OK;
 		}
-		fprintf(stderr, "xskmap: error: usage: xskmap detach IFNAME\n");
+		if (strcmp(argv[i], "--pin-dir") || i + 1 == argc) {
+			fprintf(stderr, "xskmap: error: %s '%s': usage: xskmap detach [--pin-dir DIR] IFNAME\n",
+				strcmp(argv[i], "--pin-dir") ? "unknown detach option" : "missing value for",
+				argv[i]);
+			return EXIT_USAGE;
+		}
+		pin_dir = argv[++i];
+	}
+	if (i + 1 != argc) {
+		fprintf(stderr, "xskmap: error: usage: xskmap detach [--pin-dir DIR] IFNAME\n");
 		return EXIT_USAGE;
 	}
+	ifname = argv[i];
 	log_init(0);
-	ifindex = if_nametoindex(argv[1]);
+	ifindex = if_nametoindex(ifname);
 	if (!ifindex) {
-		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", argv[1]);
+		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", ifname);
 		return EXIT_USAGE;
 	}
-	ret = prog_detach_leftover(ifindex, argv[1], msg, sizeof(msg));
+	ret = prog_detach_leftover(ifindex, ifname, msg, sizeof(msg));
 	if (ret < 0) {
 		pr_err("%s%s\n", msg, ret == -EPERM ? "; run as root (CAP_NET_ADMIN, CAP_BPF)" : "");
 		return EXIT_FAIL;
 	}
 	printf("xskmap: %s\n", msg);
 	/* The pins of a killed run go with its program. */
-	cls_pin_dir_default(argv[1], dir, sizeof(dir));
+	if (pin_dir)
+		snprintf(dir, sizeof(dir), "%s", pin_dir);
+	else
+		cls_pin_dir_default(ifname, dir, sizeof(dir));
 	if (ret > 0 && !access(dir, F_OK)) {
 		cls_unpin(dir);
 		printf("xskmap: removed pinned maps %s\n", dir);
