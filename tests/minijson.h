@@ -2,8 +2,11 @@
 // A small JSON reader for the loader's --json summary: enough of RFC 8259
 // to walk objects and arrays and read integers exactly (counters are u64,
 // so integers are kept as integers, not squeezed through a double).
+// parse_strict() also checks the text is JSON to the letter, for the tests
+// of the writer itself; parse() reads leniently what other tests only walk.
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -53,7 +56,7 @@ struct Value {
 
 class Parser {
 public:
-	explicit Parser(const std::string &s) : s_(s) {}
+	explicit Parser(const std::string &s, bool strict = false) : s_(s), strict_(strict) {}
 
 	bool parse(Value &out, std::string &err)
 	{
@@ -66,6 +69,7 @@ public:
 
 private:
 	const std::string &s_;
+	const bool strict_;
 	size_t pos_ = 0;
 
 	void ws()
@@ -99,10 +103,15 @@ private:
 		while (pos_ < s_.size() && s_[pos_] != '"') {
 			char c = s_[pos_++];
 
+			/* RFC 8259: control characters must be escaped. */
+			if (strict_ && (unsigned char)c < 0x20)
+				return false;
 			if (c == '\\') {
 				if (pos_ >= s_.size())
 					return false;
 				c = s_[pos_++];
+				if (strict_ && !escape_ok(c))
+					return false;
 				switch (c) {
 				case 'n': c = '\n'; break;
 				case 't': c = '\t'; break;
@@ -120,6 +129,50 @@ private:
 		}
 		return pos_ < s_.size() && s_[pos_++] == '"';
 	}
+	/* c followed a backslash, pos_ is past it: \uXXXX needs four hex digits. */
+	bool escape_ok(char c) const
+	{
+		if (c != 'u')
+			return std::char_traits<char>::find("\"\\/bfnrt", 8, c) != nullptr;
+		if (s_.size() - pos_ < 4)
+			return false;
+		for (size_t i = pos_; i < pos_ + 4; i++)
+			if (!isxdigit((unsigned char)s_[i]))
+				return false;
+		return true;
+	}
+	/*
+	 * Length of the number at pos_ by RFC 8259's grammar, 0 if none:
+	 * strtod alone would also take "+1", ".5", "1.", "inf" or "0x10".
+	 */
+	size_t number_len() const
+	{
+		size_t i = pos_;
+		auto digits = [&] {
+			size_t from = i;
+
+			while (i < s_.size() && isdigit((unsigned char)s_[i]))
+				i++;
+			return i > from;
+		};
+
+		if (i < s_.size() && s_[i] == '-')
+			i++;
+		if (i < s_.size() && s_[i] == '0')
+			i++;
+		else if (!digits())
+			return 0;
+		if (i < s_.size() && s_[i] == '.' && (i++, !digits()))
+			return 0;
+		if (i < s_.size() && (s_[i] == 'e' || s_[i] == 'E')) {
+			i++;
+			if (i < s_.size() && (s_[i] == '+' || s_[i] == '-'))
+				i++;
+			if (!digits())
+				return 0;
+		}
+		return i - pos_;
+	}
 	bool number(Value &v)
 	{
 		const char *start = s_.c_str() + pos_;
@@ -128,6 +181,9 @@ private:
 		v.type = Value::NUM;
 		v.num = strtod(start, &end);
 		if (end == start)
+			return false;
+		/* strtod must read exactly the grammar's number, no more, no less. */
+		if (strict_ && (size_t)(end - start) != number_len())
 			return false;
 		/* Digits only: an exact unsigned integer as well. */
 		size_t i = 0;
@@ -193,6 +249,17 @@ private:
 inline bool parse(const std::string &s, Value &out, std::string &err)
 {
 	return Parser(s).parse(out, err);
+}
+
+/*
+ * As parse(), and refuses what RFC 8259 does: bad or unfinished escapes,
+ * raw control characters in strings, numbers outside its grammar, on top
+ * of what parse() refuses already (trailing commas, missing colons,
+ * unbalanced brackets, anything after the value).
+ */
+inline bool parse_strict(const std::string &s, Value &out, std::string &err)
+{
+	return Parser(s, true).parse(out, err);
 }
 
 } // namespace json

@@ -360,21 +360,30 @@ private:
 	std::string out_path_, err_path_, cmdline_;
 };
 
-/* Runs argv to completion within timeout (killed after it); never throws. */
-inline Result run(const std::vector<std::string> &argv, milliseconds timeout = milliseconds(10000))
+/* Waits for a started p (killed after timeout) and collects what it printed. */
+inline Result finish(Proc &p, milliseconds timeout)
 {
-	Proc p;
 	Result r;
 
-	if (!p.start(argv, "cmd")) {
-		r.err = "cannot start " + argv[0];
-		return r;
-	}
 	r.rc = p.wait_exit(timeout);
 	p.kill_wait();
 	r.out = p.out();
 	r.err = p.err();
 	return r;
+}
+
+/* Runs argv to completion within timeout (killed after it); never throws. */
+inline Result run(const std::vector<std::string> &argv, milliseconds timeout = milliseconds(10000))
+{
+	Proc p;
+
+	if (!p.start(argv, "cmd")) {
+		Result r;
+
+		r.err = "cannot start " + argv[0];
+		return r;
+	}
+	return finish(p, timeout);
 }
 
 inline Result ip(const std::vector<std::string> &args)

@@ -175,16 +175,23 @@ protected:
 		return *topo_;
 	}
 
-	/* `xskmap ARGS...` inside namespace A; not waited for. */
-	Proc &xskmap(const std::vector<std::string> &args)
+	/*
+	 * PREFIX... XSKMAP_BIN ARGS..., not waited for; the fixture owns the
+	 * process so that cleanup() kills it before the namespaces go.
+	 */
+	Proc &spawn(std::vector<std::string> argv, const std::vector<std::string> &args)
 	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", topo_->ns_a,
-						  XSKMAP_BIN };
-
+		argv.push_back(XSKMAP_BIN);
 		argv.insert(argv.end(), args.begin(), args.end());
 		procs_.push_back(std::make_unique<Proc>());
 		EXPECT_TRUE(procs_.back()->start(argv, "xskmap")) << "cannot run " << XSKMAP_BIN;
 		return *procs_.back();
+	}
+
+	/* `xskmap ARGS...` inside namespace A; not waited for. */
+	Proc &xskmap(const std::vector<std::string> &args)
+	{
+		return spawn({ ip_bin(), "netns", "exec", topo_->ns_a }, args);
 	}
 
 	/* `xskmap run ARGS... IF_A`, not waited for: see ready(). */
@@ -193,6 +200,16 @@ protected:
 		args.insert(args.begin(), "run");
 		args.push_back(topo_->if_a);
 		return xskmap(args);
+	}
+
+	/*
+	 * `xskmap run OPTS... -c N -d 10 -w PCAP --json IF_A`: takes n frames
+	 * into pcap, then prints the summary; -d 10 ends it if they never come.
+	 */
+	Proc &capture(size_t n, const std::string &pcap, std::vector<std::string> opts = {})
+	{
+		opts.insert(opts.end(), { "-c", std::to_string(n), "-d", "10", "-w", pcap, "--json" });
+		return loader(opts);
 	}
 
 	/* The loader printed its ready line: sockets are in xsks_map. */
@@ -207,14 +224,7 @@ protected:
 	/* Run xskmap to completion inside A. */
 	Result xskmap_sync(const std::vector<std::string> &args)
 	{
-		Proc &p = xskmap(args);
-		Result r;
-
-		r.rc = p.wait_exit(EXIT_TIMEOUT);
-		p.kill_wait();
-		r.out = p.out();
-		r.err = p.err();
-		return r;
+		return finish(xskmap(args), EXIT_TIMEOUT);
 	}
 
 	/* A private bpffs for the pins (see BpfFs); one per test. */
@@ -259,14 +269,9 @@ protected:
 	 */
 	Proc &xskmap_sysbpf(const std::vector<std::string> &args)
 	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", topo_->ns_a, "/bin/sh",
-						  "-c", "mount --bind \"$0\" /sys/fs/bpf && exec \"$@\"",
-						  bpffs_->path(), XSKMAP_BIN };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		procs_.push_back(std::make_unique<Proc>());
-		EXPECT_TRUE(procs_.back()->start(argv, "xskmap")) << "cannot run " << XSKMAP_BIN;
-		return *procs_.back();
+		return spawn({ ip_bin(), "netns", "exec", topo_->ns_a, "/bin/sh", "-c",
+			       "mount --bind \"$0\" /sys/fs/bpf && exec \"$@\"", bpffs_->path() },
+			     args);
 	}
 
 	SendResult send(const std::vector<Bytes> &frames, int cpu = -1)
@@ -296,7 +301,7 @@ TEST_F(E2E, MixedSizeUdpFramesArriveByteForByteInOrder)
 	std::vector<Bytes> frames = udp_frames(t, 1, N, 0xC0FFEE);
 	std::string pcap = scratch_file("a.pcap");
 
-	Proc &ld = loader({ "-c", std::to_string(N), "-d", "10", "-w", pcap, "--json" });
+	Proc &ld = capture(N, pcap);
 	ASSERT_TRUE(ready(ld));
 	SendResult s = send(frames);
 	ASSERT_EQ(s.err, "");
@@ -356,8 +361,7 @@ TEST_F(E2E, MatchUdpTakesUdpAndLeavesPingToTheKernel)
 		return n;
 	};
 
-	Proc &ld = loader({ "--match", "udp", "-c", std::to_string(N), "-d", "10", "-w", pcap,
-			    "--json" });
+	Proc &ld = capture(N, pcap, { "--match", "udp" });
 	ASSERT_TRUE(ready(ld));
 	Result ping = run({ ip_bin(), "netns", "exec", t.ns_b, "ping", "-c", "3", "-i", "0.2",
 			    "-W", "2", "198.18.0.1" });
@@ -417,7 +421,7 @@ TEST_F(E2E, FourQueuesEverySocketCountsAndOrderHoldsPerQueue)
 	std::vector<Bytes> f1 = udp_frames(t, 11, PER_SENDER, 0x5678);
 	std::string pcap = scratch_file("c.pcap");
 
-	Proc &ld = loader({ "-c", std::to_string(2 * PER_SENDER), "-d", "10", "-w", pcap, "--json" });
+	Proc &ld = capture(2 * PER_SENDER, pcap);
 	ASSERT_TRUE(ready(ld));
 	SendSpec s0, s1;
 	s0.ns = s1.ns = t.ns_b;
@@ -524,7 +528,7 @@ TEST_F(E2E, SecondInstanceIsRefusedAndFirstKeepsReceiving)
 	std::vector<Bytes> frames = udp_frames(t, 3, N, 0xABCD);
 	std::string pcap = scratch_file("d2.pcap");
 
-	Proc &first = loader({ "-c", std::to_string(N), "-d", "10", "-w", pcap, "--json" });
+	Proc &first = capture(N, pcap);
 	ASSERT_TRUE(ready(first));
 	unsigned id = t.xdp_prog_id_a();
 	EXPECT_NE(id, 0u) << t.link_a();
@@ -651,7 +655,7 @@ TEST_F(E2E, ForeignProgramIsRefusedUnlessForce)
 
 	std::vector<Bytes> frames = udp_frames(t, 5, N, 0x5555);
 	std::string pcap = scratch_file("d5.pcap");
-	Proc &ld = loader({ "--force", "-c", std::to_string(N), "-d", "10", "-w", pcap, "--json" });
+	Proc &ld = capture(N, pcap, { "--force" });
 	ASSERT_TRUE(ready(ld));
 	EXPECT_TRUE(has(ld.err(), "replacing XDP program 'xte_pass'"));
 	unsigned ours = t.xdp_prog_id_a();
