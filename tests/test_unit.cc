@@ -20,6 +20,7 @@
 
 #include "minijson.h"
 #include "options.h"
+#include "ruleset.h"
 #include "rx.h"
 #include "stats.h"
 
@@ -31,9 +32,13 @@ namespace {
 class Args {
 public:
 	Args(std::initializer_list<const char *> args)
+		: Args(std::vector<std::string>(args.begin(), args.end()))
+	{
+	}
+	explicit Args(const std::vector<std::string> &args)
 	{
 		strs_.emplace_back("run");
-		for (const char *a : args)
+		for (const auto &a : args)
 			strs_.emplace_back(a);
 		for (auto &s : strs_)
 			argv_.push_back(&s[0]);
@@ -982,3 +987,117 @@ TEST(ReportJson, SecondsKeepMilliseconds)
 }
 
 } // namespace
+
+// run_opts_ruleset: the rule set a run starts with, from -r, --default,
+// --match and --fixed-index.
+namespace {
+
+struct Built {
+	int ret;
+	struct xsk_ruleset rs;
+	std::string err;
+};
+
+Built build_rules(Args &&a)
+{
+	Built b{};
+	struct run_opts o;
+	char err[512] = "";
+
+	if (run_opts_parse(a.argc(), a.argv(), &o, err, sizeof(err)) != 0) {
+		b.ret = -2;
+		b.err = err;
+		return b;
+	}
+	b.ret = run_opts_ruleset(&o, &b.rs, err, sizeof(err));
+	b.err = err;
+	return b;
+}
+
+std::string rule_text(const struct xsk_rule &r)
+{
+	char buf[RULE_FORMAT_MAX];
+
+	rule_format(&r, buf, sizeof(buf));
+	return buf;
+}
+
+} // namespace
+
+TEST(RunRuleset, DefaultsToNoRulesAndQueue)
+{
+	Built b = build_rules({ "eth0" });
+	ASSERT_EQ(b.ret, 0) << b.err;
+	EXPECT_EQ(b.rs.nr_rules, 0u);
+	EXPECT_EQ(b.rs.default_action, (__u32)XSK_ACT_QUEUE);
+}
+
+TEST(RunRuleset, MatchUdpIsOneRuleWithDefaultPass)
+{
+	Built b = build_rules({ "--match", "udp", "eth0" });
+	ASSERT_EQ(b.ret, 0) << b.err;
+	ASSERT_EQ(b.rs.nr_rules, 1u);
+	EXPECT_EQ(rule_text(b.rs.rules[0]), "udp -> queue");
+	EXPECT_EQ(b.rs.default_action, (__u32)XSK_ACT_PASS);
+}
+
+TEST(RunRuleset, RulesKeepCommandLineOrderAndMatchUdpComesLast)
+{
+	Built b = build_rules({ "-r", "tcp dport 22 -> pass", "--rule", "src 198.18.0.0/15 -> drop",
+				"--match", "udp", "--default", "drop", "eth0" });
+	ASSERT_EQ(b.ret, 0) << b.err;
+	ASSERT_EQ(b.rs.nr_rules, 3u);
+	EXPECT_EQ(rule_text(b.rs.rules[0]), "tcp dport 22 -> pass");
+	EXPECT_EQ(rule_text(b.rs.rules[1]), "src 198.18.0.0/15 -> drop");
+	EXPECT_EQ(rule_text(b.rs.rules[2]), "udp -> queue");
+	// An explicit --default wins over --match udp's implied pass.
+	EXPECT_EQ(b.rs.default_action, (__u32)XSK_ACT_DROP);
+	for (__u32 i = 0; i < b.rs.nr_rules; i++)
+		EXPECT_EQ(b.rs.rules[i].id, i) << "ids are handed out in order";
+}
+
+TEST(RunRuleset, FixedIndexTurnsEveryQueueActionIntoIndex)
+{
+	Built b = build_rules({ "--fixed-index", "5", "-r", "udp dport 53 -> queue",
+				"-r", "tcp -> index 2", "-r", "icmp -> pass", "eth0" });
+	ASSERT_EQ(b.ret, 0) << b.err;
+	ASSERT_EQ(b.rs.nr_rules, 3u);
+	EXPECT_EQ(b.rs.rules[0].action, (__u32)XSK_ACT_INDEX);
+	EXPECT_EQ(b.rs.rules[0].index, 5u);
+	EXPECT_EQ(b.rs.rules[1].action, (__u32)XSK_ACT_INDEX);
+	EXPECT_EQ(b.rs.rules[1].index, 2u) << "an explicit index stays";
+	EXPECT_EQ(b.rs.rules[2].action, (__u32)XSK_ACT_PASS);
+	EXPECT_EQ(b.rs.default_action, (__u32)XSK_ACT_INDEX);
+	EXPECT_EQ(b.rs.default_index, 5u);
+}
+
+TEST(RunRuleset, BadRuleOrDefaultNamesTheWord)
+{
+	Built b = build_rules({ "-r", "udp dport 99999 -> queue", "eth0" });
+	EXPECT_EQ(b.ret, -1);
+	EXPECT_NE(b.err.find("'99999'"), std::string::npos) << b.err;
+
+	b = build_rules({ "--default", "redirect", "eth0" });
+	EXPECT_EQ(b.ret, -1);
+	EXPECT_NE(b.err.find("redirect"), std::string::npos) << b.err;
+}
+
+TEST(RunRuleset, SixtyFifthRuleIsRefused)
+{
+	std::vector<std::string> args;
+
+	for (int i = 0; i < XSK_MAX_RULES; i++) {
+		args.push_back("-r");
+		args.push_back("udp dport " + std::to_string(1000 + i) + " -> queue");
+	}
+	args.push_back("eth0");
+	Built b = build_rules(Args(args));
+	ASSERT_EQ(b.ret, 0) << "64 rules fit: " << b.err;
+	EXPECT_EQ(b.rs.nr_rules, (__u32)XSK_MAX_RULES);
+
+	// --match udp would be the 65th.
+	args.insert(args.end() - 1, { "--match", "udp" });
+	b = build_rules(Args(args));
+	EXPECT_EQ(b.ret, -1);
+	EXPECT_NE(b.err, "");
+}
