@@ -520,6 +520,33 @@ TEST_F(E2E, QueueOutOfRangeIsUsageErrorAndAttachesNothing)
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 }
 
+TEST_F(E2E, MissingCapabilitiesAreNamedAndAttachNothing)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	/*
+	 * Root whose bounding set lacks them: exec gives it no such capability,
+	 * as for an unprivileged user. setpriv runs inside A, since entering a
+	 * namespace needs CAP_SYS_ADMIN itself.
+	 */
+	Result r = finish(spawn({ ip_bin(), "netns", "exec", t.ns_a, "setpriv", "--bounding-set",
+				  "-net_admin,-bpf,-sys_admin", "--" },
+				{ "run", t.if_a }),
+			  EXIT_TIMEOUT);
+
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "missing CAP_NET_ADMIN, CAP_BPF")) << r.err;
+	EXPECT_TRUE(has(r.err, "setcap")) << "the message says how to fix it: " << r.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+
+	// CAP_SYS_ADMIN stands in for CAP_BPF (kernels before 5.8 know no CAP_BPF).
+	r = finish(spawn({ ip_bin(), "netns", "exec", t.ns_a, "setpriv", "--bounding-set", "-bpf", "--" },
+			 { "run", "-c", "1", "-d", "0.5", t.if_a }),
+		   EXIT_TIMEOUT);
+	EXPECT_EQ(r.rc, 0) << r.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
 TEST_F(E2E, SecondInstanceIsRefusedAndFirstKeepsReceiving)
 {
 	constexpr size_t N = 300;
