@@ -325,6 +325,58 @@ TEST_F(E2E, MixedSizeUdpFramesArriveByteForByteInOrder)
 	       (unsigned long long)j["bpf"]["redirected"]["packets"].u64());
 }
 
+/* --mode skb: generic XDP feeds the same sockets, byte for byte. */
+TEST_F(E2E, SkbModeReceivesByteForByte)
+{
+	constexpr size_t N = 500;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = udp_frames(t, 1, N, 0x5CB);
+	std::string pcap = scratch_file("skb.pcap");
+
+	Proc &ld = capture(N, pcap, { "--mode", "skb" });
+	ASSERT_TRUE(ready(ld));
+	EXPECT_TRUE(has(t.link_a(), "xdpgeneric")) << t.link_a();
+	SendResult s = send(frames);
+	ASSERT_EQ(s.sent, N) << s.err;
+
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	json::Value j = parse_summary(ld.out());
+	EXPECT_EQ(j["attach_mode"].str, "skb");
+	EXPECT_EQ(j["rx_packets"].u64(), N) << ld.out();
+	std::vector<Bytes> got;
+	std::string err;
+	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
+	EXPECT_TRUE(same_frames(frames, got));
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
+/*
+ * A device without native XDP (a bridge): --mode native is refused with
+ * the way out, --mode auto falls back to skb and says so.
+ */
+TEST_F(E2E, NativeOnlyDeviceRefusedAutoFallsBackToSkb)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::string br = "xte" + std::to_string(getpid()) + "br";
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "add", br, "type", "bridge" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", br, "up" }).rc, 0);
+
+	Result r = xskmap_sync({ "run", "--mode", "native", "-d", "0.3", br });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "does not support native XDP")) << r.err;
+	EXPECT_TRUE(has(r.err, "--mode skb")) << r.err;
+
+	r = xskmap_sync({ "run", "-d", "0.3", "--json", br });
+	EXPECT_EQ(r.rc, 0) << r.err;
+	EXPECT_TRUE(has(r.err, "in skb mode")) << r.err;
+	EXPECT_EQ(parse_summary(r.out)["attach_mode"].str, "skb") << r.out;
+
+	Result link = ip({ "-n", t.ns_a, "-d", "link", "show", "dev", br });
+	EXPECT_FALSE(has(link.out, "xdp")) << link.out;
+}
+
 /* (b) --match udp: UDP goes to the sockets, ARP and ICMP to the kernel. */
 TEST_F(E2E, MatchUdpTakesUdpAndLeavesPingToTheKernel)
 {
