@@ -221,6 +221,18 @@ protected:
 		       << p.cmdline() << " did not get ready:\n" << p.err();
 	}
 
+	/* The pcap holds exactly these frames, byte for byte, in this order. */
+	static ::testing::AssertionResult pcap_holds(const std::string &pcap,
+						     const std::vector<Bytes> &want)
+	{
+		std::vector<Bytes> got;
+		std::string err;
+
+		if (!read_pcap(pcap, got, err))
+			return ::testing::AssertionFailure() << err;
+		return same_frames(want, got);
+	}
+
 	/* Run xskmap to completion inside A. */
 	Result xskmap_sync(const std::vector<std::string> &args)
 	{
@@ -344,10 +356,7 @@ TEST_F(E2E, SkbModeReceivesByteForByte)
 	json::Value j = parse_summary(ld.out());
 	EXPECT_EQ(j["attach_mode"].str, "skb");
 	EXPECT_EQ(j["rx_packets"].u64(), N) << ld.out();
-	std::vector<Bytes> got;
-	std::string err;
-	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
-	EXPECT_TRUE(same_frames(frames, got));
+	EXPECT_TRUE(pcap_holds(pcap, frames));
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 }
 
@@ -623,10 +632,7 @@ TEST_F(E2E, SecondInstanceIsRefusedAndFirstKeepsReceiving)
 	ASSERT_EQ(first.wait_exit(EXIT_TIMEOUT), 0) << first.err();
 	json::Value j = parse_summary(first.out());
 	EXPECT_EQ(j["rx_packets"].u64(), N) << first.out();
-	std::vector<Bytes> got;
-	std::string err;
-	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
-	EXPECT_TRUE(same_frames(frames, got));
+	EXPECT_TRUE(pcap_holds(pcap, frames));
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 }
 
