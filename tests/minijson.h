@@ -60,6 +60,7 @@ public:
 
 	bool parse(Value &out, std::string &err)
 	{
+		out = Value();	/* a reused Value must not keep the last parse's keys */
 		if (!value(out, 0) || (ws(), pos_ != s_.size())) {
 			err = "JSON error at offset " + std::to_string(pos_) + " in: " + s_;
 			return false;

@@ -677,7 +677,7 @@ TEST(ParseSeconds, Accepts)
 TEST(ParseSeconds, Rejects)
 {
 	for (const char *s : { "", "0", "0.0", "-1", "-0.5", "nan", "NAN", "inf", "-inf", "1e8",
-			       "1e400", "1s", "abc", "1,5" }) {
+			       "1e400", "1s", "abc", "1,5", " 1", "+1", "0x1p3", "1x" }) {
 		double v = -42;
 
 		EXPECT_EQ(parse_seconds(s, &v), -1) << "'" << s << "'";
@@ -1100,4 +1100,123 @@ TEST(RunRuleset, SixtyFifthRuleIsRefused)
 	b = build_rules(Args(args));
 	EXPECT_EQ(b.ret, -1);
 	EXPECT_NE(b.err, "");
+}
+
+// --------------------------------------------- rules in the summary, text output
+
+namespace {
+
+std::string output_of(void (*fn)(FILE *, const struct run_report *), const struct run_report &r)
+{
+	char *buf = nullptr;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return "";
+	fn(f, &r);
+	fclose(f);
+	std::string s(buf, len);
+	free(buf);
+	return s;
+}
+
+/* Two rules (ids 0 and 1) with hits, and default pass. */
+struct RulesReport : ReportFixture {
+	struct xsk_ruleset rs;
+
+	RulesReport()
+	{
+		char err[256];
+		struct xsk_rule rule;
+		__u32 id;
+
+		ruleset_init(&rs, XSK_ACT_PASS, 0);
+		for (const char *t : { "udp dport 4789 -> queue", "src 198.18.0.0/15 -> drop" }) {
+			EXPECT_EQ(rule_parse(t, &rule, err, sizeof(err)), 0) << err;
+			EXPECT_EQ(ruleset_add(&rs, &rule, -1, &id, err, sizeof(err)), 0) << err;
+		}
+		r.rules = &rs;
+		r.hits[0] = { 1000, 64000 };
+		r.hits[1] = { 7, 448 };
+		r.hits[XSK_HITS_DEFAULT] = { 17, 1700 };
+	}
+};
+
+} // namespace
+
+TEST(ReportJson, RulesWithTheirHitsAndTheDefault)
+{
+	RulesReport f;
+	std::string s = output_of(report_json, f.r);
+	xt::json::Value j;
+	std::string err;
+
+	ASSERT_TRUE(xt::json::parse_strict(s, j, err)) << err << "\n" << s;
+	ASSERT_EQ(j["rules"].size(), 2u) << s;
+	EXPECT_EQ(j["rules"][0]["id"].u64(), 0u);
+	EXPECT_EQ(j["rules"][0]["rule"].str, "udp dport 4789 -> queue");
+	EXPECT_EQ(j["rules"][0]["packets"].u64(), 1000u);
+	EXPECT_EQ(j["rules"][0]["bytes"].u64(), 64000u);
+	EXPECT_EQ(j["rules"][1]["rule"].str, "src 198.18.0.0/15 -> drop");
+	EXPECT_EQ(j["rules"][1]["packets"].u64(), 7u);
+	EXPECT_EQ(j["default"]["action"].str, "pass");
+	EXPECT_EQ(j["default"]["packets"].u64(), 17u);
+
+	// Without a rule set (not readable), neither key appears.
+	f.r.rules = nullptr;
+	s = output_of(report_json, f.r);
+	xt::json::Value plain;
+	ASSERT_TRUE(xt::json::parse_strict(s, plain, err)) << err;
+	EXPECT_FALSE(plain.has("rules")) << s;
+	EXPECT_FALSE(plain.has("default")) << s;
+}
+
+TEST(ReportText, QueuesCountersAndRules)
+{
+	RulesReport f;
+	std::string s = output_of(report_text, f.r);
+
+	EXPECT_TRUE(has(s, "eth0 (native mode, copy)")) << s;
+	// The total is the sum of the queues.
+	EXPECT_TRUE(has(s, std::to_string(1000 + 234 + (1ull << 40)) + " frames")) << s;
+	EXPECT_TRUE(has(s, "queue 5 ")) << s;
+	EXPECT_TRUE(has(s, "dropped 3, rx ring full 4")) << s;
+	EXPECT_TRUE(has(s, "redirected 1234 not_matched 17 no_socket 2 malformed 5")) << s;
+	EXPECT_TRUE(has(s, "1000 hits  udp dport 4789 -> queue")) << s;
+	EXPECT_TRUE(has(s, "17 hits  -> pass")) << s;
+}
+
+TEST(ReportInterval, RatesFromTheDifferenceOfTwoReports)
+{
+	ReportFixture a, b;
+
+	a.r.seconds = 10;
+	b.r.seconds = 12;	/* 2 s later */
+	b.q[0].rx_packets = a.q[0].rx_packets + 2000000;
+	b.q[0].rx_bytes = a.q[0].rx_bytes + 2000000 * 64;
+	b.r.bpf[XSK_STAT_REDIRECTED].packets += 500;
+	char *buf = nullptr;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ASSERT_NE(f, nullptr);
+	report_interval(f, &b.r, &a.r);
+	fclose(f);
+	std::string out(buf, len);
+	free(buf);
+
+	// 2,000,000 frames in 2 s; 64 bytes + 24 on the wire, 8 bits: 704 Mbit/s.
+	EXPECT_TRUE(has(out, "1000000 pps")) << out;
+	EXPECT_TRUE(has(out, "704.000 Mbit/s")) << out;
+	EXPECT_TRUE(has(out, "redirected 1734 (+500)")) << out;
+	// Queues that did not move show 0 pps, one line per queue.
+	EXPECT_TRUE(has(out, "q5 ")) << out;
+	EXPECT_TRUE(has(out, "0 pps")) << out;
+
+	// A report no later than the previous one prints nothing.
+	f = open_memstream(&buf, &len);
+	report_interval(f, &a.r, &a.r);
+	fclose(f);
+	EXPECT_EQ(len, 0u);
+	free(buf);
 }

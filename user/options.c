@@ -114,7 +114,8 @@ int parse_seconds(const char *s, double *out)
 	double v;
 	char *end;
 
-	if (!s || !*s)
+	/* Decimal only: strtod would also take blanks, signs and hex floats. */
+	if (!s || (!(*s >= '0' && *s <= '9') && *s != '.') || strpbrk(s, "xX"))
 		return -1;
 	errno = 0;
 	v = strtod(s, &end);
