@@ -1110,6 +1110,7 @@ TEST_F(E2E, RulesCliListAddAtDefaultDelAndErrors)
 	EXPECT_TRUE(has(r.err, "'dprt'"));
 	r = rules({ "add", "--at", "5", "udp dport 7003 -> pass" });
 	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "--at 5 is past the end")) << r.err;
 	r = rules({ "del", "99" });
 	EXPECT_EQ(r.rc, 1) << r.err;
 	EXPECT_TRUE(has(r.err, "no rule with id 99"));

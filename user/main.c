@@ -552,6 +552,9 @@ static int rules_change(const struct cls_fds *f, struct xsk_ruleset *rs,
 	switch (q->verb) {
 	case RULES_ADD:
 		ret = ruleset_add(rs, &q->rule, q->at, &id, err, sizeof(err));
+		if (ret == -EINVAL)
+			snprintf(err, sizeof(err), "--at %d is past the end: %s has %u rule%s, so use a rank 0-%u",
+				 q->at, ifname, rs->nr_rules, rs->nr_rules == 1 ? "" : "s", rs->nr_rules);
 		if (ret)
 			break;
 		/* Ids are reused: the new rule must not start with a deleted one's hits. */
