@@ -848,7 +848,8 @@ TEST(RxBudget, TwoThreadsTakeExactlyLimit)
 	return ::testing::AssertionFailure() << err;
 }
 
-std::string json_of(const struct run_report &r)
+// What fn writes to a FILE, as a string.
+std::string written_by(const std::function<void(FILE *)> &fn)
 {
 	char *buf = nullptr;
 	size_t len = 0;
@@ -856,11 +857,16 @@ std::string json_of(const struct run_report &r)
 
 	if (!f)
 		return "";
-	report_json(f, &r);
+	fn(f);
 	fclose(f);
 	std::string s(buf, len);
 	free(buf);
 	return s;
+}
+
+std::string json_of(const struct run_report &r)
+{
+	return written_by([&](FILE *f) { report_json(f, &r); });
 }
 
 struct ReportFixture {
@@ -1106,21 +1112,6 @@ TEST(RunRuleset, SixtyFifthRuleIsRefused)
 
 namespace {
 
-std::string output_of(void (*fn)(FILE *, const struct run_report *), const struct run_report &r)
-{
-	char *buf = nullptr;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return "";
-	fn(f, &r);
-	fclose(f);
-	std::string s(buf, len);
-	free(buf);
-	return s;
-}
-
 /* Two rules (ids 0 and 1) with hits, and default pass. */
 struct RulesReport : ReportFixture {
 	struct xsk_ruleset rs;
@@ -1148,7 +1139,7 @@ struct RulesReport : ReportFixture {
 TEST(ReportJson, RulesWithTheirHitsAndTheDefault)
 {
 	RulesReport f;
-	std::string s = output_of(report_json, f.r);
+	std::string s = json_of(f.r);
 	xt::json::Value j;
 	std::string err;
 
@@ -1165,7 +1156,7 @@ TEST(ReportJson, RulesWithTheirHitsAndTheDefault)
 
 	// Without a rule set (not readable), neither key appears.
 	f.r.rules = nullptr;
-	s = output_of(report_json, f.r);
+	s = json_of(f.r);
 	xt::json::Value plain;
 	ASSERT_TRUE(xt::json::parse_strict(s, plain, err)) << err;
 	EXPECT_FALSE(plain.has("rules")) << s;
@@ -1175,7 +1166,7 @@ TEST(ReportJson, RulesWithTheirHitsAndTheDefault)
 TEST(ReportText, QueuesCountersAndRules)
 {
 	RulesReport f;
-	std::string s = output_of(report_text, f.r);
+	std::string s = written_by([&](FILE *out) { report_text(out, &f.r); });
 
 	EXPECT_TRUE(has(s, "eth0 (native mode, copy)")) << s;
 	// The total is the sum of the queues.
@@ -1196,14 +1187,7 @@ TEST(ReportInterval, RatesFromTheDifferenceOfTwoReports)
 	b.q[0].rx_packets = a.q[0].rx_packets + 2000000;
 	b.q[0].rx_bytes = a.q[0].rx_bytes + 2000000 * 64;
 	b.r.bpf[XSK_STAT_REDIRECTED].packets += 500;
-	char *buf = nullptr;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	ASSERT_NE(f, nullptr);
-	report_interval(f, &b.r, &a.r);
-	fclose(f);
-	std::string out(buf, len);
-	free(buf);
+	std::string out = written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
 
 	// 2,000,000 frames in 2 s; 64 bytes + 24 on the wire, 8 bits: 704 Mbit/s.
 	EXPECT_TRUE(has(out, "1000000 pps")) << out;
@@ -1214,9 +1198,5 @@ TEST(ReportInterval, RatesFromTheDifferenceOfTwoReports)
 	EXPECT_TRUE(has(out, "0 pps")) << out;
 
 	// A report no later than the previous one prints nothing.
-	f = open_memstream(&buf, &len);
-	report_interval(f, &a.r, &a.r);
-	fclose(f);
-	EXPECT_EQ(len, 0u);
-	free(buf);
+	EXPECT_EQ(written_by([&](FILE *f) { report_interval(f, &a.r, &a.r); }), "");
 }
