@@ -23,6 +23,7 @@
 #include <sys/file.h>
 
 #include "cls_maps.h"
+#include "kernel_features.h"
 #include "iface.h"
 #include "log.h"
 #include "options.h"
@@ -64,6 +65,9 @@ static void usage(FILE *f)
 "  detach [--pin-dir DIR] IFNAME\n"
 "                  remove an xskmap program (and its pinned maps) left on\n"
 "                  IFNAME after a crash or SIGKILL, and say what was removed\n"
+"  features [--json] [IFNAME]\n"
+"                  what this kernel (and IFNAME) can do, probed, and what a\n"
+"                  missing capability needs\n"
 "  help            this text\n");
 }
 
@@ -721,6 +725,8 @@ int main(int argc, char **argv)
 		return cmd_rules(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "detach"))
 		return cmd_detach(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "features"))
+		return cmd_features(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return EXIT_OK;
