@@ -59,7 +59,7 @@ const struct feat_def feat_defs[FEAT_COUNT] = {
 			       "Linux 6.3 with CONFIG_DEBUG_INFO_BTF", false },
 	[FEAT_TX_SKB_BUDGET] = { "tx_skb_budget", "AF_XDP copy-mode TX budget (XDP_MAX_TX_SKB_BUDGET)", "Linux 6.17", false },
 	[FEAT_DISPATCHER] = { "dispatcher", "libxdp multi-program dispatcher",
-			      "Linux 5.10 (freplace programs) and a bpffs libxdp can pin to", false },
+			      "a kernel that lets libxdp load freplace programs (5.10+) and pin them in /sys/fs/bpf", false },
 	[FEAT_NATIVE_XDP] = { "native_xdp", "native (driver) XDP", "a driver with native XDP", true },
 	[FEAT_ZEROCOPY] = { "zero_copy", "AF_XDP zero-copy", "a driver with AF_XDP zero-copy support", true },
 };
