@@ -11,6 +11,7 @@
 #include <string>
 #include "minijson.h"
 #include "netns.h"
+#include "kernel_features.h"
 
 #ifndef XDP_USE_SG
 #define XDP_USE_SG (1 << 4)
@@ -197,6 +198,33 @@ TEST(E2EFeatures, UnknownInterfaceAndOptionAreUsageErrors)
 	r = run({ XSKMAP_BIN, "features", "--jsn" });
 	EXPECT_EQ(r.rc, 2) << r.err;
 	EXPECT_NE(r.err.find("--jsn"), std::string::npos) << r.err;
+}
+
+} // namespace
+
+namespace {
+
+std::string netns_of_this_thread()
+{
+	char buf[64] = {};
+	ssize_t n = readlink("/proc/thread-self/ns/net", buf, sizeof(buf) - 1);
+
+	return n > 0 ? std::string(buf, n) : "";
+}
+
+/* Callable from a running loader: the probes' namespace is their own thread's. */
+TEST(E2EFeatures, ProbingLeavesTheCallersNamespace)
+{
+	require_root();
+	struct feat_result res[FEAT_COUNT];
+	std::string before = netns_of_this_thread();
+
+	ASSERT_FALSE(before.empty());
+	features_probe(res, nullptr);
+	EXPECT_EQ(netns_of_this_thread(), before);
+	EXPECT_EQ(res[FEAT_AF_XDP].state, FEAT_AVAILABLE) << res[FEAT_AF_XDP].detail;
+	EXPECT_EQ(res[FEAT_NEED_WAKEUP].state, FEAT_AVAILABLE) << res[FEAT_NEED_WAKEUP].detail;
+	EXPECT_EQ(res[FEAT_NATIVE_XDP].state, FEAT_NOT_PROBED);
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,22 +463,17 @@ static void probe_zerocopy(struct feat_result *r, int ifindex, const char *ifnam
 		set_unknown(r, "a zero-copy bind", -ret);
 }
 
-void features_probe(struct feat_result *res, const char *ifname)
+/* The kernel-wide probes, on a thread of their own: see features_probe(). */
+static void *probe_kernel_wide(void *arg)
 {
+	struct feat_result *res = arg;
 	int i, lo, fd;
 
-	for (i = 0; i < FEAT_COUNT; i++)
-		set(&res[i], feat_defs[i].per_iface ? FEAT_NOT_PROBED : FEAT_UNKNOWN, NULL);
-	if (ifname) {
-		int ifindex = if_nametoindex(ifname);
-
-		probe_native(&res[FEAT_NATIVE_XDP], ifindex, ifname);
-		probe_zerocopy(&res[FEAT_ZEROCOPY], ifindex, ifname);
-	}
 	/*
-	 * The rest binds and attaches to lo: a private network namespace
-	 * keeps that away from the machine's own lo and its users. Without
-	 * the privilege to make one, probe in place.
+	 * They bind and attach to lo: a private network namespace keeps that
+	 * away from the machine's own lo and its users. unshare() moves this
+	 * thread only, so a caller's other threads and sockets stay where they
+	 * are. Without the privilege to make one, probe in place.
 	 */
 	(void)unshare(CLONE_NEWNET);
 	lo = if_nametoindex("lo");
@@ -498,16 +494,42 @@ void features_probe(struct feat_result *res, const char *ifname)
 		probe_shared_umem(&res[FEAT_SHARED_UMEM], lo);
 		probe_tx_skb_budget(&res[FEAT_TX_SKB_BUDGET]);
 	} else {
-		for (i = FEAT_NEED_WAKEUP; i <= FEAT_TX_SKB_BUDGET; i++)
-			if (i == FEAT_NEED_WAKEUP || i == FEAT_XSK_MULTI_BUFFER ||
-			    i == FEAT_SHARED_UMEM || i == FEAT_TX_SKB_BUDGET)
-				res[i] = res[FEAT_AF_XDP];
+		static const enum feat_id needs_sockets[] = {
+			FEAT_NEED_WAKEUP, FEAT_XSK_MULTI_BUFFER, FEAT_SHARED_UMEM, FEAT_TX_SKB_BUDGET,
+		};
+
+		for (i = 0; i < (int)(sizeof(needs_sockets) / sizeof(needs_sockets[0])); i++)
+			set(&res[needs_sockets[i]], res[FEAT_AF_XDP].state,
+			    "no AF_XDP sockets to try it on: %s", res[FEAT_AF_XDP].detail);
 	}
 	probe_busy_poll(&res[FEAT_BUSY_POLL]);
 	probe_xdp_frags(&res[FEAT_XDP_FRAGS]);
 	probe_live_frames(&res[FEAT_LIVE_FRAMES]);
 	probe_rx_metadata(&res[FEAT_RX_METADATA]);
 	probe_dispatcher(&res[FEAT_DISPATCHER], lo);
+	return NULL;
+}
+
+void features_probe(struct feat_result *res, const char *ifname)
+{
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < FEAT_COUNT; i++)
+		set(&res[i], feat_defs[i].per_iface ? FEAT_NOT_PROBED : FEAT_UNKNOWN, NULL);
+	if (ifname) {
+		int ifindex = if_nametoindex(ifname);
+
+		probe_native(&res[FEAT_NATIVE_XDP], ifindex, ifname);
+		probe_zerocopy(&res[FEAT_ZEROCOPY], ifindex, ifname);
+	}
+	if (pthread_create(&t, NULL, probe_kernel_wide, res)) {
+		for (i = 0; i < FEAT_COUNT; i++)
+			if (!feat_defs[i].per_iface)
+				set(&res[i], FEAT_UNKNOWN, "cannot start the probing thread");
+		return;
+	}
+	pthread_join(t, NULL);
 }
 
 /* ---------------------------------------------------------- rendering */

@@ -59,7 +59,8 @@ extern const struct feat_def feat_defs[FEAT_COUNT];
  * Probe everything into res[FEAT_COUNT]; the interface capabilities only
  * when ifname is not NULL (they attach and bind briefly, through a BPF link
  * where the kernel has them, and leave nothing behind). Kernel-wide probes
- * run in a private network namespace when the caller may make one.
+ * run on a thread of their own in a private network namespace when the
+ * caller may make one: the caller's namespace and threads are untouched.
  */
 void features_probe(struct feat_result *res, const char *ifname);
 
