@@ -392,7 +392,7 @@ static void probe_dispatcher(struct feat_result *r, int lo)
 	if (libxdp_get_error(mp))
 		set_unknown(r, "reading back libxdp's attachment", -libxdp_get_error(mp));
 	else if (xdp_multiprog__is_legacy(mp))
-		set(r, FEAT_MISSING, "libxdp attached the program alone: the kernel refused its dispatcher (freplace or bpffs pinning)");
+		set(r, FEAT_MISSING, "libxdp attached the program alone: the kernel refused its dispatcher's freplace (BPF_PROG_TYPE_EXT) programs or their pins in /sys/fs/bpf");
 	else
 		set(r, FEAT_AVAILABLE, NULL);
 	if (!libxdp_get_error(mp))
