@@ -228,3 +228,34 @@ TEST(E2EFeatures, ProbingLeavesTheCallersNamespace)
 }
 
 } // namespace
+
+namespace {
+
+/*
+ * Without privileges almost nothing can be tried: each such probe says
+ * unknown and why, never "no" (a user would read that as a kernel
+ * limit), and the run exits 1 naming the fix.
+ */
+TEST(E2EFeatures, WithoutPrivilegesNothingIsClaimedMissing)
+{
+	require_root();
+	Result r;
+	json::Value v = features_json({ "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+					"--clear-groups", "--inh-caps=-all", "--" }, "", &r);
+
+	EXPECT_EQ(r.rc, 1) << r.out << r.err;
+	EXPECT_NE(r.err.find("could not tell"), std::string::npos) << r.err;
+	EXPECT_NE(r.err.find("run as root"), std::string::npos) << r.err;
+	const json::Value &f = v["features"];
+	ASSERT_EQ(f.size(), (size_t)FEAT_COUNT) << r.out;
+	for (auto &kv : f.obj) {
+		const json::Value &avail = kv.second["available"];
+
+		EXPECT_FALSE(avail.type == json::Value::BOOL && !avail.b)
+			<< kv.first << " reported missing without privileges: " << kv.second["detail"].str;
+	}
+	EXPECT_EQ(f["af_xdp"]["available"].type, json::Value::NUL);
+	EXPECT_NE(f["af_xdp"]["detail"].str.find("run as root"), std::string::npos) << r.out;
+}
+
+} // namespace

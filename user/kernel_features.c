@@ -341,14 +341,17 @@ static void probe_rx_metadata(struct feat_result *r)
 
 static void probe_xskmap(struct feat_result *r)
 {
-	int ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_XSKMAP, NULL);
+	/* Not libbpf_probe_bpf_map_type(): it reports EPERM as "no". */
+	int fd = bpf_map_create(BPF_MAP_TYPE_XSKMAP, "xskmap_probe", sizeof(__u32), sizeof(__u32), 1, NULL);
 
-	if (ret == 1)
+	if (fd >= 0) {
 		set(r, FEAT_AVAILABLE, NULL);
-	else if (ret == 0)
-		set(r, FEAT_MISSING, "BPF_MAP_CREATE refuses BPF_MAP_TYPE_XSKMAP");
-	else
-		set_unknown(r, "BPF_MAP_CREATE", -ret);
+		close(fd);
+	} else if (errno == EINVAL) {
+		set(r, FEAT_MISSING, "BPF_MAP_CREATE refuses BPF_MAP_TYPE_XSKMAP (EINVAL)");
+	} else {
+		set_unknown(r, "BPF_MAP_CREATE", errno);
+	}
 }
 
 static int libxdp_quiet(enum libxdp_print_level level, const char *fmt, va_list ap)
@@ -368,6 +371,7 @@ static void probe_dispatcher(struct feat_result *r, int lo)
 	struct xsk_redirect *skel = xsk_redirect__open();
 	struct xdp_multiprog *mp;
 	struct xdp_program *xp;
+	libbpf_print_fn_t old_bpf;
 	libxdp_print_fn_t old;
 	int ret;
 
@@ -375,7 +379,9 @@ static void probe_dispatcher(struct feat_result *r, int lo)
 		set_unknown(r, "opening the BPF object", errno);
 		return;
 	}
+	/* Its fallback is the answer here, not a warning for the user. */
 	old = libxdp_set_print(libxdp_quiet);
+	old_bpf = libbpf_set_print(NULL);
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .obj = skel->obj, .prog_name = "xsk_redirect");
 	xp = xdp_program__create(&xopts);
 	ret = libxdp_get_error(xp);
@@ -402,6 +408,7 @@ close:
 	xdp_program__close(xp);
 out:
 	libxdp_set_print(old);
+	libbpf_set_print(old_bpf);
 	/* A program made from an object leaves the object to its owner. */
 	xsk_redirect__destroy(skel);
 }
@@ -645,7 +652,7 @@ int cmd_features(int argc, char **argv)
 	const char *ifname = NULL;
 	struct utsname u;
 	bool json = false;
-	int i;
+	int i, unknown = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -681,7 +688,12 @@ int cmd_features(int argc, char **argv)
 	else
 		features_print_text(stdout, res, ifname, u.release);
 	for (i = 0; i < FEAT_COUNT; i++)
-		if (res[i].state == FEAT_UNKNOWN)
-			return EXIT_FAIL;
+		unknown += res[i].state == FEAT_UNKNOWN;
+	if (unknown) {
+		fflush(stdout);
+		fprintf(stderr, "xskmap: error: %d of the probes could not tell (see why above)%s\n", unknown,
+			geteuid() ? ": run as root" : "");
+		return EXIT_FAIL;
+	}
 	return EXIT_OK;
 }
