@@ -368,20 +368,21 @@ static int libxdp_quiet(enum libxdp_print_level level, const char *fmt, va_list 
  */
 static void probe_dispatcher(struct feat_result *r, int lo)
 {
-	struct xsk_redirect *skel = xsk_redirect__open();
+	struct xsk_redirect *skel;
 	struct xdp_multiprog *mp;
 	struct xdp_program *xp;
 	libbpf_print_fn_t old_bpf;
 	libxdp_print_fn_t old;
 	int ret;
 
-	if (!skel) {
-		set_unknown(r, "opening the BPF object", errno);
-		return;
-	}
 	/* Its fallback is the answer here, not a warning for the user. */
 	old = libxdp_set_print(libxdp_quiet);
 	old_bpf = libbpf_set_print(NULL);
+	skel = xsk_redirect__open();
+	if (!skel) {
+		set_unknown(r, "opening the BPF object", errno);
+		goto restore;
+	}
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .obj = skel->obj, .prog_name = "xsk_redirect");
 	xp = xdp_program__create(&xopts);
 	ret = libxdp_get_error(xp);
@@ -407,10 +408,11 @@ static void probe_dispatcher(struct feat_result *r, int lo)
 close:
 	xdp_program__close(xp);
 out:
-	libxdp_set_print(old);
-	libbpf_set_print(old_bpf);
 	/* A program made from an object leaves the object to its owner. */
 	xsk_redirect__destroy(skel);
+restore:
+	libxdp_set_print(old);
+	libbpf_set_print(old_bpf);
 }
 
 /* ---------------------------------------------------------- interface */
