@@ -23,6 +23,7 @@
 #include <sys/file.h>
 
 #include "cls_maps.h"
+#include "hostmem.h"
 #include "iface.h"
 #include "log.h"
 #include "options.h"
@@ -162,6 +163,8 @@ static int run_check_limits(struct run_state *s)
 	const struct run_opts *o = &s->opts;
 	__u32 slots = run_opts_slots(o, s->nr_dev_queues);
 	char err[768], why[128];
+	struct hostmem mem;
+	int mtu;
 
 	/*
 	 * A socket bound to queue q sits in slot q (or at --fixed-index), and
@@ -174,6 +177,16 @@ static int run_check_limits(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_USAGE;
 	}
+	/* The kernel's OOM killer would end the run half set up, program attached. */
+	hostmem_read(&mem);
+	if (hostmem_check(&mem, o->frames, o->frame_size, o->ring_size, s->nr_queues, err,
+			  sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	mtu = iface_mtu(o->ifname);
+	if (mtu > 0 && iface_frame_warning(o->ifname, mtu, o->frame_size, err, sizeof(err)))
+		pr_warn("%s\n", err);
 	return EXIT_OK;
 }
 
