@@ -1535,7 +1535,8 @@ TEST_F(E2E, OversizedUmemRefusedBeforeAnythingIsAttached)
 	EXPECT_EQ(r.rc, 1) << r.err;
 	EXPECT_TRUE(has(r.err, "xskmap: error: the UMEM needs "));
 	EXPECT_TRUE(has(r.err, "(256 queues x 1048576 frames x 4096 bytes, and the rings) but "));
-	EXPECT_TRUE(has(r.err, " MiB is available ("));
+	EXPECT_TRUE(has(r.err, " is available ("));
+	EXPECT_TRUE(has(r.err, "the UMEM needs 1026.0 GiB (")) << "256 x (4 GiB + 8 MiB of fill ring + ...)";
 	EXPECT_TRUE(has(r.err, "lower --frames"));
 	EXPECT_FALSE(has(r.err, "attached")) << r.err;
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
@@ -1577,6 +1578,30 @@ TEST_F(E2E, MtuPastTheFrameSizeIsWarnedAndItsFramesAreRxDropped)
 	Proc &ok = loader({ "-m", "skb", "--frame-size", "2048", "-d", "0.2" });
 	ASSERT_EQ(ok.wait_exit(EXIT_TIMEOUT), 0) << ok.err();
 	EXPECT_FALSE(has(ok.err(), "warning")) << ok.err();
+}
+
+/* (i7-f) --version: at the top and after every command, one line, the same. */
+TEST_F(E2E, VersionAtTheTopAndForEveryCommand)
+{
+	const std::string want = std::string("xskmap ") + XSKMAP_VERSION + " (libbpf v";
+
+	for (auto args : std::vector<std::vector<std::string>>{
+		     { "--version" }, { "version" }, { "run", "--version" },
+		     { "run", "-q", "0", "--version", "eth0" }, { "rules", "--version" },
+		     { "rules", "eth0", "list", "--version" }, { "detach", "--version" } }) {
+		std::vector<std::string> argv = { XSKMAP_BIN };
+		std::string line;
+
+		argv.insert(argv.end(), args.begin(), args.end());
+		for (auto &a : args)
+			line += a + " ";
+		Result r = run(argv);
+		EXPECT_EQ(r.rc, 0) << line << r.err;
+		EXPECT_EQ(r.out.rfind(want, 0), 0u) << line << ": " << r.out;
+		EXPECT_TRUE(has(r.out, ", libxdp " XSKMAP_LIBXDP_VERSION ")\n")) << line;
+		EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << line << ": " << r.out;
+		EXPECT_EQ(r.err, "") << line;
+	}
 }
 
 /* Namespaces from a killed earlier run go first; a signal cleans up ours. */

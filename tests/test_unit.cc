@@ -1637,9 +1637,9 @@ TEST(HostMem, CheckRefusesWithFiguresAndFix)
 	// 8 queues x 1048576 x 4096: 32 GiB.
 	ASSERT_EQ(hostmem_check(&m, 1u << 20, 4096, 2048, 8, err, sizeof(err)), -1);
 	std::string e = err;
-	EXPECT_EQ(e.rfind("the UMEM needs 32832.", 0), 0u) << e;
+	EXPECT_EQ(e.rfind("the UMEM needs 32.1 GiB ", 0), 0u) << e;
 	EXPECT_TRUE(has(e, "(8 queues x 1048576 frames x 4096 bytes, and the rings)")) << e;
-	EXPECT_TRUE(has(e, "but 1024.0 MiB is available (MemAvailable in /proc/meminfo)")) << e;
+	EXPECT_TRUE(has(e, "but 1.0 GiB is available (MemAvailable in /proc/meminfo)")) << e;
 	// 8 x 16384 x 4096 = 512 MiB fits in 1 GiB; 32768 would need 1 GiB + rings.
 	EXPECT_TRUE(has(e, "--frames 16384 fits; lower --frames")) << e;
 

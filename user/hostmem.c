@@ -242,11 +242,20 @@ __u64 hostmem_room(const struct hostmem *m, const char **what)
 	return m->mem_available;
 }
 
+/* "32.1 GiB", "512.0 MiB": figures a reader compares at a glance. */
+static void fmt_size(__u64 bytes, char *buf, size_t len)
+{
+	if (bytes >= (1ULL << 30))
+		snprintf(buf, len, "%.1f GiB", bytes / 1073741824.0);
+	else
+		snprintf(buf, len, "%.1f MiB", bytes / 1048576.0);
+}
+
 int hostmem_check(const struct hostmem *m, __u32 frames, __u32 frame_size, __u32 ring_size,
 		  __u32 queues, char *err, size_t errlen)
 {
 	__u64 need = hostmem_umem_bytes(frames, frame_size, ring_size, queues), room, fit;
-	char hint[128] = "";
+	char hint[128] = "", need_s[32], room_s[32];
 	const char *what;
 
 	room = hostmem_room(m, &what);
@@ -262,8 +271,9 @@ int hostmem_check(const struct hostmem *m, __u32 frames, __u32 frame_size, __u32
 			 (unsigned long long)fit, (unsigned long long)fit);
 	else if (fit >= 64)
 		snprintf(hint, sizeof(hint), "--frames %llu fits; ", (unsigned long long)fit);
-	snprintf(err, errlen, "the UMEM needs %.1f MiB (%u queue%s x %u frames x %u bytes, and the rings) but %.1f MiB is available (%s): %slower --frames or --frame-size, or open fewer queues with -q",
-		 need / 1048576.0, queues, queues == 1 ? "" : "s", frames, frame_size,
-		 room / 1048576.0, what, hint);
+	fmt_size(need, need_s, sizeof(need_s));
+	fmt_size(room, room_s, sizeof(room_s));
+	snprintf(err, errlen, "the UMEM needs %s (%u queue%s x %u frames x %u bytes, and the rings) but %s is available (%s): %slower --frames or --frame-size, or open fewer queues with -q",
+		 need_s, queues, queues == 1 ? "" : "s", frames, frame_size, room_s, what, hint);
 	return -1;
 }
