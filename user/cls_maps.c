@@ -221,12 +221,13 @@ int cls_slots(const struct cls_fds *f, __u32 *slots)
  * XDP from NAPI with bottom halves off, generic XDP under rcu_read_lock(),
  * and since 4.20 synchronize_rcu() waits for both. membarrier(GLOBAL) is
  * synchronize_rcu() for userspace (kernel/sched/membarrier.c; on one online
- * CPU it returns at once, which is enough there: no section can be open
- * while this task runs). It needs no privilege. It fails with EINVAL on
- * nohz_full kernels and ENOSYS without CONFIG_MEMBARRIER (or under a
- * seccomp filter): then sleep. One classification holds the section for
- * a few lookups, microseconds; 50 ms covers it many times over, though it
- * is not the kernel's guarantee.
+ * CPU it returns at once, which is enough there without PREEMPT_RT: no
+ * section can be open while this task runs). It needs no privilege, and
+ * the selftests of BPF wait for map readers the same way (kern_sync_rcu).
+ * It fails with EINVAL on nohz_full kernels, ENOSYS without
+ * CONFIG_MEMBARRIER, EPERM under a seccomp filter: then sleep. One
+ * classification holds the section for a few lookups, microseconds; 50 ms
+ * covers it many times over, though it is not the kernel's guarantee.
  */
 int cls_wait_grace_period(void)
 {
