@@ -178,7 +178,7 @@ static int read_small(const char *path, char *buf, size_t len)
 static void cgroup_walk(struct hostmem *m, const char *root, const char *path,
 			const char *limit_file, const char *usage_file)
 {
-	char dir[256], file[320], lim[64], use[64];
+	char dir[256], file[384], lim[64], use[64];
 	__u64 room;
 
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -190,7 +190,7 @@ static void cgroup_walk(struct hostmem *m, const char *root, const char *path,
 			dir[--l] = '\0';
 		snprintf(file, sizeof(file), "%s%s/%s", root, strcmp(dir, "/") ? dir : "", limit_file);
 		if (!read_small(file, lim, sizeof(lim))) {
-			char ufile[320];
+			char ufile[384];
 
 			snprintf(ufile, sizeof(ufile), "%s%s/%s", root, strcmp(dir, "/") ? dir : "",
 				 usage_file);
@@ -213,7 +213,7 @@ static void cgroup_walk(struct hostmem *m, const char *root, const char *path,
 void hostmem_read(struct hostmem *m)
 {
 	static char text[65536];	/* mounts can be long */
-	char v2[256], v1[256], root2[256], root1[256];
+	char v2[256], v1[256], root2[300], root1[300];
 
 	m->mem_available = HOSTMEM_UNKNOWN;
 	m->cgroup_room = HOSTMEM_UNKNOWN;
@@ -223,9 +223,25 @@ void hostmem_read(struct hostmem *m)
 	if (read_small("/proc/self/cgroup", text, sizeof(text)))
 		return;
 	hostmem_parse_cgroup(text, v2, sizeof(v2), v1, sizeof(v1));
-	if (read_small("/proc/self/mounts", text, sizeof(text)))
-		return;
-	hostmem_parse_mounts(text, root2, sizeof(root2), root1, sizeof(root1));
+	root2[0] = root1[0] = '\0';
+	if (!read_small("/proc/self/mounts", text, sizeof(text)))
+		hostmem_parse_mounts(text, root2, sizeof(root2), root1, sizeof(root1));
+	/*
+	 * `ip netns exec` mounts a fresh /sys without the cgroup hierarchies,
+	 * but the limits still hold: read them through PID 1's mount
+	 * namespace, where they are mounted.
+	 */
+	if ((v2[0] == '/' && !root2[0]) || (v1[0] == '/' && !root1[0])) {
+		char p2[256], p1[256];
+
+		if (!read_small("/proc/1/mounts", text, sizeof(text))) {
+			hostmem_parse_mounts(text, p2, sizeof(p2), p1, sizeof(p1));
+			if (!root2[0] && p2[0])
+				snprintf(root2, sizeof(root2), "/proc/1/root%s", p2);
+			if (!root1[0] && p1[0])
+				snprintf(root1, sizeof(root1), "/proc/1/root%s", p1);
+		}
+	}
 	if (v2[0] == '/' && root2[0])
 		cgroup_walk(m, root2, v2, "memory.max", "memory.current");
 	if (v1[0] == '/' && root1[0])

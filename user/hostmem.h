@@ -22,7 +22,7 @@ extern "C" {
 struct hostmem {
 	__u64 mem_available;		/* bytes; HOSTMEM_UNKNOWN if unread */
 	__u64 cgroup_room;		/* limit minus usage, the tightest level */
-	char cgroup_file[320];		/* where that limit is, "" if none */
+	char cgroup_file[384];		/* where that limit is, "" if none */
 };
 
 /* "MemAvailable:  123 kB" of /proc/meminfo, in bytes: 0 or -1. */
