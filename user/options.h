@@ -75,7 +75,8 @@ void run_opts_default(struct run_opts *o);
 
 /*
  * Parse `xskmap run` arguments (argv[0] is "run"). Returns 0 on success,
- * 1 if --help was printed to stdout, -1 with a one-line message in err.
+ * 1 if --help or --version was printed to stdout, -1 with a one-line
+ * message in err.
  */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen);
 
