@@ -198,6 +198,12 @@ TEST(E2EFeatures, UnknownInterfaceAndOptionAreUsageErrors)
 	r = run({ XSKMAP_BIN, "features", "--jsn" });
 	EXPECT_EQ(r.rc, 2) << r.err;
 	EXPECT_NE(r.err.find("--jsn"), std::string::npos) << r.err;
+	/* --version after the command too, as after every other one. */
+	Result top = run({ XSKMAP_BIN, "--version" });
+	r = run({ XSKMAP_BIN, "features", "--version" });
+	EXPECT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(r.out, top.out);
+	EXPECT_FALSE(r.out.empty());
 }
 
 } // namespace

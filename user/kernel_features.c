@@ -659,6 +659,9 @@ int cmd_features(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--version")) {
+			print_version(stdout);
+			return EXIT_OK;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("Usage: xskmap features [--json] [IFNAME]\n\n"
 			       "Probe what this kernel can do for AF_XDP and XDP, by trying each capability\n"
