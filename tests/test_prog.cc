@@ -898,8 +898,11 @@ std::vector<Row> table()
 	/* Fixed target: slot = cfg_fixed_index, whatever the queue. */
 	t.push_back(R("fixed5_socket_at_5", udp4()).fixed(5).on(DEV_LO).sock(5).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed5_socket_at_0", udp4()).fixed(5).on(DEV_LO).sock(0).expect(XDP_PASS, NOSOCK));
-	t.push_back(R("fixed5_rxq3_socket_at_5",
-		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 0).expect(XDP_REDIRECT, REDIR));
+	/* The socket at 5 is bound to queue 0: the kernel would drop a frame of queue 3, uncounted. */
+	t.push_back(R("fixed5_rxq3_socket_of_queue0_is_no_socket",
+		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 0).expect(XDP_PASS, NOSOCK));
+	t.push_back(R("fixed5_rxq3_socket_of_queue3_at_5",
+		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 3).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed0_rxq2_socket_at_0",
 		      udp4()).fixed(0).on(DEV_VETH, 2).sock(0, DEV_VETH, 2).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed63_last_slot",
@@ -1433,7 +1436,9 @@ TEST_F(ProgTest, SocketPerQueue)
 	}
 }
 
-// Fixed index: the slot never depends on the RX queue.
+// Fixed index: the slot never depends on the RX queue; the socket there
+// takes the frames of its own queue only (AF_XDP would drop the others
+// after XDP_REDIRECT, counted nowhere), the rest get the fallback verdict.
 TEST_F(ProgTest, FixedIndexIgnoresQueue)
 {
 	for (__u32 idx : { 0u, 1u, 7u, (__u32)XSK_MAP_DEFAULT_ENTRIES - 1 }) {
@@ -1443,17 +1448,20 @@ TEST_F(ProgTest, FixedIndexIgnoresQueue)
 		cfg.fixed = true;	/* no rule: the default queue becomes index idx */
 		cfg.fixed_index = idx;
 		ASSERT_NO_FATAL_FAILURE(prog.load(cfg));
-		/* The socket of queue 0 serves frames of every queue. */
+		/* The socket of queue 0: only queue 0's frames reach it. */
 		ASSERT_NO_FATAL_FAILURE(prog.put_socket(idx, g_net->veth_sock[0]->fd()));
 		for (__u32 q = 0; q < VETH_QUEUES; q++) {
 			SCOPED_TRACE("fixed " + std::to_string(idx) + " rxq " + std::to_string(q));
 			Ctx ctx;
 			ctx.dev = DEV_VETH;
 			ctx.rxq = q;
+			Counters before = prog.stats();
 			RunResult res = prog.run(udp6(), ctx);
 
 			ASSERT_EQ(res.err, 0);
-			EXPECT_EQ(res.retval, (__u32)XDP_REDIRECT) << verdict_str(res.retval);
+			EXPECT_EQ(res.retval, q == 0 ? (__u32)XDP_REDIRECT : (__u32)XDP_PASS)
+				<< verdict_str(res.retval);
+			EXPECT_TRUE(counted_once(before, prog.stats(), q == 0 ? REDIR : NOSOCK, udp6().size()));
 		}
 		/* Moved to the next slot: no frame finds it any more. */
 		ASSERT_NO_FATAL_FAILURE(prog.del_socket(idx));
@@ -1611,7 +1619,8 @@ TEST_F(ProgTest, RandomFramesNeverAborted)
 		/* What should have happened, from the model and the setup. */
 		Class cls = s.udp ? model_udp(pkt) : C_MATCHED;
 		__u32 slot = s.cfg.fixed ? s.cfg.fixed_index : ctx.rxq;
-		bool has_sock = s.sock_slot >= 0 && slot == (__u32)s.sock_slot;
+		/* The socket is queue 2's: AF_XDP takes no frame of another queue. */
+		bool has_sock = s.sock_slot >= 0 && slot == (__u32)s.sock_slot && ctx.rxq == 2;
 		int reason = cls == C_MALFORMED ? MALF : cls == C_NOT_MATCHED ? NOMATCH : has_sock ? REDIR : NOSOCK;
 		__u32 verdict = reason == REDIR ? (__u32)XDP_REDIRECT : reason == NOSOCK ? s.cfg.fallback : (__u32)XDP_PASS;
 
