@@ -138,7 +138,7 @@ void pcap_out_put(struct pcap_out *po, __u32 q, __u64 ts_ns, const void *data, _
 	rec->len = len;
 	memcpy(rec + 1, data, len);
 	r->head += need;
-	r->put++;
+	__atomic_store_n(&r->put, r->put + 1, __ATOMIC_RELAXED);
 }
 
 void pcap_out_publish(struct pcap_out *po, __u32 q)
@@ -616,16 +616,15 @@ int pcap_out_finish(struct pcap_out *po, __u64 deadline_ns, char *err, size_t er
 	__atomic_store_n(&po->finishing, 1, __ATOMIC_RELEASE);
 	if (po->started) {
 		/* The writer watches the deadline; the margin covers its poll slice. */
-		__u64 wait = deadline_ns + 200000000ULL, now = mono_ns();
+		__u64 now = mono_ns(), ns;
+		__u64 wait = (deadline_ns > now ? deadline_ns : now) + 200000000ULL;
 		struct timespec abs;
 
+		/* pthread_timedjoin_np() wants CLOCK_REALTIME. */
 		clock_gettime(CLOCK_REALTIME, &abs);
-		if (wait > now) {
-			__u64 ns = abs.tv_nsec + (wait - now);
-
-			abs.tv_sec += ns / 1000000000ULL;
-			abs.tv_nsec = ns % 1000000000ULL;
-		}
+		ns = abs.tv_nsec + (wait - now);
+		abs.tv_sec += ns / 1000000000ULL;
+		abs.tv_nsec = ns % 1000000000ULL;
 		/*
 		 * Still in write(2) on a descriptor that blocks (stdout that could
 		 * not be made non-blocking, a hung network file system): it is
