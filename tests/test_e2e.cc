@@ -1860,6 +1860,55 @@ TEST_F(E2E, EveryRedirectedFrameIsAccountedAtEveryStopUnderOverload)
 }
 
 /*
+ * skb (generic) mode, the same sum at SIGINT while an AF_PACKET sender
+ * floods; xskmap shares the sender's CPU, so its rings may fill.
+ */
+TEST_F(E2E, EveryRedirectedFrameIsAccountedAtSigintInSkbMode)
+{
+	constexpr size_t N = 200000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	cpu_set_t allowed;
+	int cpu = 0;
+	ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &allowed))
+		cpu++;
+	/* One 64-byte frame, sent N times: the sender needs no fresh bytes. */
+	uint32_t rng = 0x4242;
+	std::vector<Bytes> frames(N, udp_frame(t, 3, 0, 64, rng));
+
+	Proc &ld = spawn({ ip_bin(), "netns", "exec", t.ns_a, "taskset", "-c", std::to_string(cpu) },
+			 { "run", "--mode", "skb", "-d", "30", "--frames", "64", "--ring-size", "64",
+			   "--batch", "64", "--json", t.if_a });
+	ASSERT_TRUE(ready(ld));
+	SendSpec spec;
+	spec.ns = t.ns_b;
+	spec.ifname = t.if_b;
+	spec.frames = &frames;
+	spec.cpu = cpu;
+	spec.burst = 256;
+	spec.pause_us = 0;
+	spec.limit = milliseconds(10000);
+	BackgroundSender sender(spec);
+	auto deadline = Clock::now() + milliseconds(5000);
+	while (sender.progress() < 20000 && Clock::now() < deadline)
+		std::this_thread::sleep_for(milliseconds(5));
+	size_t at_signal = sender.progress();
+	ld.signal(SIGINT);
+	int rc = ld.wait_exit(EXIT_TIMEOUT);
+	bool flowing = sender.progress() > at_signal;
+	sender.stop();
+	sender.join();
+	ASSERT_EQ(rc, 0) << ld.err();
+	EXPECT_TRUE(flowing) << "traffic was over before the stop";
+	json::Value j = parse_summary(ld.out());
+	std::string fig;
+	EXPECT_TRUE(accounted(j, &fig)) << ld.out();
+	EXPECT_GT(j["bpf"]["redirected"]["packets"].u64(), 0u) << ld.out();
+	printf("  (accounting) skb mode, SIGINT, %zu sent by then: %s\n", at_signal, fig.c_str());
+}
+
+/*
  * --fixed-index on a two-queue device: the socket in the slot is queue 0's,
  * and AF_XDP would drop a frame of queue 1 after XDP_REDIRECT, counted
  * nowhere. The program passes such frames to the kernel as no_socket
