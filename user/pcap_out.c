@@ -83,7 +83,9 @@ struct pcap_out {
 #define OUT_CAP (1u << 20)
 /* A pass that leaves this much waiting writes it at once. */
 #define OUT_FLUSH_AT (64u << 10)
+/* An idle writer sleeps 1 ms, doubling to 16 ms while nothing comes. */
 #define WRITER_IDLE_NS 1000000
+#define WRITER_IDLE_MAX_NS 16000000
 #define WRITER_POLL_MS 20
 
 static __u64 mono_ns(void)
@@ -352,10 +354,14 @@ static void *writer_run(void *arg)
 		if (po->out_len && (po->out_len >= OUT_FLUSH_AT || !moved) && out_flush(po) &&
 		    __atomic_load_n(&po->gave_up, __ATOMIC_ACQUIRE))
 			break;
-		if (!moved) {
+		if (moved) {
+			idle.tv_nsec = WRITER_IDLE_NS;
+		} else {
 			if (fin)
 				break;
 			nanosleep(&idle, NULL);
+			if (idle.tv_nsec < WRITER_IDLE_MAX_NS)
+				idle.tv_nsec *= 2;
 		}
 	}
 	free(heads);
