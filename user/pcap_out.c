@@ -166,8 +166,11 @@ static __u64 whole_records(const struct pcap_out *po, size_t n, size_t *bytes)
 	__u64 k = 0;
 
 	while (off + sizeof(struct pcap_rec_hdr) <= po->out_len) {
-		const struct pcap_rec_hdr *h = (const void *)(po->out + off);
-		size_t rec = sizeof(*h) + h->caplen;
+		struct pcap_rec_hdr h;	/* records are packed: copy, never cast */
+		size_t rec;
+
+		memcpy(&h, po->out + off, sizeof(h));
+		rec = sizeof(h) + h.caplen;
 
 		if (off + rec > n)
 			break;

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <poll.h>
+#include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 #include "options.h"
@@ -52,11 +54,16 @@ bool rx_budget_spent(const struct rx_budget *b)
  */
 static __u64 rx_frame_time(const struct rx_worker *w, unsigned char *data)
 {
-	struct xsk_rx_meta *m = (struct xsk_rx_meta *)(data - sizeof(*m));
+	struct xsk_rx_meta m;
+	unsigned char *at = data - sizeof(m);
 
-	if (w->meta_time && m->magic == XSK_RX_META_MAGIC) {
-		m->magic = 0;
-		return m->rx_ns + w->wall_offset_ns;
+	if (w->meta_time) {
+		/* memcpy: nothing promises the frame's address is 8-aligned. */
+		memcpy(&m, at, sizeof(m));
+		if (m.magic == XSK_RX_META_MAGIC) {
+			memset(at + offsetof(struct xsk_rx_meta, magic), 0, sizeof(m.magic));
+			return m.rx_ns + w->wall_offset_ns;
+		}
 	}
 	return mono_ns() + w->wall_offset_ns;
 }
