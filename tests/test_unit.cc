@@ -1827,7 +1827,7 @@ struct Opened {
 
 } // namespace
 
-TEST(PcapOut, NanosecondFileMergedByTimeInQueueOrderThatLibpcapReads)
+TEST(PcapOut, NanosecondFileMergedByTimeInQueueOrder)
 {
 	PcapDir d;
 	ASSERT_TRUE(d.ok());
