@@ -195,6 +195,7 @@ struct Cfg {
 	bool fixed = false;
 	__u32 fixed_index = 0;
 	__u32 fallback = XDP_PASS;	/* rodata cfg_fallback */
+	bool rx_timestamp = false;	/* rodata cfg_rx_timestamp */
 };
 
 // Build the rule set of C through the rule language, as the loader does.
@@ -310,6 +311,7 @@ public:
 		ASSERT_NE(skel_, nullptr) << "xsk_redirect__open: " << strerror(errno);
 		/* rodata is frozen by load: set between open and load. */
 		skel_->rodata->cfg_fallback = c.fallback;
+		skel_->rodata->cfg_rx_timestamp = c.rx_timestamp;
 		int ret = xsk_redirect__load(skel_);
 		ASSERT_EQ(ret, 0) << "xsk_redirect__load: " << strerror(-ret);
 		cls_fds_from_skel(skel_, &fds_);
@@ -1476,6 +1478,52 @@ TEST_F(ProgTest, FixedIndexIgnoresQueue)
 		ASSERT_EQ(res.err, 0);
 		EXPECT_EQ(res.retval, (__u32)XDP_PASS) << "fixed " << idx << ": " << verdict_str(res.retval);
 		EXPECT_TRUE(counted_once(before, prog.stats(), NOSOCK, udp6().size()));
+	}
+}
+
+// With cfg_rx_timestamp a redirected frame carries struct xsk_rx_meta in
+// front of it (BPF_PROG_TEST_RUN returns the metadata before the frame):
+// the receive time, taken while the program ran. Without it, or for a
+// frame that is not redirected, the frame comes back as it went in.
+TEST_F(ProgTest, RxTimestampInFrontOfRedirectedFramesOnlyWhenAsked)
+{
+	for (bool stamp : { true, false }) {
+		SCOPED_TRACE(stamp ? "cfg_rx_timestamp 1" : "cfg_rx_timestamp 0");
+		Prog prog;
+		Cfg cfg;
+
+		cfg.rx_timestamp = stamp;
+		ASSERT_NO_FATAL_FAILURE(prog.load(cfg));
+		ASSERT_NO_FATAL_FAILURE(prog.put_socket(1, g_net->veth_sock[1]->fd()));
+		Bytes pkt = udp4();
+		Ctx ctx;
+		ctx.dev = DEV_VETH;
+		ctx.rxq = 1;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		RunResult res = prog.run(pkt, ctx);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ASSERT_EQ(res.err, 0) << strerror(res.err);
+		ASSERT_EQ(res.retval, (__u32)XDP_REDIRECT) << verdict_str(res.retval);
+		size_t meta = stamp ? sizeof(struct xsk_rx_meta) : 0;
+		ASSERT_EQ(res.out.size(), pkt.size() + meta);
+		EXPECT_EQ(Bytes(res.out.begin() + meta, res.out.end()), pkt);
+		if (stamp) {
+			struct xsk_rx_meta m;
+			__u64 lo = (__u64)t0.tv_sec * 1000000000ULL + t0.tv_nsec;
+			__u64 hi = (__u64)t1.tv_sec * 1000000000ULL + t1.tv_nsec;
+
+			memcpy(&m, res.out.data(), sizeof(m));
+			EXPECT_EQ(m.magic, XSK_RX_META_MAGIC);
+			EXPECT_GE(m.rx_ns, lo);
+			EXPECT_LE(m.rx_ns, hi);
+		}
+		/* Queue 2 has no socket: passed to the kernel, unstamped. */
+		ctx.rxq = 2;
+		res = prog.run(pkt, ctx);
+		ASSERT_EQ(res.err, 0);
+		EXPECT_EQ(res.retval, (__u32)XDP_PASS);
+		EXPECT_EQ(res.out, pkt);
 	}
 }
 
