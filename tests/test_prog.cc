@@ -1655,6 +1655,26 @@ TEST_F(ProgTest, FixedIndexIgnoresQueue)
 	}
 }
 
+// The parser's checks cost verifier work: keep it far from the kernel's
+// limit of 1,000,000 processed instructions, so a kernel whose verifier
+// explores more (older ones prune less) still loads the program. The
+// figure is printed for the README.
+TEST_F(ProgTest, VerifierCostBounded)
+{
+	struct xsk_redirect *skel = xsk_redirect__open_and_load();
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+
+	ASSERT_TRUE(skel) << "xsk_redirect did not load: " << strerror(errno);
+	ASSERT_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.xsk_redirect), &info, &ilen), 0)
+		<< strerror(errno);
+	printf("verifier: %u instructions (xlated), %u processed\n", info.xlated_prog_len / 8,
+	       info.verified_insns);
+	EXPECT_GT(info.verified_insns, 0u);
+	EXPECT_LT(info.verified_insns, 250000u) << "the parser got much more expensive to verify";
+	xsk_redirect__destroy(skel);
+}
+
 // What the harness relies on from the kernel (as in the selftests'
 // xdp_context_test_run): bad contexts are refused before the program runs.
 TEST_F(ProgTest, KernelRefusesBadContext)
