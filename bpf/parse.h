@@ -303,7 +303,8 @@ static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
 		return XK_MALFORMED;
 	/*
 	 * __udp4_lib_rcv(): 8 <= length <= the IP payload. __udp6_lib_rcv()
-	 * reads length 0 as "the whole IPv6 payload" (RFC 2675), so does this.
+	 * reads length 0 as "the rest of the IPv6 payload" (RFC 2675), so does
+	 * this: the header, already known to fit, is then all it checks.
 	 */
 	len = bpf_ntohs(uh->len);
 	if (len == 0 && p->ip_version == 6)
