@@ -8,6 +8,14 @@
  * Every helper checks that the whole header lies before the end of the
  * frame before it reads a byte of it, and advances the cursor past what it
  * consumed. Helpers return the next protocol (>= 0) or XK_MALFORMED.
+ *
+ * Lengths are checked as the kernel's input path checks them (ip_rcv_core,
+ * ipv6_rcv, __udp4_lib_rcv, __udp6_lib_rcv, tcp_v4_rcv): an IP datagram
+ * that claims more bytes than the frame holds, or a UDP or TCP header whose
+ * own length does not fit the datagram, is malformed, and every header
+ * above IP must lie inside the datagram, not merely inside the frame.
+ * Bytes after the datagram (the padding of a short Ethernet frame) are
+ * ignored.
  */
 #ifndef XSKMAP_PARSE_H
 #define XSKMAP_PARSE_H
@@ -113,9 +121,16 @@ struct xk_ipv6_fraghdr {
 	__be32 id;
 } __attribute__((packed));
 
+/*
+ * END is the end of the frame, what the verifier knows the packet by: every
+ * read is checked against it. DGRAM is the end of the IP datagram once the
+ * IP header is parsed (its length field, never past END), and the end of
+ * the frame before that; headers above IP are checked against it too.
+ */
 struct xk_cursor {
 	void *pos;
 	void *end;
+	void *dgram;
 };
 
 /* What the parser learned; fields past the failing layer stay zero. */
@@ -133,6 +148,12 @@ struct xk_pkt {
 	__u8 saddr[16];			/* network order; IPv4 in [0..3] */
 	__u8 daddr[16];
 };
+
+/* Do LEN bytes from the cursor lie inside the frame and the datagram? */
+static __always_inline int xk_fits(const struct xk_cursor *c, __u32 len)
+{
+	return (char *)c->pos + len <= (char *)c->end && (char *)c->pos + len <= (char *)c->dgram;
+}
 
 static __always_inline int xk_parse_eth(struct xk_cursor *c, struct xk_pkt *p)
 {
@@ -166,7 +187,7 @@ static __always_inline int xk_parse_eth(struct xk_cursor *c, struct xk_pkt *p)
 static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 {
 	struct xk_iphdr *iph = (struct xk_iphdr *)c->pos;
-	__u32 hdrlen;
+	__u32 hdrlen, totlen;
 
 	if ((void *)(iph + 1) > c->end)
 		return XK_MALFORMED;
@@ -175,9 +196,17 @@ static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 	hdrlen = (iph->ver_ihl & 0x0F) * 4;
 	if (hdrlen < sizeof(*iph))
 		return XK_MALFORMED;
-	/* Options are skipped, not read: only the end needs checking. */
-	if ((char *)c->pos + hdrlen > (char *)c->end)
+	/*
+	 * ip_rcv_core(): the total length covers the header and lies within
+	 * what arrived; what follows it is link padding, trimmed away.
+	 */
+	totlen = bpf_ntohs(iph->tot_len);
+	if (totlen < hdrlen)
 		return XK_MALFORMED;
+	if ((char *)c->pos + totlen > (char *)c->end)
+		return XK_MALFORMED;
+	c->dgram = (char *)c->pos + totlen;
+	/* Options are skipped, not read: only the end needs checking. */
 	c->pos = (char *)c->pos + hdrlen;
 	p->ip_version = 4;
 	__builtin_memcpy(p->saddr, &iph->saddr, 4);
@@ -198,6 +227,15 @@ static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 	if ((void *)(ip6h + 1) > c->end)
 		return XK_MALFORMED;
 	if ((bpf_ntohl(ip6h->ver_tc_flow) >> 28) != 6)
+		return XK_MALFORMED;
+	/*
+	 * ipv6_rcv(): the payload length lies within what arrived; what follows
+	 * is padding. Length 0 is taken as it reads, an empty payload: the
+	 * kernel reads it as a jumbogram only with a Jumbo Payload option
+	 * giving more than 65,535 bytes, which no XDP frame (one page) holds.
+	 */
+	c->dgram = (char *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len);
+	if (c->dgram > c->end)
 		return XK_MALFORMED;
 	c->pos = ip6h + 1;
 	p->ip_version = 6;
@@ -220,17 +258,17 @@ static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 		case XK_IPPROTO_ROUTING:
 		case XK_IPPROTO_DSTOPTS:
 		case XK_IPPROTO_AH:
-			if ((void *)(oh + 1) > c->end)
+			if ((void *)(oh + 1) > c->end || !xk_fits(c, sizeof(*oh)))
 				return XK_MALFORMED;
 			len = nh == XK_IPPROTO_AH ? (oh->hdrlen + 2) * 4 : (oh->hdrlen + 1) * 8;
 			/* len <= 2048: a bounded step the verifier can follow. */
-			if ((char *)c->pos + len > (char *)c->end)
+			if ((char *)c->pos + len > (char *)c->end || !xk_fits(c, len))
 				return XK_MALFORMED;
 			nh = oh->nexthdr;
 			c->pos = (char *)c->pos + len;
 			break;
 		case XK_IPPROTO_FRAGMENT:
-			if ((void *)(fh + 1) > c->end)
+			if ((void *)(fh + 1) > c->end || !xk_fits(c, sizeof(*fh)))
 				return XK_MALFORMED;
 			if (bpf_ntohs(fh->frag_off) & 0xFFF8)
 				p->nonfirst_frag = 1;
@@ -259,8 +297,19 @@ done:
 static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
 {
 	struct xk_udphdr *uh = (struct xk_udphdr *)c->pos;
+	__u32 len;
 
-	if ((void *)(uh + 1) > c->end)
+	if ((void *)(uh + 1) > c->end || !xk_fits(c, sizeof(*uh)))
+		return XK_MALFORMED;
+	/*
+	 * __udp4_lib_rcv(): 8 <= length <= the IP payload. __udp6_lib_rcv()
+	 * reads length 0 as "the rest of the IPv6 payload" (RFC 2675), so does
+	 * this: the header, already known to fit, is then all it checks.
+	 */
+	len = bpf_ntohs(uh->len);
+	if (len == 0 && p->ip_version == 6)
+		len = sizeof(*uh);
+	if (len < sizeof(*uh) || !xk_fits(c, len))
 		return XK_MALFORMED;
 	c->pos = uh + 1;
 	p->has_l4 = 1;
@@ -272,8 +321,13 @@ static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
 static __always_inline int xk_parse_tcp(struct xk_cursor *c, struct xk_pkt *p)
 {
 	struct xk_tcphdr *th = (struct xk_tcphdr *)c->pos;
+	__u32 hdrlen;
 
-	if ((void *)(th + 1) > c->end)
+	if ((void *)(th + 1) > c->end || !xk_fits(c, sizeof(*th)))
+		return XK_MALFORMED;
+	/* tcp_v4_rcv(), tcp_v6_rcv(): doff >= 5, options inside the datagram. */
+	hdrlen = (bpf_ntohs(th->doff_flags) >> 12) * 4;
+	if (hdrlen < sizeof(*th) || !xk_fits(c, hdrlen))
 		return XK_MALFORMED;
 	c->pos = th + 1;
 	p->has_l4 = 1;
@@ -286,7 +340,7 @@ static __always_inline int xk_parse_icmp(struct xk_cursor *c, struct xk_pkt *p)
 {
 	struct xk_icmphdr *ih = (struct xk_icmphdr *)c->pos;
 
-	if ((void *)(ih + 1) > c->end)
+	if ((void *)(ih + 1) > c->end || !xk_fits(c, sizeof(*ih)))
 		return XK_MALFORMED;
 	c->pos = ih + 1;
 	p->has_l4 = 1;
@@ -300,11 +354,12 @@ static __always_inline int xk_parse_icmp(struct xk_cursor *c, struct xk_pkt *p)
  * headers), then UDP, TCP, ICMP or ICMPv6. Returns 0 when the frame is well
  * formed as far as it was parsed (a non-IP frame, a non-first fragment or
  * another L4 protocol simply stops early) and XK_MALFORMED when a header it
- * needed was truncated or invalid.
+ * needed was truncated or invalid, or a length field of IP, UDP or TCP
+ * disagrees with the bytes present.
  */
 static __always_inline int xk_parse(void *data, void *data_end, struct xk_pkt *p)
 {
-	struct xk_cursor c = { .pos = data, .end = data_end };
+	struct xk_cursor c = { .pos = data, .end = data_end, .dgram = data_end };
 	int proto;
 
 	proto = xk_parse_eth(&c, p);

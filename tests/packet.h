@@ -118,6 +118,116 @@ private:
 	Bytes raw_, l4_;
 };
 
+inline uint16_t get16(const Bytes &b, size_t off) { return b.at(off) << 8 | b.at(off + 1); }
+inline void set16(Bytes &b, size_t off, uint16_t v) { b.at(off) = v >> 8; b.at(off + 1) = v & 0xff; }
+
+// Where the length fields of a frame are, found the way the builder lays
+// frames out (up to two tags, IPv4 with its IHL, IPv6 with extension
+// headers 0/43/60/51/44): what the length mutations below edit. Lenient:
+// whatever does not fit leaves the later fields at 0.
+struct Layout {
+	size_t ip_off = 0;	/* 0: no IP header found */
+	int ver = 0;
+	size_t l4_off = 0;	/* 0: no L4 header start found */
+	uint8_t l4 = 0;
+};
+
+inline Layout layout_of(const Bytes &b)
+{
+	Layout l;
+	size_t off = 14;
+	uint16_t t;
+
+	if (b.size() < 14)
+		return l;
+	t = get16(b, 12);
+	for (int i = 0; i < 2 && (t == ETH_8021Q || t == ETH_8021AD) && b.size() >= off + 4; i++) {
+		t = get16(b, off + 2);
+		off += 4;
+	}
+	if (t == ETH_IP && b.size() >= off + 20) {
+		l.ip_off = off;
+		l.ver = 4;
+		l.l4 = b[off + 9];
+		l.l4_off = off + (b[off] & 0xf) * 4;
+	} else if (t == ETH_IPV6 && b.size() >= off + 40) {
+		uint8_t nh = b[off + 6];
+
+		l.ip_off = off;
+		l.ver = 6;
+		off += 40;
+		for (int i = 0; i < 8 && (nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60); i++) {
+			if (b.size() < off + 8)
+				return l;
+			size_t len = nh == 44 ? 8 : nh == 51 ? (b[off + 1] + 2) * 4 : (b[off + 1] + 1) * 8;
+			nh = b[off];
+			off += len;
+		}
+		l.l4 = nh;
+		l.l4_off = off;
+	}
+	if (l.l4_off + 20 > b.size())
+		l.l4_off = 0;
+	return l;
+}
+
+// One edit of the length fields the parser checks: the IP total (IPv4)
+// or payload (IPv6) length, the UDP length, the TCP data offset, set to a
+// value near the consistent one, below or above it, or anything; or the
+// datagram shortened consistently and the frame padded, as short frames
+// are on Ethernet. pick(n) gives 0..n-1.
+template <typename Pick>
+inline void mutate_lengths(Bytes &b, Pick pick)
+{
+	Layout l = layout_of(b);
+	size_t ip_len_off = l.ver == 4 ? l.ip_off + 2 : l.ip_off + 4;
+	size_t ip_base = l.ver == 4 ? l.ip_off : l.ip_off + 40;	/* what the length counts from */
+	auto near = [&](size_t v) -> uint16_t {
+		switch (pick(6)) {
+		case 0: return v - 1 - pick(8);
+		case 1: return v + 1 + pick(8);
+		case 2: return 0;
+		case 3: return pick(65536);
+		default: return v;
+		}
+	};
+
+	if (!l.ip_off) {
+		for (size_t n = 1 + pick(40); n; n--)
+			b.push_back(pick(256));
+		return;
+	}
+	switch (pick(5)) {
+	case 0:
+		set16(b, ip_len_off, near(b.size() - ip_base));
+		break;
+	case 1:
+		if (l.l4_off && l.l4 == IP_UDP)
+			set16(b, l.l4_off + 4, near(b.size() - l.l4_off));
+		break;
+	case 2:
+		if (l.l4_off && l.l4 == IP_TCP)
+			b[l.l4_off + 12] = (b[l.l4_off + 12] & 0x0f) | pick(16) << 4;
+		break;
+	case 3:
+		/* A shorter datagram, still consistent: IP and UDP lengths agree. */
+		if (l.l4_off && l.l4 == IP_UDP && b.size() > l.l4_off + 8) {
+			size_t end = l.l4_off + 8 + pick(b.size() - l.l4_off - 8);
+
+			set16(b, l.l4_off + 4, end - l.l4_off);
+			set16(b, ip_len_off, end - ip_base);
+			for (size_t i = end; i < b.size(); i++)
+				b[i] = pick(2) ? 0 : pick(256);
+		}
+		break;
+	default:
+		/* Link padding after the datagram: never part of it. */
+		for (size_t n = 1 + pick(40); n; n--)
+			b.push_back(pick(2) ? 0 : pick(256));
+		break;
+	}
+}
+
 // An ARP request for 198.18.0.1 from 198.18.0.2.
 inline Bytes arp_request()
 {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -137,6 +138,27 @@ int libbpf_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
+// A global setup that fails ends the binary here, loudly and non-zero:
+// gtest would otherwise report every test as skipped (exit 0 for
+// GTEST_SKIP), which reads like a green run.
+[[noreturn]] void setup_failed(const std::string &why)
+{
+	fprintf(stderr, "prog_tests: global setup failed, no test can run: %s\n", why.c_str());
+	fflush(stderr);
+	_exit(1);
+}
+
+void setup_run(const char *cmd)
+{
+	int st = system(cmd);
+
+	if (st != 0)
+		setup_failed(std::string("'") + cmd + "' " +
+			     (st < 0 ? std::string("could not run: ") + strerror(errno) :
+			      WIFEXITED(st) ? "exited " + std::to_string(WEXITSTATUS(st)) : "was killed") +
+			     " (its own message is above)");
+}
+
 // Enter a private network namespace before any test, and any thread, runs:
 // unshare(CLONE_NEWNET) moves only the calling thread, and gtest runs every
 // test on this one.
@@ -150,27 +172,31 @@ public:
 		/* Warnings only: the skeleton's info lines would drown the report. */
 		libbpf_set_print(libbpf_warnings);
 		if (geteuid() != 0)
-			GTEST_SKIP() << "prog_tests need root: BPF_PROG_TEST_RUN, AF_XDP sockets, a private netns";
+			setup_failed("prog_tests need root (BPF_PROG_TEST_RUN, AF_XDP sockets, a private "
+				     "network namespace): run them as root (sudo build/tests/prog_tests, or ctest as root)");
 		/* Only after this succeeds may anything touch an interface. */
-		ASSERT_EQ(unshare(CLONE_NEWNET), 0) << "unshare(CLONE_NEWNET): " << strerror(errno);
-		ASSERT_EQ(system("ip link set lo up"), 0);
-		ASSERT_EQ(system("ip link add xtp0 numtxqueues 4 numrxqueues 4 type veth "
-				 "peer name xtp1 numtxqueues 4 numrxqueues 4"), 0);
-		ASSERT_EQ(system("ip link set xtp1 up && ip link set xtp0 up"), 0);
+		if (unshare(CLONE_NEWNET))
+			setup_failed(std::string("unshare(CLONE_NEWNET): ") + strerror(errno));
+		setup_run("ip link set lo up");
+		setup_run("ip link add xtp0 numtxqueues 4 numrxqueues 4 type veth "
+			  "peer name xtp1 numtxqueues 4 numrxqueues 4");
+		setup_run("ip link set xtp1 up && ip link set xtp0 up");
 
 		g_net = new NetState;
 		g_net->lo_ifindex = if_nametoindex("lo");
 		g_net->veth_ifindex = if_nametoindex("xtp0");
-		ASSERT_GT(g_net->lo_ifindex, 0);
-		ASSERT_GT(g_net->veth_ifindex, 0);
+		if (g_net->lo_ifindex <= 0 || g_net->veth_ifindex <= 0)
+			setup_failed(std::string("if_nametoindex(lo/xtp0): ") + strerror(errno));
 
 		g_net->lo_sock.reset(new XskSock);
 		ret = g_net->lo_sock->create("lo", 0, &why);
-		ASSERT_EQ(ret, 0) << why << ": " << strerror(-ret);
+		if (ret)
+			setup_failed(why + ": " + strerror(-ret));
 		for (__u32 q = 0; q < VETH_QUEUES; q++) {
 			g_net->veth_sock[q].reset(new XskSock);
 			ret = g_net->veth_sock[q]->create("xtp0", q, &why);
-			ASSERT_EQ(ret, 0) << why << ": " << strerror(-ret);
+			if (ret)
+				setup_failed(why + ": " + strerror(-ret));
 		}
 	}
 	void TearDown() override
@@ -195,6 +221,7 @@ struct Cfg {
 	bool fixed = false;
 	__u32 fixed_index = 0;
 	__u32 fallback = XDP_PASS;	/* rodata cfg_fallback */
+	bool rx_timestamp = false;	/* rodata cfg_rx_timestamp */
 };
 
 // Build the rule set of C through the rule language, as the loader does.
@@ -310,6 +337,7 @@ public:
 		ASSERT_NE(skel_, nullptr) << "xsk_redirect__open: " << strerror(errno);
 		/* rodata is frozen by load: set between open and load. */
 		skel_->rodata->cfg_fallback = c.fallback;
+		skel_->rodata->cfg_rx_timestamp = c.rx_timestamp;
 		int ret = xsk_redirect__load(skel_);
 		ASSERT_EQ(ret, 0) << "xsk_redirect__load: " << strerror(-ret);
 		cls_fds_from_skel(skel_, &fds_);
@@ -898,8 +926,11 @@ std::vector<Row> table()
 	/* Fixed target: slot = cfg_fixed_index, whatever the queue. */
 	t.push_back(R("fixed5_socket_at_5", udp4()).fixed(5).on(DEV_LO).sock(5).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed5_socket_at_0", udp4()).fixed(5).on(DEV_LO).sock(0).expect(XDP_PASS, NOSOCK));
-	t.push_back(R("fixed5_rxq3_socket_at_5",
-		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 0).expect(XDP_REDIRECT, REDIR));
+	/* The socket at 5 is bound to queue 0: the kernel would drop a frame of queue 3, uncounted. */
+	t.push_back(R("fixed5_rxq3_socket_of_queue0_is_no_socket",
+		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 0).expect(XDP_PASS, NOSOCK));
+	t.push_back(R("fixed5_rxq3_socket_of_queue3_at_5",
+		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 3).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed0_rxq2_socket_at_0",
 		      udp4()).fixed(0).on(DEV_VETH, 2).sock(0, DEV_VETH, 2).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed63_last_slot",
@@ -1125,6 +1156,137 @@ std::vector<Row> rule_table()
 	return t;
 }
 
+// Length fields, as the kernel's input path checks them: each base frame
+// (IPv4 and IPv6, untagged and 802.1Q, UDP and TCP) consistent, padded,
+// cut, and with each length field (IP total or payload length, UDP length,
+// TCP data offset) too short, too long or edge values. UDP frames run
+// under --match udp; TCP ones under {"tcp -> drop"; default pass}, so a
+// well-formed one is dropped by rule 0 and a malformed one passes uncounted
+// by any rule.
+struct LenBase {
+	const char *name;
+	Bytes pkt;
+	int ver;
+	size_t ip_off;
+	bool tcp;
+};
+
+std::vector<LenBase> len_bases()
+{
+	Packet v;
+
+	v.vlan(xt::ETH_8021Q, 7);
+	return {
+		{ "udp4", Packet().ipv4(xt::IP_UDP).udp(1, 2, pl(12)).build(), 4, 14, false },
+		{ "vlan_udp4", Packet(v).ipv4(xt::IP_UDP).udp(1, 2, pl(12)).build(), 4, 18, false },
+		{ "udp6", Packet().ipv6(xt::IP_UDP).udp(1, 2, pl(12)).build(), 6, 14, false },
+		{ "vlan_udp6", Packet(v).ipv6(xt::IP_UDP).udp(1, 2, pl(12)).build(), 6, 18, false },
+		{ "tcp4", Packet().ipv4(xt::IP_TCP).tcp(1, 2, pl(12)).build(), 4, 14, true },
+		{ "vlan_tcp4", Packet(v).ipv4(xt::IP_TCP).tcp(1, 2, pl(12)).build(), 4, 18, true },
+		{ "tcp6", Packet().ipv6(xt::IP_TCP).tcp(1, 2, pl(12)).build(), 6, 14, true },
+		{ "vlan_tcp6", Packet(v).ipv6(xt::IP_TCP).tcp(1, 2, pl(12)).build(), 6, 18, true },
+	};
+}
+
+Bytes with16(Bytes b, size_t off, uint16_t v)
+{
+	xt::set16(b, off, v);
+	return b;
+}
+
+Bytes padded(Bytes b, size_t n)
+{
+	b.resize(b.size() + n, 0);
+	return b;
+}
+
+std::vector<Row> length_table()
+{
+	std::vector<Row> t;
+
+	for (const LenBase &lb : len_bases()) {
+		const Bytes &f = lb.pkt;
+		size_t ip = lb.ip_off, iphl = lb.ver == 4 ? 20 : 40, l4 = ip + iphl;
+		size_t lenf = lb.ver == 4 ? ip + 2 : ip + 4;	/* IP length field */
+		size_t base = lb.ver == 4 ? ip : ip + 40;	/* what it counts from */
+		size_t dgram = f.size() - base;			/* its consistent value */
+		std::string n = lb.name;
+		auto add = [&](const std::string &what, Bytes pkt, bool ok) {
+			Row r(n + "_" + what, std::move(pkt));
+
+			if (lb.tcp)
+				r.rules({ "tcp -> drop" }).dflt("pass");
+			else
+				r.udp();
+			if (!ok)
+				r.expect(XDP_PASS, MALF);
+			else if (lb.tcp)
+				r.expect(XDP_DROP, RDROP);
+			else
+				r.expect(XDP_PASS, NOSOCK);
+			t.push_back(r);
+		};
+
+		add("consistent", f, true);
+		/* Ethernet padding: a short frame is padded to 60 bytes, or more. */
+		add("padded_to_60", padded(f, f.size() < 60 ? 60 - f.size() : 0), true);
+		add("padded_18", padded(f, 18), true);
+		add("cut_1_payload_byte", cut(f, f.size() - 1), false);
+		add("cut_to_l4_header", cut(f, l4 + (lb.tcp ? 20 : 8)), false);
+		/* The IP length field. */
+		add("iplen_plus_1", with16(f, lenf, dgram + 1), false);
+		add("iplen_plus_1_padded", padded(with16(f, lenf, dgram + 1), 1), true);
+		add("iplen_max", with16(f, lenf, 0xFFFF), false);
+		/* Shorter than the L4 header: it lies in the frame, not in the datagram. */
+		add("iplen_l4_header_outside", padded(with16(f, lenf, (lb.ver == 4 ? 20 : 0) + 4), 0), false);
+		add("iplen_0", with16(f, lenf, 0), false);
+		if (lb.ver == 4) {
+			add("totlen_below_ihl", with16(f, lenf, 19), false);
+			add("totlen_ihl_only", with16(f, lenf, 20), false);
+			/* An empty non-first fragment with its IP length checked too. */
+			add("nonfirst_frag_totlen_past_end",
+			    with16(with16(f, ip + 6, 0x0010), lenf, dgram + 8), false);
+		}
+		if (lb.tcp) {
+			size_t doff = l4 + 12;
+
+			add("doff_4", with_byte(f, doff, 0x40 | (f[doff] & 0x0f)), false);
+			add("doff_0", with_byte(f, doff, f[doff] & 0x0f), false);
+			/* 6 words: 4 option bytes, in the datagram (the payload). */
+			add("doff_6", with_byte(f, doff, 0x60 | (f[doff] & 0x0f)), true);
+			add("doff_8_all_payload", with_byte(f, doff, 0x80 | (f[doff] & 0x0f)), true);
+			/* 9 words: 36 bytes, past the datagram, inside the padded frame. */
+			add("doff_9_past_datagram", padded(with_byte(f, doff, 0x90 | (f[doff] & 0x0f)), 40), false);
+			add("doff_15_past_frame", with_byte(f, doff, 0xF0 | (f[doff] & 0x0f)), false);
+		} else {
+			size_t ulen = l4 + 4, udp_len = f.size() - l4;
+
+			add("udplen_7", with16(f, ulen, 7), false);
+			add("udplen_8_shorter_than_ip", with16(f, ulen, 8), true);
+			add("udplen_minus_1", with16(f, ulen, udp_len - 1), true);
+			add("udplen_plus_1", with16(f, ulen, udp_len + 1), false);
+			add("udplen_plus_1_padded", padded(with16(f, ulen, udp_len + 1), 1), false);
+			/* udp6 reads 0 as "the whole payload" (jumbograms); udp4 refuses it. */
+			add("udplen_0", with16(f, ulen, 0), lb.ver == 6);
+			/* A consistent datagram of the bare UDP header, padded after it. */
+			add("header_only_datagram_padded",
+			    padded(with16(with16(cut(f, l4 + 8), ulen, 8), lenf, l4 + 8 - base), 30), true);
+		}
+	}
+	/* IPv6 jumbogram claim: payload length 0 and a hop-by-hop header. */
+	t.push_back(Row("ip6_jumbo_claim", with16(ipv6_chain({ { 0, 0 } }, xt::IP_UDP, udp_hdr_and(4)), 14 + 4, 0))
+		    .udp().expect(XDP_PASS, MALF));
+	/* An extension header past the payload length, inside the frame. */
+	t.push_back(Row("ip6_ext_past_datagram", padded(with16(ipv6_chain({ { 60, 1 } }, xt::IP_UDP, udp_hdr_and(4)),
+								 14 + 4, 8), 16))
+		    .udp().expect(XDP_PASS, MALF));
+	/* Payload length 0 and nothing after the header: no L4, not malformed. */
+	t.push_back(Row("ip6_no_next_header_empty", Packet().ipv6(59).build()).udp().expect(XDP_PASS, NOMATCH));
+	t.push_back(Row("icmp4_outside_datagram", padded(with16(icmp4(), 14 + 2, 22), 8))
+		    .udp().expect(XDP_PASS, MALF));
+	return t;
+}
+
 // elastic-style fixture: the skeleton is opened, configured and loaded in
 // SetUp from the row, and destroyed with the fixture.
 class ProgTable : public ::testing::TestWithParam<Row> {
@@ -1167,12 +1329,17 @@ INSTANTIATE_TEST_SUITE_P(Frames, ProgTable, ::testing::ValuesIn(table()),
 INSTANTIATE_TEST_SUITE_P(Rules, ProgTable, ::testing::ValuesIn(rule_table()),
 			 [](const auto &info) { return info.param.name; });
 
+INSTANTIATE_TEST_SUITE_P(Lengths, ProgTable, ::testing::ValuesIn(length_table()),
+			 [](const auto &info) { return info.param.name; });
+
 // ------------------------------------------------------------ truncation
 
 // An independent model of what --match udp should do with a frame, written
 // from the rules bpf/parse.h documents (two VLAN tags, IPv4 options and
-// fragments, IPv6 extension headers, UDP/TCP/ICMP header lengths) rather
-// than from its code.
+// fragments, IPv6 extension headers, UDP/TCP/ICMP header lengths, the
+// kernel's checks of the IP, UDP and TCP length fields) rather than from
+// its code. end is where the IP datagram ends: every header above IP must
+// fit before it.
 enum Class { C_MALFORMED, C_NOT_MATCHED, C_MATCHED };
 
 const char *class_str(Class c)
@@ -1184,7 +1351,7 @@ Class model_udp(const Bytes &b)
 {
 	auto be16 = [&](size_t o) { return (uint16_t)(b[o] << 8 | b[o + 1]); };
 	auto is_ext = [](uint8_t nh) { return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60; };
-	size_t off = 14;
+	size_t off = 14, end;
 	uint16_t proto;
 	uint8_t l4;
 
@@ -1202,7 +1369,9 @@ Class model_udp(const Bytes &b)
 		if (b.size() < off + 20 || b[off] >> 4 != 4)
 			return C_MALFORMED;
 		size_t ihl = (b[off] & 0xf) * 4;
-		if (ihl < 20 || b.size() < off + ihl)
+		/* ip_rcv_core(): IHL*4 <= total length <= the bytes present. */
+		end = off + be16(off + 2);
+		if (ihl < 20 || end < off + ihl || end > b.size())
 			return C_MALFORMED;
 		l4 = b[off + 9];
 		bool nonfirst = be16(off + 6) & 0x1fff;
@@ -1210,17 +1379,21 @@ Class model_udp(const Bytes &b)
 		/* Fragment payload is not a header: nothing more to check. */
 		if (nonfirst)
 			return C_NOT_MATCHED;
-		if (l4 == xt::IP_ICMP && b.size() < off + 4)
+		if (l4 == xt::IP_ICMP && end < off + 4)
 			return C_MALFORMED;
 	} else if (proto == xt::ETH_IPV6) {
 		if (b.size() < off + 40 || b[off] >> 4 != 6)
+			return C_MALFORMED;
+		/* ipv6_rcv(): 40 + payload length <= the bytes present. */
+		end = off + 40 + be16(off + 4);
+		if (end > b.size())
 			return C_MALFORMED;
 		l4 = b[off + 6];
 		off += 40;
 		/* Up to 8 extension headers; a ninth is malformed. */
 		int n;
 		for (n = 0; n < 8 && is_ext(l4); n++) {
-			if (b.size() < off + 8)
+			if (end < off + 8)
 				return C_MALFORMED;
 			if (l4 == 44) {
 				bool nonfirst = be16(off + 2) & 0xfff8;
@@ -1231,35 +1404,49 @@ Class model_udp(const Bytes &b)
 				continue;
 			}
 			size_t len = l4 == 51 ? (b[off + 1] + 2) * 4 : (b[off + 1] + 1) * 8;
-			if (b.size() < off + len)
+			if (end < off + len)
 				return C_MALFORMED;
 			l4 = b[off];
 			off += len;
 		}
 		if (is_ext(l4))
 			return C_MALFORMED;
-		if (l4 == xt::IP_ICMPV6 && b.size() < off + 4)
+		if (l4 == xt::IP_ICMPV6 && end < off + 4)
 			return C_MALFORMED;
 	} else {
 		return C_NOT_MATCHED;
 	}
 	/* TCP and ICMP headers are parsed too: a cut one is malformed. */
-	if (l4 == xt::IP_TCP && b.size() < off + 20)
-		return C_MALFORMED;
+	if (l4 == xt::IP_TCP) {
+		/* tcp_v4_rcv(): data offset >= 5 words, all of them in the datagram. */
+		if (end < off + 20 || b[off + 12] >> 4 < 5 || end < off + (b[off + 12] >> 4) * 4)
+			return C_MALFORMED;
+		return C_NOT_MATCHED;
+	}
 	if (l4 != xt::IP_UDP)
 		return C_NOT_MATCHED;
-	return b.size() < off + 8 ? C_MALFORMED : C_MATCHED;
+	if (end < off + 8)
+		return C_MALFORMED;
+	/* __udp4_lib_rcv(): 8 <= length <= IP payload; udp6: 0 means all of it. */
+	size_t ulen = be16(off + 4);
+	if (ulen == 0 && proto == xt::ETH_IPV6)
+		ulen = end - off;
+	return ulen < 8 || end < off + ulen ? C_MALFORMED : C_MATCHED;
 }
 
 class ProgTest : public ::testing::Test {};
 
 // Every length from 0 to full - 1 of a frame whose UDP header ends at
-// l4_end. Below 14 bytes BPF_PROG_TEST_RUN refuses the frame (EINVAL) and
-// the program never runs: asserted, not skipped. From 14 on, a cut inside
-// any header (Ethernet, VLAN, IP, UDP) is malformed; a cut inside the
-// payload still has every header the parser needs, so it matches.
+// l4_end, then the whole frame with up to 40 bytes of padding. Below 14
+// bytes BPF_PROG_TEST_RUN refuses the frame (EINVAL) and the program never
+// runs: asserted, not skipped. From 14 on, a cut inside any header
+// (Ethernet, VLAN, IP, UDP) is malformed, and so is a cut inside the
+// payload: the IP length claims bytes that are not there (the kernel's
+// ip_rcv_core/ipv6_rcv drop it). Padding after the datagram matches.
 void check_truncations(const char *what, const Bytes &full, size_t l4_end)
 {
+	const size_t pad_max = 40;
+
 	ASSERT_EQ(model_udp(full), C_MATCHED) << what;
 	ASSERT_LT(l4_end, full.size()) << what << ": want payload bytes to cut too";
 
@@ -1275,10 +1462,12 @@ void check_truncations(const char *what, const Bytes &full, size_t l4_end)
 			ASSERT_NO_FATAL_FAILURE(prog.put_socket(0, g_net->lo_sock->fd()));
 			ctx.dev = DEV_LO;
 		}
-		for (size_t len = 0; len < full.size(); len++) {
-			Bytes pkt(full.begin(), full.begin() + len);
+		for (size_t len = 0; len <= full.size() + pad_max; len++) {
+			Bytes pkt(full.begin(), full.begin() + std::min(len, full.size()));
+			pkt.resize(len, 0);	/* padding, as a NIC pads a short frame */
 			SCOPED_TRACE(std::string(what) + (with_sock ? " with socket" : " no socket") +
-				     ", cut to " + std::to_string(len) + " bytes:\n" + xt::hexdump(pkt));
+				     (len > full.size() ? ", padded to " : ", cut to ") + std::to_string(len) +
+				     " bytes:\n" + xt::hexdump(pkt));
 			Counters before = prog.stats();
 			Hits hbefore = prog.hits();
 			RunResult res = prog.run(pkt, ctx);
@@ -1292,7 +1481,7 @@ void check_truncations(const char *what, const Bytes &full, size_t l4_end)
 				continue;
 			}
 			ASSERT_EQ(res.err, 0) << strerror(res.err);
-			bool matched = len >= l4_end;
+			bool matched = len >= full.size();
 			int reason = !matched ? MALF : with_sock ? REDIR : NOSOCK;
 			__u32 verdict = matched && with_sock ? XDP_REDIRECT : XDP_PASS;
 
@@ -1433,7 +1622,9 @@ TEST_F(ProgTest, SocketPerQueue)
 	}
 }
 
-// Fixed index: the slot never depends on the RX queue.
+// Fixed index: the slot never depends on the RX queue; the socket there
+// takes the frames of its own queue only (AF_XDP would drop the others
+// after XDP_REDIRECT, counted nowhere), the rest get the fallback verdict.
 TEST_F(ProgTest, FixedIndexIgnoresQueue)
 {
 	for (__u32 idx : { 0u, 1u, 7u, (__u32)XSK_MAP_DEFAULT_ENTRIES - 1 }) {
@@ -1443,17 +1634,20 @@ TEST_F(ProgTest, FixedIndexIgnoresQueue)
 		cfg.fixed = true;	/* no rule: the default queue becomes index idx */
 		cfg.fixed_index = idx;
 		ASSERT_NO_FATAL_FAILURE(prog.load(cfg));
-		/* The socket of queue 0 serves frames of every queue. */
+		/* The socket of queue 0: only queue 0's frames reach it. */
 		ASSERT_NO_FATAL_FAILURE(prog.put_socket(idx, g_net->veth_sock[0]->fd()));
 		for (__u32 q = 0; q < VETH_QUEUES; q++) {
 			SCOPED_TRACE("fixed " + std::to_string(idx) + " rxq " + std::to_string(q));
 			Ctx ctx;
 			ctx.dev = DEV_VETH;
 			ctx.rxq = q;
+			Counters before = prog.stats();
 			RunResult res = prog.run(udp6(), ctx);
 
 			ASSERT_EQ(res.err, 0);
-			EXPECT_EQ(res.retval, (__u32)XDP_REDIRECT) << verdict_str(res.retval);
+			EXPECT_EQ(res.retval, q == 0 ? (__u32)XDP_REDIRECT : (__u32)XDP_PASS)
+				<< verdict_str(res.retval);
+			EXPECT_TRUE(counted_once(before, prog.stats(), q == 0 ? REDIR : NOSOCK, udp6().size()));
 		}
 		/* Moved to the next slot: no frame finds it any more. */
 		ASSERT_NO_FATAL_FAILURE(prog.del_socket(idx));
@@ -1469,6 +1663,72 @@ TEST_F(ProgTest, FixedIndexIgnoresQueue)
 		EXPECT_EQ(res.retval, (__u32)XDP_PASS) << "fixed " << idx << ": " << verdict_str(res.retval);
 		EXPECT_TRUE(counted_once(before, prog.stats(), NOSOCK, udp6().size()));
 	}
+}
+
+// With cfg_rx_timestamp a redirected frame carries struct xsk_rx_meta in
+// front of it (BPF_PROG_TEST_RUN returns the metadata before the frame):
+// the receive time, taken while the program ran. Without it, or for a
+// frame that is not redirected, the frame comes back as it went in.
+TEST_F(ProgTest, RxTimestampInFrontOfRedirectedFramesOnlyWhenAsked)
+{
+	for (bool stamp : { true, false }) {
+		SCOPED_TRACE(stamp ? "cfg_rx_timestamp 1" : "cfg_rx_timestamp 0");
+		Prog prog;
+		Cfg cfg;
+
+		cfg.rx_timestamp = stamp;
+		ASSERT_NO_FATAL_FAILURE(prog.load(cfg));
+		ASSERT_NO_FATAL_FAILURE(prog.put_socket(1, g_net->veth_sock[1]->fd()));
+		Bytes pkt = udp4();
+		Ctx ctx;
+		ctx.dev = DEV_VETH;
+		ctx.rxq = 1;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		RunResult res = prog.run(pkt, ctx);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ASSERT_EQ(res.err, 0) << strerror(res.err);
+		ASSERT_EQ(res.retval, (__u32)XDP_REDIRECT) << verdict_str(res.retval);
+		size_t meta = stamp ? sizeof(struct xsk_rx_meta) : 0;
+		ASSERT_EQ(res.out.size(), pkt.size() + meta);
+		EXPECT_EQ(Bytes(res.out.begin() + meta, res.out.end()), pkt);
+		if (stamp) {
+			struct xsk_rx_meta m;
+			__u64 lo = (__u64)t0.tv_sec * 1000000000ULL + t0.tv_nsec;
+			__u64 hi = (__u64)t1.tv_sec * 1000000000ULL + t1.tv_nsec;
+
+			memcpy(&m, res.out.data(), sizeof(m));
+			EXPECT_EQ(m.magic, XSK_RX_META_MAGIC);
+			EXPECT_GE(m.rx_ns, lo);
+			EXPECT_LE(m.rx_ns, hi);
+		}
+		/* Queue 2 has no socket: passed to the kernel, unstamped. */
+		ctx.rxq = 2;
+		res = prog.run(pkt, ctx);
+		ASSERT_EQ(res.err, 0);
+		EXPECT_EQ(res.retval, (__u32)XDP_PASS);
+		EXPECT_EQ(res.out, pkt);
+	}
+}
+
+// The parser's checks cost verifier work: keep it far from the kernel's
+// limit of 1,000,000 processed instructions, so a kernel whose verifier
+// explores more (older ones prune less) still loads the program. The
+// figure is printed for the README.
+TEST_F(ProgTest, VerifierCostBounded)
+{
+	struct xsk_redirect *skel = xsk_redirect__open_and_load();
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+
+	ASSERT_TRUE(skel) << "xsk_redirect did not load: " << strerror(errno);
+	ASSERT_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.xsk_redirect), &info, &ilen), 0)
+		<< strerror(errno);
+	printf("verifier: %u instructions (xlated), %u processed\n", info.xlated_prog_len / 8,
+	       info.verified_insns);
+	EXPECT_GT(info.verified_insns, 0u);
+	EXPECT_LT(info.verified_insns, 250000u) << "the parser got much more expensive to verify";
+	xsk_redirect__destroy(skel);
 }
 
 // What the harness relies on from the kernel (as in the selftests'
@@ -1498,8 +1758,8 @@ TEST_F(ProgTest, KernelRefusesBadContext)
 // ------------------------------------------------------------ random frames
 
 // Frames from every base above, mutated: bytes overwritten in the header
-// region, cut anywhere from 14 bytes on, or replaced by random bytes behind
-// an interesting ethertype.
+// region, length fields rewritten, cut anywhere from 14 bytes on, padded,
+// or replaced by random bytes behind an interesting ethertype.
 Bytes random_frame(std::mt19937 &rng)
 {
 	static const std::vector<std::pair<std::string, Bytes>> bases = all_frames();
@@ -1515,10 +1775,10 @@ Bytes random_frame(std::mt19937 &rng)
 			uint16_t t = types[pick(5)];
 			b[12] = t >> 8;
 			b[13] = t & 0xff;
-			/* Often a plausible IP version and IHL right after. */
-			if (t == xt::ETH_IP && pick(2))
+			/* Often a plausible IP version and IHL right after, if there is a byte for it. */
+			if (b.size() > ETH_HLEN_MIN && t == xt::ETH_IP && pick(2))
 				b[14] = 0x40 | pick(16);
-			if (t == xt::ETH_IPV6 && pick(2))
+			if (b.size() > ETH_HLEN_MIN && t == xt::ETH_IPV6 && pick(2))
 				b[14] = 0x60 | pick(16);
 		}
 		return b;
@@ -1530,6 +1790,8 @@ Bytes random_frame(std::mt19937 &rng)
 		static const uint8_t hot[] = { 0x81, 0x00, 0x88, 0xa8, 0x08, 0x86, 0xdd, 0x45, 0x4f, 0x60, 17, 6, 0x20, 0x1f };
 		b[off] = pick(2) ? hot[pick(sizeof(hot))] : (uint8_t)rng();
 	}
+	if (pick(3) == 0)
+		xt::mutate_lengths(b, pick);
 	if (pick(3) == 0)
 		b.resize(ETH_HLEN_MIN + pick(b.size() - ETH_HLEN_MIN + 1));
 	if (pick(10) == 0)
@@ -1611,7 +1873,8 @@ TEST_F(ProgTest, RandomFramesNeverAborted)
 		/* What should have happened, from the model and the setup. */
 		Class cls = s.udp ? model_udp(pkt) : C_MATCHED;
 		__u32 slot = s.cfg.fixed ? s.cfg.fixed_index : ctx.rxq;
-		bool has_sock = s.sock_slot >= 0 && slot == (__u32)s.sock_slot;
+		/* The socket is queue 2's: AF_XDP takes no frame of another queue. */
+		bool has_sock = s.sock_slot >= 0 && slot == (__u32)s.sock_slot && ctx.rxq == 2;
 		int reason = cls == C_MALFORMED ? MALF : cls == C_NOT_MATCHED ? NOMATCH : has_sock ? REDIR : NOSOCK;
 		__u32 verdict = reason == REDIR ? (__u32)XDP_REDIRECT : reason == NOSOCK ? s.cfg.fallback : (__u32)XDP_PASS;
 
@@ -2008,6 +2271,9 @@ public:
 		}
 		if (chance(8) && fam && b.size() > ip_off + 9)
 			b[ip_off + (fam == 4 ? 9 : 6)] = chance(50) ? of(hot) : (uint8_t)pick(256);
+		/* The length fields: consistent, too short, too long, padded. */
+		if (chance(25))
+			xt::mutate_lengths(b, [this](size_t n) { return (size_t)pick(n); });
 		if (chance(12))
 			b.resize(ETH_HLEN_MIN + pick(b.size() - ETH_HLEN_MIN + 1));
 		if (chance(4))

@@ -21,6 +21,7 @@
 #include "parse.h"
 
 #define RULE_MAX_WORDS	64
+#define ETH_HDR_LEN	14
 
 static const char *const action_names[] = {
 	[XSK_ACT_QUEUE] = "queue",
@@ -658,10 +659,125 @@ int ref_classify(const struct xsk_ruleset *rs, const struct xk_pkt *p, __u32 *ac
 	return -1;
 }
 
+static __u16 ref_be16(const __u8 *b, size_t off)
+{
+	return (__u16)(b[off] << 8 | b[off + 1]);
+}
+
+static bool ref_is_ext(__u8 nh)
+{
+	return nh == XK_IPPROTO_HOPOPTS || nh == XK_IPPROTO_ROUTING || nh == XK_IPPROTO_FRAGMENT ||
+	       nh == XK_IPPROTO_AH || nh == XK_IPPROTO_DSTOPTS;
+}
+
+/*
+ * The reference parser: what bpf/parse.h documents, written again as plain
+ * offsets into a buffer of LEN bytes, without its cursor or its code, so
+ * that the two can be tested against each other. END is the end of the IP
+ * datagram (its length field), which every header above IP must fit.
+ */
 int ref_parse_frame(const void *data, size_t len, struct xk_pkt *p)
 {
+	const __u8 *b = data;
+	size_t off = ETH_HDR_LEN, end, hl;
+	__u16 proto;
+	__u8 nh;
+	int i;
+
 	memset(p, 0, sizeof(*p));
-	return xk_parse((void *)data, (char *)data + len, p);
+	if (len < ETH_HDR_LEN)
+		return XK_MALFORMED;
+	proto = ref_be16(b, 12);
+	for (i = 0; i < XK_MAX_VLAN && (proto == XK_ETH_P_8021Q || proto == XK_ETH_P_8021AD); i++) {
+		if (len < off + 4)
+			return XK_MALFORMED;
+		p->vlan_id[i] = ref_be16(b, off) & 0x0FFF;
+		p->nr_vlans++;
+		proto = ref_be16(b, off + 2);
+		off += 4;
+	}
+	p->l3_proto = proto;
+	if (proto == XK_ETH_P_IP) {
+		if (len < off + 20 || b[off] >> 4 != 4)
+			return XK_MALFORMED;
+		hl = (b[off] & 0x0F) * 4;
+		/* Total length: at least the header, at most what arrived. */
+		end = off + ref_be16(b, off + 2);
+		if (hl < 20 || end < off + hl || end > len)
+			return XK_MALFORMED;
+		p->ip_version = 4;
+		memcpy(p->saddr, b + off + 12, 4);
+		memcpy(p->daddr, b + off + 16, 4);
+		nh = p->l4_proto = b[off + 9];
+		p->nonfirst_frag = (ref_be16(b, off + 6) & XK_IP_OFFSET) != 0;
+		off += hl;
+	} else if (proto == XK_ETH_P_IPV6) {
+		if (len < off + 40 || b[off] >> 4 != 6)
+			return XK_MALFORMED;
+		/* Payload length 0 is an empty payload (see bpf/parse.h). */
+		end = off + 40 + ref_be16(b, off + 4);
+		if (end > len)
+			return XK_MALFORMED;
+		p->ip_version = 6;
+		memcpy(p->saddr, b + off + 8, 16);
+		memcpy(p->daddr, b + off + 24, 16);
+		nh = b[off + 6];
+		off += 40;
+		for (i = 0; i < XK_MAX_EXTHDR && ref_is_ext(nh) && !p->nonfirst_frag; i++) {
+			if (end < off + 8)
+				return XK_MALFORMED;
+			if (nh == XK_IPPROTO_FRAGMENT) {
+				p->nonfirst_frag = (ref_be16(b, off + 2) & 0xFFF8) != 0;
+				hl = 8;
+			} else if (nh == XK_IPPROTO_AH) {
+				hl = (b[off + 1] + 2) * 4;
+			} else {
+				hl = (b[off + 1] + 1) * 8;
+			}
+			if (end < off + hl)
+				return XK_MALFORMED;
+			nh = b[off];
+			off += hl;
+		}
+		/* A ninth header is refused; after a non-first fragment none is read. */
+		if (ref_is_ext(nh) && !p->nonfirst_frag)
+			return XK_MALFORMED;
+		p->l4_proto = nh;
+	} else {
+		return 0;
+	}
+	if (p->nonfirst_frag)
+		return 0;
+	if (nh == XK_IPPROTO_UDP) {
+		size_t ulen;
+
+		if (end < off + 8)
+			return XK_MALFORMED;
+		/* 8 <= length <= the IP payload; 0 is "all of it" in IPv6. */
+		ulen = ref_be16(b, off + 4);
+		if (ulen == 0 && p->ip_version == 6)
+			ulen = end - off;
+		if (ulen < 8 || end < off + ulen)
+			return XK_MALFORMED;
+	} else if (nh == XK_IPPROTO_TCP) {
+		/* Data offset: at least 5 words, all inside the datagram. */
+		if (end < off + 20 || b[off + 12] >> 4 < 5 || end < off + (b[off + 12] >> 4) * 4)
+			return XK_MALFORMED;
+	} else if ((nh == XK_IPPROTO_ICMP && p->ip_version == 4) ||
+		   (nh == XK_IPPROTO_ICMPV6 && p->ip_version == 6)) {
+		if (end < off + 4)
+			return XK_MALFORMED;
+		p->has_l4 = 1;
+		p->sport = b[off + 1];	/* code */
+		p->dport = b[off];	/* type */
+		return 0;
+	} else {
+		return 0;
+	}
+	p->has_l4 = 1;
+	p->sport = ref_be16(b, off);
+	p->dport = ref_be16(b, off + 2);
+	return 0;
 }
 
 /* A field table: WILD everywhere (the "none" value too), then the rules. */

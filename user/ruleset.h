@@ -111,9 +111,11 @@ int ref_classify(const struct xsk_ruleset *rs, const struct xk_pkt *p, __u32 *ac
 		 __u32 *index);
 
 /*
- * xk_parse() of bpf/parse.h from a zeroed *P, for callers that cannot
- * include parse.h (C++: it converts void pointers implicitly). Returns 0 or
- * XK_MALFORMED (-1).
+ * The reference parser: fills *P (zeroed first) as xk_parse() of
+ * bpf/parse.h must, from code of its own that shares only the struct and
+ * the constants, so the differential tests and the fuzzer can hold the two
+ * against each other. Returns 0 or XK_MALFORMED (-1); on XK_MALFORMED *P
+ * holds no meaning.
  */
 int ref_parse_frame(const void *data, size_t len, struct xk_pkt *p);
 
