@@ -253,8 +253,8 @@ static int run_setup(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
-	pr_info("attached %s to %s in %s mode\n", XSKMAP_PROG_NAME, o->ifname,
-		attach_mode_str(s->prog.mode));
+	pr_info("attached %s to %s in %s mode (BPF link %u)\n", XSKMAP_PROG_NAME, o->ifname,
+		attach_mode_str(s->prog.mode), s->prog.link_id);
 
 	/* Attached: clean what a dead run left, pin, write the record. */
 	if (run_owner_commit(&s->own, &s->prog))
@@ -334,7 +334,7 @@ static bool run_fault(struct run_state *s, char *msg, size_t len)
 		if (!if_indextoname(s->ifindex, name))
 			snprintf(msg, len, "%s disappeared: stopping", s->opts.ifname);
 		else
-			snprintf(msg, len, "the XDP program was detached from %s by another tool (link id %u, e.g. 'bpftool link detach'): stopping",
+			snprintf(msg, len, "the XDP program was detached from %s by another tool (link id %u): stopping",
 				 s->opts.ifname, s->prog.link_id);
 		return true;
 	}
