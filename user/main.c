@@ -66,8 +66,8 @@ static void usage(FILE *f)
 "                  show or change the rules of a running 'xskmap run'\n"
 "                  ('xskmap rules --help')\n"
 "  detach [--pin-dir DIR] IFNAME\n"
-"                  remove an xskmap program (and its pinned maps) left on\n"
-"                  IFNAME after a crash or SIGKILL, and say what was removed\n"
+"                  remove the pinned maps an xskmap run killed by SIGKILL\n"
+"                  left, and name any XDP program still on IFNAME\n"
 "  help            this text\n");
 }
 
@@ -793,9 +793,13 @@ static int cmd_detach(int argc, char **argv)
 	for (; i < argc && !strncmp(argv[i], "-", 1); i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("Usage: xskmap detach [--pin-dir DIR] IFNAME\n\n"
-			       "Remove an xsk_redirect program left attached to IFNAME (any mode) and\n"
-			       "the rule maps its run pinned (default /sys/fs/bpf/xskmap/IFNAME).\n"
-			       "Other programs are never touched.\n");
+			       "An xskmap run attaches through a BPF link, so the kernel detaches its\n"
+			       "program when it ends, even by SIGKILL; what SIGKILL leaves is the rule\n"
+			       "maps it pinned. detach removes those of dead runs only (found from the\n"
+			       "run's record in " OWNER_STATE_DIR ", whatever --pin-dir it used; DIR adds\n"
+			       "a directory to look in), refuses a live run naming its pid, and names\n"
+			       "every XDP program still on IFNAME with the way to remove it: it never\n"
+			       "removes a program, xsk_redirect or not, that some other tool attached.\n");
 			return EXIT_OK;
 		}
 		if (strcmp(argv[i], "--pin-dir") || i + 1 == argc) {
