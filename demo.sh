@@ -7,7 +7,7 @@
 # ping, and the ARP under it, still reach the kernel.
 set -euo pipefail
 cd "$(dirname "$0")"
-.ci/setup >/dev/null
+QUIET=1 .ci/setup
 
 count=${COUNT:-200}
 a=xskdemo$$a b=xskdemo$$b
@@ -52,7 +52,23 @@ pid=
 echo "== xskmap exited with $rc; its summary:"
 cat "$tmp/summary.json"
 echo "== first frames the AF_XDP sockets received (from the pcap):"
-tcpdump -nn -A -r "$tmp/udp.pcap" 2>/dev/null | head -6
+# -c, not a pipe into head: under pipefail, head closing the pipe would
+# make tcpdump's SIGPIPE the script's status.
+tcpdump -nn -A -c 2 -r "$tmp/udp.pcap" 2>/dev/null
+received=$(grep -o '"rx_packets":[0-9]*' "$tmp/summary.json" | head -n 1 | cut -d: -f2 || true)
 echo "== after exit, $ia has no XDP program:"
-ip -n "$a" link show dev "$ia" | head -1
-exit "$rc"
+link=$(ip -n "$a" link show dev "$ia")
+echo "${link%%$'\n'*}"
+if [ "$rc" -ne 0 ]; then
+	echo "demo: xskmap exited with $rc" >&2
+	exit "$rc"
+fi
+if [ "${received:-0}" != "$count" ]; then
+	echo "demo: the sockets received ${received:-0} frames, expected $count" >&2
+	exit 1
+fi
+if grep -q ' xdp' <<<"$link"; then
+	echo "demo: an XDP program is still attached to $ia" >&2
+	exit 1
+fi
+echo "== demo: OK ($count UDP datagrams in the AF_XDP sockets, the kernel answered ping, nothing left attached)"

@@ -10,9 +10,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 
+#include "cls_maps.h"
 #include "minijson.h"
 #include "netns.h"
 #include "packet.h"
+#include "prog.h"
+#include "ruleset.h"
 
 #ifndef XSKMAP_BIN
 #error "XSKMAP_BIN must name the loader binary (set in tests/CMakeLists.txt)"
@@ -23,6 +26,9 @@
 
 using namespace xt;
 using std::chrono::milliseconds;
+
+/* From libbpf's bpf/bpf.h, whose linux/bpf.h clashes with pcap's bpf.h. */
+extern "C" int bpf_map_lookup_elem(int fd, const void *key, void *value);
 
 namespace {
 
@@ -1273,6 +1279,343 @@ TEST_F(E2E, DefaultPinDirGoesOnSigintStaysOnSigkillAndDetachRemovesIt)
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 	EXPECT_NE(access(top.c_str(), F_OK), 0) << top << " left after detach";
 	EXPECT_EQ(fs.added(), "");
+}
+
+// ------------------------------------------------------------------------
+// Issue 7, the smaller items: slot ranges, rule switches under traffic, the
+// UMEM against the memory available, the MTU against the frame size.
+
+/*
+ * (i7-a) An index action must name a slot of xsks_map: one per RX queue
+ * here, so slot 0 only. `run` refuses the others before it attaches,
+ * `rules add`/`rules default` refuse them against the running instance
+ * with the range, and nothing changes. Options may follow the interface.
+ */
+TEST_F(E2E, IndexPastXsksMapRefusedAtRunAndAtRules)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+
+	for (auto args : std::vector<std::vector<std::string>>{
+		     { "-r", "udp -> index 200" },
+		     { "-r", "udp -> index 4294967295" },
+		     { "--default", "index 99999" } }) {
+		args.insert(args.begin(), "run");
+		args.insert(args.end(), { "--pin-dir", pin_dir(), "-d", "5", t.if_a });
+		Result r = xskmap_sync(args);
+
+		EXPECT_EQ(r.rc, 2) << r.err;
+		EXPECT_TRUE(has(r.err, "is out of range: xsks_map has 1 slot (0-0), one per RX queue of " + t.if_a));
+		EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+		EXPECT_EQ(fs.added(), "") << "pins left under " << fs.path();
+	}
+
+	Proc &ld = loader({ "-r", "udp dport 7000 -> queue", "--pin-dir", pin_dir(), "-d", "30" });
+	ASSERT_TRUE(ready(ld));
+	for (auto args : std::vector<std::vector<std::string>>{
+		     { "add", "udp dport 53 -> index 200" },
+		     { "add", "--at", "0", "tcp -> index 4294967295" },
+		     { "default", "index", "99999" } }) {
+		Result r = rules(args);
+
+		EXPECT_EQ(r.rc, 2) << r.err;
+		EXPECT_TRUE(has(r.err, "is out of range: xsks_map has 1 slot (0-0) in the run on " + t.if_a +
+				       "; use an index 0-0"));
+	}
+	// Nothing changed; options after the interface and after the verb.
+	Result lr = xskmap_sync({ "rules", t.if_a, "list", "--json", "--pin-dir", pin_dir() });
+	ASSERT_EQ(lr.rc, 0) << lr.err;
+	json::Value j;
+	std::string err;
+	ASSERT_TRUE(json::parse(lr.out, j, err)) << err << "\n" << lr.out;
+	ASSERT_EQ(j["rules"].size(), 1u) << lr.out;
+	EXPECT_EQ(j["rules"][0]["rule"].str, "udp dport 7000 -> queue");
+	EXPECT_EQ(j["default"]["action"].str, "queue");
+
+	// Slot 0 is fine, at either place.
+	Result ok = xskmap_sync({ "rules", t.if_a, "--pin-dir", pin_dir(), "add", "udp dport 53 -> index 0" });
+	EXPECT_EQ(ok.rc, 0) << ok.err;
+	Result dflt = rules({ "default", "index", "0" });
+	EXPECT_EQ(dflt.rc, 0) << dflt.err;
+	EXPECT_TRUE(has(dflt.out, "default action is now index 0"));
+
+	// The arrow typed unquoted reaches xskmap as a lone '-'.
+	Result q = rules({ "add", "udp", "dport", "53", "-" });
+	EXPECT_EQ(q.rc, 2);
+	EXPECT_TRUE(has(q.err, "quote the whole rule"));
+
+	ld.signal(SIGINT);
+	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_EQ(fs.added(), "");
+}
+
+/*
+ * (i7-b) Back-to-back rule switches under traffic. One sender streams
+ * numbered datagrams to port 7001 while the rule set flips between S1 and
+ * S2 as fast as `xskmap rules` runs, each change writing the generation
+ * the one before left:
+ *
+ *   S1: 0 tcp -> drop              1 udp dport 7001 -> pass
+ *   S2: 0 src 198.18.0.2 -> queue  1 tcp -> drop       2 udp dport 7001 -> pass
+ *
+ * A frame classified by S1 goes to the kernel, by S2 to the sockets. A
+ * mix of the two generations' tables either sends it where one whole set
+ * does, by the same rule, or drops it: S1's masks with S2's actions pick
+ * rank 1 of S2 (drop), S2's masks with S1's actions rank 0 of S1 (drop);
+ * rules_tests' MixedGenerationsOfTheSwitchTestAreDetectable goes through
+ * every mix of tables. No tcp is sent, so a single dropped frame (lost
+ * here, rule_drop or not_matched there) is a mixed classification.
+ */
+TEST_F(E2E, BackToBackRuleSwitchesUnderTrafficNeverMixTwoSets)
+{
+	constexpr size_t MAX_N = 400000;
+	constexpr unsigned FLIPS = 60;	/* 30 adds, 30 dels */
+	constexpr uint16_t PORT = 7001;
+	Topology &t = topology(1, true);
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	UdpSink sink(t.ns_a, PORT);
+	ASSERT_TRUE(sink.ok()) << sink.error();
+	std::vector<Bytes> frames = port_frames(t, 40, PORT, 0, MAX_N, 0xb2b);
+	std::string pcap = scratch_file("b2b.pcap");
+
+	Proc &ld = loader({ "-r", "tcp -> drop", "-r", "udp dport 7001 -> pass", "--default", "drop",
+			    "--pin-dir", pin_dir(), "-d", "60", "-w", pcap, "--json" });
+	ASSERT_TRUE(ready(ld));
+
+	SendSpec spec;
+	spec.ns = t.ns_b;
+	spec.ifname = t.if_b;
+	spec.frames = &frames;
+	spec.burst = 8;
+	spec.pause_us = 200;
+	spec.limit = milliseconds(40000);
+	BackgroundSender sender(spec);
+	ASSERT_TRUE(wait_progress(sender, 1000, milliseconds(5000))) << "the sender stalled";
+
+	auto t0 = Clock::now();
+	unsigned done = 0;
+	for (; done < FLIPS; done++) {
+		Result r = done % 2 == 0 ? rules({ "add", "--at", "0", "src 198.18.0.2 -> queue" })
+					 : rules({ "del", "2" });	/* ids 0 and 1 are taken */
+		ASSERT_EQ(r.rc, 0) << "flip " << done << ": " << r.err;
+		ASSERT_LT(sender.progress(), MAX_N) << "traffic ran out after " << done << " flips";
+	}
+	double ms_per_change =
+		std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / FLIPS;
+	size_t at_end = sender.progress();
+	ASSERT_TRUE(wait_progress(sender, at_end + 1000, milliseconds(5000)));
+	sender.stop();
+	SendResult s = sender.join();
+	ASSERT_EQ(s.err, "");
+	ASSERT_EQ(s.failed, 0u) << strerror(s.last_errno);
+	const size_t n = s.sent;
+
+	sink.settle(milliseconds(300), milliseconds(5000));
+	ld.signal(SIGINT);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	std::vector<Bytes> kernel = sink.stop();
+	std::vector<Bytes> got;
+	std::string err;
+	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
+
+	std::vector<unsigned> at_kernel(n), at_xsk(n);
+	size_t foreign = 0;
+	for (auto &p : kernel) {
+		uint32_t snd, seq;
+
+		if (payload_tag(p, snd, seq) && snd == 40 && seq < n)
+			at_kernel[seq]++;
+		else
+			foreign++;
+	}
+	for (auto &f : got) {
+		uint32_t snd, seq;
+
+		if (frame_tag(f, snd, seq) && snd == 40 && seq < n && f == frames[seq])
+			at_xsk[seq]++;
+		else
+			foreign++;
+	}
+	EXPECT_EQ(foreign, 0u) << "frames that were not sent, or not as sent";
+	size_t lost = 0, dup = 0, switches = 0;
+	std::string first_bad;
+	char last = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = at_kernel[i] + at_xsk[i];
+
+		lost += c == 0;
+		dup += c > 1;
+		if (c != 1 && first_bad.empty())
+			first_bad = "seq " + std::to_string(i) + ": kernel " + std::to_string(at_kernel[i]) +
+				    ", sockets " + std::to_string(at_xsk[i]);
+		char d = at_xsk[i] ? 'X' : 'K';
+		switches += last && d != last;
+		last = d;
+	}
+	EXPECT_EQ(lost, 0u) << "a frame classified by a mix of two rule sets is dropped: " << first_bad;
+	EXPECT_EQ(dup, 0u) << first_bad;
+	/* One sender, one RX queue, in order: the destination changes only at a flip. */
+	EXPECT_LE(switches, (size_t)FLIPS);
+	EXPECT_GT(switches, 0u) << "no flip took effect under traffic";
+
+	json::Value j = parse_summary(ld.out());
+	EXPECT_EQ(j["bpf"]["rule_drop"]["packets"].u64(), 0u) << ld.out();
+	EXPECT_EQ(j["bpf"]["not_matched"]["packets"].u64(), 0u) << ld.out();
+	EXPECT_EQ(j["bpf"]["malformed"]["packets"].u64(), 0u) << ld.out();
+	size_t to_xsk = std::count(at_xsk.begin(), at_xsk.end(), 1u);
+	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), to_xsk);
+	EXPECT_EQ(j["bpf"]["rule_pass"]["packets"].u64(), n - to_xsk);
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	EXPECT_EQ(fs.added(), "") << "pins left under " << fs.path();
+	printf("  (i7-b) %u rule changes back to back, %.1f ms each (process start, maps, grace period); "
+	       "%zu frames: kernel %zu, sockets %zu, %zu switches; lost %zu, duplicated %zu\n",
+	       FLIPS, ms_per_change, n, n - to_xsk, to_xsk, switches, lost, dup);
+}
+
+/*
+ * (i7-c) cls_apply() waits for a grace period after each switch, before any
+ * later change can rewrite the generation it left: the wait sees the new
+ * generation active and the old one still whole, once per change.
+ */
+TEST_F(E2E, ClsApplyWaitsForReadersAfterEachSwitch)
+{
+	struct prog p = {};
+	struct prog_cfg cfg = {};
+	char err[512];
+
+	cfg.fallback = 2;	/* XDP_PASS */
+	cfg.map_entries = 4;
+	ASSERT_EQ(prog_load(&p, &cfg, err, sizeof(err)), 0) << err;
+	static struct cls_fds f;
+	cls_fds_from_skel(p.skel, &f);
+
+	static std::vector<std::pair<__u32, __u32>> seen;	/* active, nr_rules of the other */
+	seen.clear();
+	int (*saved)(void) = cls_wait_readers;
+	cls_wait_readers = [] {
+		__u32 zero = 0, active = 9, other;
+		struct xsk_cls_hdr h = {};
+
+		bpf_map_lookup_elem(f.cls_active, &zero, &active);
+		other = !(active & 1);
+		bpf_map_lookup_elem(f.cls_hdr, &other, &h);
+		seen.push_back({ active, h.nr_rules });
+		return 0;
+	};
+	struct xsk_ruleset rs;
+	struct xsk_rule r;
+	__u32 id;
+	ruleset_init(&rs, XSK_ACT_PASS, 0);
+	for (unsigned i = 0; i < 4; i++) {
+		ASSERT_EQ(rule_parse("udp -> drop", &r, err, sizeof(err)), 0) << err;
+		ASSERT_EQ(ruleset_add(&rs, &r, -1, &id, err, sizeof(err)), 0) << err;
+		ASSERT_EQ(cls_apply(&f, &rs, err, sizeof(err)), 0) << err;
+	}
+	cls_wait_readers = saved;
+	ASSERT_EQ(seen.size(), 4u) << "one wait per change";
+	for (unsigned i = 0; i < 4; i++) {
+		/* Change i switched to generation (i + 1) % 2, holding i + 1 rules. */
+		EXPECT_EQ(seen[i].first, (i + 1) % 2) << "change " << i << ": the wait came before the switch";
+		/* The generation left holds the previous set (i rules), not yet rewritten. */
+		EXPECT_EQ(seen[i].second, i) << "change " << i;
+	}
+	/* The real wait: membarrier(GLOBAL), or the fallback sleep. */
+	auto t0 = Clock::now();
+	EXPECT_EQ(cls_wait_grace_period(), 0);
+	printf("  (i7-c) one grace period: %.1f ms\n",
+	       std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+	prog_destroy(&p);
+}
+
+/*
+ * (i7-d) A UMEM far past the memory available (256 queues x 1048576
+ * frames x 4096 bytes: 1 TiB) is refused before anything is allocated or
+ * attached, with the figures and the fix, instead of the OOM killer ending
+ * the run with the program and pins left behind.
+ */
+TEST_F(E2E, OversizedUmemRefusedBeforeAnythingIsAttached)
+{
+	Topology &t = topology(256);
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	Result r = xskmap_sync({ "run", "--frames", "1048576", "--pin-dir", pin_dir(), "-d", "5",
+				 "-w", scratch_file("oom.pcap"), t.if_a });
+
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "xskmap: error: the UMEM needs "));
+	EXPECT_TRUE(has(r.err, "(256 queues x 1048576 frames x 4096 bytes, and the rings) but "));
+	EXPECT_TRUE(has(r.err, " is available ("));
+	EXPECT_TRUE(has(r.err, "the UMEM needs 1026.0 GiB (")) << "256 x (4 GiB + 8 MiB of fill ring + ...)";
+	EXPECT_TRUE(has(r.err, "lower --frames"));
+	EXPECT_FALSE(has(r.err, "attached")) << r.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	EXPECT_EQ(fs.added(), "") << "pins left under " << fs.path();
+	EXPECT_NE(access(scratch_file("oom.pcap").c_str(), F_OK), 0) << "the capture file was made";
+}
+
+/*
+ * (i7-e) An MTU whose frames do not fit a UMEM frame: the warning at start
+ * says which frames will be dropped and how to fix it, and such a frame is
+ * indeed counted as rx_dropped and nowhere else.
+ */
+TEST_F(E2E, MtuPastTheFrameSizeIsWarnedAndItsFramesAreRxDropped)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", t.if_a, "mtu", "4000" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_b, "link", "set", t.if_b, "mtu", "4000" }).rc, 0);
+
+	Proc &ld = loader({ "-m", "skb", "-d", "10", "-c", "2", "--json" });
+	ASSERT_TRUE(ready(ld));
+	std::string e = ld.err();
+	EXPECT_TRUE(has(e, "xskmap: warning: " + t.if_a + " has MTU 4000, so frames of up to 4018 bytes can arrive, "
+			   "but a 4096-byte UMEM frame holds 3840"));
+	EXPECT_TRUE(has(e, "lower the MTU to 3822"));
+	/* One frame too long for a UMEM frame, then two that fit. */
+	uint32_t rng = 7;
+	std::vector<Bytes> f = { udp_frame(t, 50, 0, 3900, rng), udp_frame(t, 50, 1, 200, rng),
+				 udp_frame(t, 50, 2, 3840, rng) };
+	SendResult s = send(f);
+	EXPECT_EQ(s.sent, f.size()) << strerror(s.last_errno);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	json::Value j = parse_summary(ld.out());
+	EXPECT_EQ(j["rx_packets"].u64(), 2u) << ld.out();
+	EXPECT_EQ(j["queues"][0]["xdp_statistics"]["rx_dropped"].u64(), 1u) << ld.out();
+
+	/* MTU 1500 with 2048-byte frames fits: no warning. */
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", t.if_a, "mtu", "1500" }).rc, 0);
+	Proc &ok = loader({ "-m", "skb", "--frame-size", "2048", "-d", "0.2" });
+	ASSERT_EQ(ok.wait_exit(EXIT_TIMEOUT), 0) << ok.err();
+	EXPECT_FALSE(has(ok.err(), "warning")) << ok.err();
+}
+
+/* (i7-f) --version: at the top and after every command, one line, the same. */
+TEST_F(E2E, VersionAtTheTopAndForEveryCommand)
+{
+	const std::string want = std::string("xskmap ") + XSKMAP_VERSION + " (libbpf v";
+
+	for (auto args : std::vector<std::vector<std::string>>{
+		     { "--version" }, { "version" }, { "run", "--version" },
+		     { "run", "-q", "0", "--version", "eth0" }, { "rules", "--version" },
+		     { "rules", "eth0", "list", "--version" }, { "detach", "--version" } }) {
+		std::vector<std::string> argv = { XSKMAP_BIN };
+		std::string line;
+
+		argv.insert(argv.end(), args.begin(), args.end());
+		for (auto &a : args)
+			line += a + " ";
+		Result r = run(argv);
+		EXPECT_EQ(r.rc, 0) << line << r.err;
+		EXPECT_EQ(r.out.rfind(want, 0), 0u) << line << ": " << r.out;
+		EXPECT_TRUE(has(r.out, ", libxdp " XSKMAP_LIBXDP_VERSION ")\n")) << line;
+		EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << line << ": " << r.out;
+		EXPECT_EQ(r.err, "") << line;
+	}
 }
 
 /*

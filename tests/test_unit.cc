@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "hostmem.h"
+#include "iface.h"
 #include "minijson.h"
 #include "options.h"
 #include "ruleset.h"
@@ -1189,14 +1191,509 @@ TEST(ReportInterval, RatesFromTheDifferenceOfTwoReports)
 	b.r.bpf[XSK_STAT_REDIRECTED].packets += 500;
 	std::string out = written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
 
-	// 2,000,000 frames in 2 s; 64 bytes + 24 on the wire, 8 bits: 704 Mbit/s.
-	EXPECT_TRUE(has(out, "1000000 pps")) << out;
-	EXPECT_TRUE(has(out, "704.000 Mbit/s")) << out;
+	// 2,000,000 frames in 2 s; 64 bytes of L2 frame, 8 bits: 512 Mbit/s.
+	EXPECT_TRUE(has(out, " 1000000 ")) << out;
+	EXPECT_TRUE(has(out, " 512.000 ")) << out;
 	EXPECT_TRUE(has(out, "redirected 1734 (+500)")) << out;
 	// Queues that did not move show 0 pps, one line per queue.
-	EXPECT_TRUE(has(out, "q5 ")) << out;
-	EXPECT_TRUE(has(out, "0 pps")) << out;
+	EXPECT_TRUE(has(out, " q5 ")) << out;
 
 	// A report no later than the previous one prints nothing.
 	EXPECT_EQ(written_by([&](FILE *f) { report_interval(f, &a.r, &a.r); }), "");
+}
+
+namespace {
+
+std::vector<std::string> split_words(const std::string &line)
+{
+	std::vector<std::string> w;
+	std::string cur;
+
+	for (char c : line) {
+		if (c == ' ') {
+			if (!cur.empty())
+				w.push_back(cur);
+			cur.clear();
+		} else {
+			cur += c;
+		}
+	}
+	if (!cur.empty())
+		w.push_back(cur);
+	return w;
+}
+
+std::vector<std::string> lines_of(const std::string &s)
+{
+	std::vector<std::string> v;
+	size_t b = 0, e;
+
+	while ((e = s.find('\n', b)) != std::string::npos) {
+		v.push_back(s.substr(b, e - b));
+		b = e + 1;
+	}
+	return v;
+}
+
+} // namespace
+
+// The live view: a header naming the columns, one row per queue, an "all"
+// row summing them, XDP_STATISTICS as per-second rates (not the totals the
+// kernel keeps), L2 Mbit/s (no 24 bytes of preamble, gap and FCS added).
+TEST(ReportInterval, HeaderTotalRowAndPerSecondXdpStatistics)
+{
+	ReportFixture a, b;
+
+	a.r.seconds = 10;
+	b.r.seconds = 14;	/* 4 s later */
+	// Queue 0: 4000 frames of 100 bytes, 40 dropped, 8 ring full in 4 s.
+	b.q[0].rx_packets = a.q[0].rx_packets + 4000;
+	b.q[0].rx_bytes = a.q[0].rx_bytes + 4000 * 100;
+	b.q[0].xdp.rx_dropped = a.q[0].xdp.rx_dropped + 40;
+	b.q[0].xdp.rx_ring_full = a.q[0].xdp.rx_ring_full + 8;
+	// Queue 5: 2000 frames of 50 bytes, 12 fill ring empty, 4 invalid.
+	b.q[1].rx_packets = a.q[1].rx_packets + 2000;
+	b.q[1].rx_bytes = a.q[1].rx_bytes + 2000 * 50;
+	b.q[1].xdp.rx_fill_ring_empty_descs = a.q[1].xdp.rx_fill_ring_empty_descs + 12;
+	b.q[1].xdp.rx_invalid_descs = a.q[1].xdp.rx_invalid_descs + 4;
+	std::string out = written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
+	std::vector<std::string> l = lines_of(out);
+
+	// Header, three queues, all, prog.
+	ASSERT_EQ(l.size(), 6u) << out;
+	std::vector<std::string> h = split_words(l[0]);
+	ASSERT_GE(h.size(), 5u) << l[0];
+	EXPECT_EQ(h[0], "time") << l[0];
+	EXPECT_TRUE(has(l[0], "L2 Mbit/s")) << l[0];
+	EXPECT_TRUE(has(l[0], "dropped/s")) << l[0];
+	EXPECT_TRUE(has(l[0], "ringfull/s")) << l[0];
+
+	// time queue pps Mbit/s dropped/s ringfull/s fillempty/s invalid/s frames
+	auto row = [&](size_t i) { return split_words(l[i]); };
+	std::vector<std::string> q0 = row(1), q5 = row(2), q7 = row(3), all = row(4);
+	ASSERT_EQ(q0.size(), 9u) << l[1];
+	EXPECT_EQ(q0[0], "14.00");
+	EXPECT_EQ(q0[1], "q0");
+	EXPECT_EQ(q0[2], "1000");		/* 4000 / 4 s */
+	EXPECT_EQ(q0[3], "0.800");		/* 1000 x 100 x 8 */
+	EXPECT_EQ(q0[4], "10");			/* 40 / 4 s, not the total 43 */
+	EXPECT_EQ(q0[5], "2");			/* 8 / 4 s, not the total 12 */
+	EXPECT_EQ(q0[6], "0");
+	EXPECT_EQ(q0[7], "0");
+	EXPECT_EQ(q0[8], std::to_string(1000 + 4000));	/* frames so far */
+	ASSERT_EQ(q5.size(), 9u) << l[2];
+	EXPECT_EQ(q5[1], "q5");
+	EXPECT_EQ(q5[2], "500");
+	EXPECT_EQ(q5[3], "0.200");
+	EXPECT_EQ(q5[6], "3");			/* 12 / 4 s, not the total 21 */
+	EXPECT_EQ(q5[7], "1");
+	ASSERT_EQ(q7.size(), 9u) << l[3];
+	EXPECT_EQ(q7[1], "q7");
+	EXPECT_EQ(q7[2], "0");
+	ASSERT_EQ(all.size(), 9u) << l[4];
+	EXPECT_EQ(all[1], "all");
+	EXPECT_EQ(all[2], "1500");
+	EXPECT_EQ(all[3], "1.000");
+	EXPECT_EQ(all[4], "10");
+	EXPECT_EQ(all[5], "2");
+	EXPECT_EQ(all[6], "3");
+	EXPECT_EQ(all[7], "1");
+	EXPECT_EQ(all[8], std::to_string(1000 + 4000 + 234 + 2000 + (1ull << 40)));
+	EXPECT_TRUE(has(l[5], "prog")) << l[5];
+}
+
+// ------------------------------------------------ issue 7: small ones
+
+namespace {
+
+// `xskmap rules ARGS...` through rules_args_parse; argv[0] is "rules".
+struct RulesCase {
+	std::vector<std::string> strs;
+	std::vector<char *> argv;
+	struct rules_args a;
+	int ret;
+	std::string err;
+
+	explicit RulesCase(const std::vector<std::string> &args)
+	{
+		char e[1024] = "";
+
+		strs.push_back("rules");
+		strs.insert(strs.end(), args.begin(), args.end());
+		for (auto &x : strs)
+			argv.push_back(&x[0]);
+		argv.push_back(nullptr);
+		ret = rules_args_parse(strs.size(), argv.data(), &a, e, sizeof(e));
+		err = e;
+	}
+	~RulesCase() { rules_args_free(&a); }
+};
+
+} // namespace
+
+TEST(RulesArgs, OptionsBeforeOrAfterTheInterfaceAndTheVerb)
+{
+	for (auto args : std::vector<std::vector<std::string>>{
+		     { "--json", "--pin-dir", "/x/y", "eth0", "list" },
+		     { "eth0", "list", "--json", "--pin-dir", "/x/y" },
+		     { "eth0", "--pin-dir", "/x/y", "list", "--json" },
+		     { "--pin-dir", "/x/y", "eth0", "--json", "list" },
+	     }) {
+		RulesCase c(args);
+		std::string line;
+
+		for (auto &w : args)
+			line += w + " ";
+		ASSERT_EQ(c.ret, 0) << line << ": " << c.err;
+		EXPECT_STREQ(c.a.ifname, "eth0") << line;
+		EXPECT_EQ(c.a.verb, RULES_LIST) << line;
+		EXPECT_TRUE(c.a.json) << line;
+		ASSERT_NE(c.a.pin_dir, nullptr) << line;
+		EXPECT_STREQ(c.a.pin_dir, "/x/y") << line;
+	}
+	// --at with add, before or after the rule words.
+	RulesCase at1({ "eth0", "add", "--at", "3", "udp", "->", "drop" });
+	ASSERT_EQ(at1.ret, 0) << at1.err;
+	EXPECT_EQ(at1.a.at, 3);
+	EXPECT_EQ(at1.a.verb, RULES_ADD);
+	EXPECT_STREQ(at1.a.text, "udp -> drop");
+	RulesCase at2({ "eth0", "add", "udp", "->", "drop", "--at", "0", "--pin-dir", "/p" });
+	ASSERT_EQ(at2.ret, 0) << at2.err;
+	EXPECT_EQ(at2.a.at, 0);
+	EXPECT_STREQ(at2.a.text, "udp -> drop");
+	RulesCase at3({ "eth0", "list", "--at", "0" });
+	EXPECT_EQ(at3.ret, -1);
+	EXPECT_TRUE(has(at3.err, "--at only goes with 'add'")) << at3.err;
+	RulesCase unknown({ "eth0", "list", "--jsno" });
+	EXPECT_EQ(unknown.ret, -1);
+	EXPECT_TRUE(has(unknown.err, "unknown rules option '--jsno'")) << unknown.err;
+	RulesCase novalue({ "eth0", "list", "--pin-dir" });
+	EXPECT_EQ(novalue.ret, -1);
+	EXPECT_TRUE(has(novalue.err, "'--pin-dir' needs a value")) << novalue.err;
+	RulesCase noverb({ "--json", "eth0" });
+	EXPECT_EQ(noverb.ret, -1);
+	EXPECT_TRUE(has(noverb.err, "no command after 'eth0'")) << noverb.err;
+}
+
+TEST(RulesArgs, HelpAndVersionReturnOne)
+{
+	RulesCase h({ "eth0", "list", "--help" });
+	EXPECT_EQ(h.ret, 1);
+	RulesCase v({ "eth0", "--version" });
+	EXPECT_EQ(v.ret, 1);
+	RulesCase v2({ "--version" });
+	EXPECT_EQ(v2.ret, 1);
+}
+
+TEST(Version, NamesTheProjectVersionAndTheLibraries)
+{
+	std::string v = written_by([](FILE *f) { print_version(f); });
+
+	// project(VERSION) of CMakeLists.txt, through the compile definition.
+	EXPECT_EQ(v.rfind(std::string("xskmap ") + XSKMAP_VERSION + " (libbpf v", 0), 0u) << v;
+	EXPECT_TRUE(has(v, ", libxdp " XSKMAP_LIBXDP_VERSION ")\n")) << v;
+	unsigned maj, min, pat;
+	EXPECT_EQ(sscanf(XSKMAP_VERSION, "%u.%u.%u", &maj, &min, &pat), 3) << XSKMAP_VERSION;
+
+	ParseCase c({ "--version" });
+	EXPECT_EQ(c.p.ret, 1) << "run --version is answered like --help";
+	ParseCase c2({ "-q", "0", "--version", "eth0" });
+	EXPECT_EQ(c2.p.ret, 1);
+}
+
+// `rules add` joins its words; a rule past RULE_TEXT_MAX must be refused
+// with the message `run -r` gives, not cut to 512 characters and installed.
+TEST(RulesArgs, LongRuleRefusedLikeRunRule)
+{
+	std::vector<std::string> words;
+	std::string text;
+
+	/*
+	 * As the issue found it: cut at 511 characters, this became
+	 * "udp ... -> index 12" and was installed.
+	 */
+	words.push_back("udp");
+	words.push_back(std::string(497, ' ') + "->");
+	words.push_back("index");
+	words.push_back("12345");
+	for (auto &w : words)
+		text += (text.empty() ? "" : " ") + w;
+	ASSERT_GT(text.size(), (size_t)RULE_TEXT_MAX);
+
+	std::vector<std::string> args = { "eth0", "add" };
+	args.insert(args.end(), words.begin(), words.end());
+	RulesCase c(args);
+	ASSERT_EQ(c.ret, -1) << "a " << text.size() << "-character rule was accepted";
+
+	Args run({ "-r", text.c_str(), "eth0" });
+	struct run_opts o;
+	struct xsk_ruleset rs;
+	char err[512];
+	ASSERT_EQ(run_opts_parse(run.argc(), run.argv(), &o, err, sizeof(err)), 0) << err;
+	ASSERT_EQ(run_opts_ruleset(&o, &rs, err, sizeof(err)), -1);
+	EXPECT_EQ(c.err, err);
+	EXPECT_EQ(c.err, "rule of " + std::to_string(text.size()) + " characters: longer than the 512 allowed");
+
+	// The same for a default action made of many words.
+	std::vector<std::string> dargs = { "eth0", "default", "index" };
+	for (int i = 0; i < 200; i++)
+		dargs.push_back("000");
+	RulesCase d(dargs);
+	EXPECT_EQ(d.ret, -1);
+	EXPECT_TRUE(has(d.err, "longer than the 512 allowed")) << d.err;
+
+	// Exactly 512 still parses: the limit is the same on both paths.
+	std::string at_limit = "udp -> drop";
+	at_limit = std::string(RULE_TEXT_MAX - at_limit.size(), ' ') + at_limit;
+	RulesCase ok({ "eth0", "add", at_limit });
+	EXPECT_EQ(ok.ret, 0) << ok.err;
+}
+
+TEST(WordsJoin, BlanksBetweenAndNothingLost)
+{
+	char a[] = "udp", b[] = "->", c[] = "index", d[] = "7";
+	char *w[] = { a, b, c, d };
+	char *s = words_join(4, w);
+
+	ASSERT_NE(s, nullptr);
+	EXPECT_STREQ(s, "udp -> index 7");
+	free(s);
+	s = words_join(0, w);
+	ASSERT_NE(s, nullptr);
+	EXPECT_STREQ(s, "");
+	free(s);
+}
+
+// `rules IF add udp dport 53 -> queue` unquoted: the shell redirects to a
+// file named queue and xskmap gets "udp dport 53 -". Say to quote it.
+TEST(RulesArgs, UnquotedArrowSaysToQuote)
+{
+	RulesCase c({ "eth0", "add", "udp", "dport", "53", "-" });
+	ASSERT_EQ(c.ret, -1);
+	EXPECT_EQ(c.err.rfind("rule 'udp dport 53 -': ends in '-'", 0), 0u) << c.err;
+	EXPECT_TRUE(has(c.err, "quote the whole rule")) << c.err;
+	EXPECT_TRUE(has(c.err, "redirection")) << c.err;
+	EXPECT_FALSE(has(c.err, "(word 4)")) << c.err;
+
+	// No arrow at all ("->queue" lost as ">queue"): the same advice.
+	RulesCase d({ "eth0", "add", "udp", "dport", "53" });
+	ASSERT_EQ(d.ret, -1);
+	EXPECT_TRUE(has(d.err, "quote the whole rule")) << d.err;
+
+	// And with run -r.
+	struct xsk_rule r;
+	char err[512];
+	ASSERT_EQ(rule_parse("udp dport 53 -", &r, err, sizeof(err)), -1);
+	EXPECT_EQ(std::string(err), c.err);
+	ASSERT_EQ(rule_parse("-", &r, err, sizeof(err)), -1);
+	EXPECT_TRUE(has(err, "quote the whole rule")) << err;
+}
+
+// xsks_map has one slot per RX queue (or up to --fixed-index): an index past
+// it can never hold a socket, so the rule would only ever give no_socket.
+TEST(Slots, RunMapSizeFromQueuesAndFixedIndex)
+{
+	ParseCase plain({ "eth0" });
+	ASSERT_EQ(plain.p.ret, 0) << plain.p.err;
+	EXPECT_EQ(run_opts_slots(&plain.p.o, 1), 1u);
+	EXPECT_EQ(run_opts_slots(&plain.p.o, 8), 8u);
+	ParseCase fixed({ "--fixed-index", "9", "eth0" });
+	ASSERT_EQ(fixed.p.ret, 0) << fixed.p.err;
+	EXPECT_EQ(run_opts_slots(&fixed.p.o, 1), 10u);
+	EXPECT_EQ(run_opts_slots(&fixed.p.o, 16), 16u);
+}
+
+TEST(Slots, IndexPastTheMapRefusedWithTheRange)
+{
+	struct xsk_ruleset rs;
+	struct xsk_rule r;
+	char err[512];
+	__u32 id;
+
+	ruleset_init(&rs, XSK_ACT_QUEUE, 0);
+	ASSERT_EQ(rule_parse("udp -> index 0", &r, err, sizeof(err)), 0) << err;
+	ASSERT_EQ(ruleset_add(&rs, &r, -1, &id, err, sizeof(err)), 0) << err;
+	EXPECT_EQ(ruleset_check_slots(&rs, 1, "", err, sizeof(err)), 0);
+
+	for (const char *t : { "udp -> index 200", "tcp -> index 4294967295", "-> index 1" }) {
+		struct xsk_ruleset rs2 = rs;
+
+		ASSERT_EQ(rule_parse(t, &r, err, sizeof(err)), 0) << err;
+		ASSERT_EQ(ruleset_add(&rs2, &r, -1, &id, err, sizeof(err)), 0) << err;
+		ASSERT_EQ(ruleset_check_slots(&rs2, 1, ", one per RX queue of eth0", err, sizeof(err)), -1) << t;
+		std::string e = err;
+		EXPECT_EQ(e.rfind(std::string("rule '") + t + "': index ", 0), 0u) << e;
+		EXPECT_TRUE(has(e, "is out of range: xsks_map has 1 slot (0-0), one per RX queue of eth0; use an index 0-0")) << e;
+	}
+	// The default too.
+	rs.default_action = XSK_ACT_INDEX;
+	rs.default_index = 99999;
+	ASSERT_EQ(ruleset_check_slots(&rs, 4, "", err, sizeof(err)), -1);
+	EXPECT_TRUE(has(err, "default action: index 99999 is out of range: xsks_map has 4 slots (0-3)")) << err;
+	rs.default_index = 3;
+	EXPECT_EQ(ruleset_check_slots(&rs, 4, "", err, sizeof(err)), 0) << err;
+	// Other actions never name a slot.
+	EXPECT_EQ(action_check_slot(XSK_ACT_QUEUE, 500, 1, "x", "", err, sizeof(err)), 0);
+	EXPECT_EQ(action_check_slot(XSK_ACT_DROP, 500, 1, "x", "", err, sizeof(err)), 0);
+}
+
+// ------------------------------------------- memory available for the UMEM
+
+TEST(HostMem, MeminfoAvailable)
+{
+	__u64 v = 0;
+	const char *mi = "MemTotal:       24578396 kB\n"
+			 "MemFree:        22131412 kB\n"
+			 "MemAvailable:   23631432 kB\n"
+			 "Buffers:          123456 kB\n";
+
+	ASSERT_EQ(hostmem_parse_meminfo(mi, &v), 0);
+	EXPECT_EQ(v, 23631432ull * 1024);
+	EXPECT_EQ(hostmem_parse_meminfo("MemTotal: 1 kB\nMemFree: 2 kB\n", &v), -1);
+	EXPECT_EQ(hostmem_parse_meminfo("MemAvailable: lots\n", &v), -1);
+	EXPECT_EQ(hostmem_parse_meminfo("", &v), -1);
+	// MemAvailableX is no MemAvailable: only the whole key counts.
+	ASSERT_EQ(hostmem_parse_meminfo("MemAvailable:        8 kB", &v), 0);
+	EXPECT_EQ(v, 8192u);
+}
+
+TEST(HostMem, ProcSelfCgroupV1AndV2)
+{
+	char v2[256], v1[256];
+
+	hostmem_parse_cgroup("0::/user.slice/user-0.slice/session-3.scope\n", v2, sizeof(v2), v1,
+			     sizeof(v1));
+	EXPECT_STREQ(v2, "/user.slice/user-0.slice/session-3.scope");
+	EXPECT_STREQ(v1, "");
+	// Hybrid (this VM): memory in v1, a v2 line with "/".
+	hostmem_parse_cgroup("9:name=systemd:/\n8:pids:/\n4:memory:/process_api/0725\n"
+			     "2:cpu,cpuacct:/a\n0::/\n",
+			     v2, sizeof(v2), v1, sizeof(v1));
+	EXPECT_STREQ(v2, "/");
+	EXPECT_STREQ(v1, "/process_api/0725");
+	// memory in a list; a path holding a colon.
+	hostmem_parse_cgroup("3:cpuset,memory:/a:b/c\n", v2, sizeof(v2), v1, sizeof(v1));
+	EXPECT_STREQ(v2, "");
+	EXPECT_STREQ(v1, "/a:b/c");
+	// "memory" inside another name is not the memory controller.
+	hostmem_parse_cgroup("5:name=memoryish:/x", v2, sizeof(v2), v1, sizeof(v1));
+	EXPECT_STREQ(v1, "");
+}
+
+TEST(HostMem, MountsFindTheHierarchies)
+{
+	char v2[256], v1[256];
+	const char *m = "sysfs /sys sysfs rw,nosuid 0 0\n"
+			"tmpfs /sys/fs/cgroup tmpfs rw,relatime,mode=755 0 0\n"
+			"cgroup /sys/fs/cgroup/cpu cgroup rw,relatime,cpu 0 0\n"
+			"cgroup /sys/fs/cgroup/memory cgroup rw,relatime,memory 0 0\n"
+			"cgroup2 /sys/fs/cgroup/unified cgroup2 rw,relatime 0 0\n";
+
+	hostmem_parse_mounts(m, v2, sizeof(v2), v1, sizeof(v1));
+	EXPECT_STREQ(v2, "/sys/fs/cgroup/unified");
+	EXPECT_STREQ(v1, "/sys/fs/cgroup/memory");
+	hostmem_parse_mounts("cgroup2 /sys/fs/cgroup cgroup2 rw,nsdelegate 0 0\n", v2, sizeof(v2), v1,
+			     sizeof(v1));
+	EXPECT_STREQ(v2, "/sys/fs/cgroup");
+	EXPECT_STREQ(v1, "");
+}
+
+TEST(HostMem, LimitMinusUsage)
+{
+	__u64 room = 0;
+
+	ASSERT_EQ(hostmem_parse_limit("max\n", "123\n", &room), 0);
+	EXPECT_EQ(room, HOSTMEM_UNKNOWN);
+	ASSERT_EQ(hostmem_parse_limit("1073741824\n", "73741824\n", &room), 0);
+	EXPECT_EQ(room, 1000000000u);
+	ASSERT_EQ(hostmem_parse_limit("100\n", "200\n", &room), 0);
+	EXPECT_EQ(room, 0u) << "usage past the limit leaves no room, not 2^64 - 100";
+	// cgroup v1's "no limit".
+	ASSERT_EQ(hostmem_parse_limit("9223372036854771712\n", "76754944\n", &room), 0);
+	EXPECT_EQ(room, HOSTMEM_UNKNOWN);
+	EXPECT_EQ(hostmem_parse_limit("-1\n", "0\n", &room), -1);
+	EXPECT_EQ(hostmem_parse_limit("12x\n", "0\n", &room), -1);
+	EXPECT_EQ(hostmem_parse_limit("12\n", "\n", &room), -1);
+}
+
+// 1048576 frames x 4096 bytes is 2^32: a 32-bit product would be 0.
+TEST(HostMem, UmemBytesDoNotWrapAt32Bits)
+{
+	__u64 one = hostmem_umem_bytes(1u << 20, 4096, 2048, 1);
+
+	EXPECT_EQ(one, (1ull << 32) + (1ull << 20) * 8 + 2048 * 24 + 3 * 4096);
+	EXPECT_EQ(hostmem_umem_bytes(1u << 20, 4096, 1u << 20, 256),
+		  256 * ((1ull << 32) + (1ull << 20) * 8 + (1ull << 20) * 24 + 3 * 4096));
+	EXPECT_EQ(hostmem_umem_bytes(4096, 4096, 2048, 0), 0u);
+}
+
+TEST(HostMem, CheckRefusesWithFiguresAndFix)
+{
+	struct hostmem m = {};
+	char err[768] = "";
+
+	m.mem_available = 1ull << 30;	/* 1 GiB */
+	m.cgroup_room = HOSTMEM_UNKNOWN;
+	// 8 queues x 1048576 x 4096: 32 GiB.
+	ASSERT_EQ(hostmem_check(&m, 1u << 20, 4096, 2048, 8, err, sizeof(err)), -1);
+	std::string e = err;
+	EXPECT_EQ(e.rfind("the UMEM needs 32.1 GiB ", 0), 0u) << e;
+	EXPECT_TRUE(has(e, "(8 queues x 1048576 frames x 4096 bytes, and the rings)")) << e;
+	EXPECT_TRUE(has(e, "but 1.0 GiB is available (MemAvailable in /proc/meminfo)")) << e;
+	// 8 x 16384 x 4096 = 512 MiB fits in 1 GiB; 32768 would need 1 GiB + rings.
+	EXPECT_TRUE(has(e, "--frames 16384 fits; lower --frames")) << e;
+
+	// The cgroup is tighter: it is named.
+	m.cgroup_room = 100ull << 20;
+	snprintf(m.cgroup_file, sizeof(m.cgroup_file), "/sys/fs/cgroup/a/memory.max");
+	ASSERT_EQ(hostmem_check(&m, 4096, 4096, 2048, 8, err, sizeof(err)), -1);
+	e = err;
+	EXPECT_TRUE(has(e, "but 100.0 MiB is available (/sys/fs/cgroup/a/memory.max)")) << e;
+	EXPECT_TRUE(has(e, "--frames 2048 fits")) << e;
+
+	// Nothing fits even at 64 frames: no --frames hint, fewer queues.
+	m.cgroup_room = 1u << 20;
+	ASSERT_EQ(hostmem_check(&m, 4096, 4096, 2048, 8, err, sizeof(err)), -1);
+	e = err;
+	EXPECT_FALSE(has(e, "fits")) << e;
+	EXPECT_TRUE(has(e, "open fewer queues with -q")) << e;
+
+	// The ring must shrink with the frames.
+	m.cgroup_room = 4ull << 20;
+	ASSERT_EQ(hostmem_check(&m, 4096, 4096, 2048, 1, err, sizeof(err)), -1);
+	EXPECT_TRUE(has(err, "--frames 512 --ring-size 512 fit")) << err;
+
+	// Enough, or no figure at all: no refusal.
+	m.mem_available = 64ull << 30;
+	m.cgroup_room = HOSTMEM_UNKNOWN;
+	EXPECT_EQ(hostmem_check(&m, 1u << 20, 4096, 2048, 8, err, sizeof(err)), 0);
+	m.mem_available = HOSTMEM_UNKNOWN;
+	EXPECT_EQ(hostmem_check(&m, 1u << 20, 4096, 2048, 256, err, sizeof(err)), 0);
+}
+
+// ----------------------------------------------- MTU against the frame size
+
+TEST(FrameWarning, MtuPastWhatAFrameHolds)
+{
+	char buf[512] = "";
+
+	EXPECT_EQ(iface_frame_room(4096), 3840u);
+	EXPECT_EQ(iface_frame_room(2048), 1792u);
+	// 1500 + 18 fits both sizes.
+	EXPECT_EQ(iface_frame_warning("eth0", 1500, 2048, buf, sizeof(buf)), 0);
+	EXPECT_EQ(iface_frame_warning("eth0", 1500, 4096, buf, sizeof(buf)), 0);
+	// The largest MTU that fits 4096, and one more.
+	EXPECT_EQ(iface_frame_warning("eth0", 3822, 4096, buf, sizeof(buf)), 0);
+	ASSERT_EQ(iface_frame_warning("eth0", 3823, 4096, buf, sizeof(buf)), 1);
+	std::string w = buf;
+	EXPECT_TRUE(has(w, "eth0 has MTU 3823, so frames of up to 3841 bytes can arrive")) << w;
+	EXPECT_TRUE(has(w, "a 4096-byte UMEM frame holds 3840")) << w;
+	EXPECT_TRUE(has(w, "rx_dropped")) << w;
+	EXPECT_TRUE(has(w, "lower the MTU to 3822 ('ip link set dev eth0 mtu 3822')")) << w;
+	// Jumbo on 2048-byte frames: 4096 would do.
+	ASSERT_EQ(iface_frame_warning("eth1", 3000, 2048, buf, sizeof(buf)), 1);
+	w = buf;
+	EXPECT_TRUE(has(w, "use --frame-size 4096, or lower the MTU to 1774")) << w;
+	ASSERT_EQ(iface_frame_warning("eth1", 9000, 2048, buf, sizeof(buf)), 1);
+	EXPECT_TRUE(has(buf, "lower the MTU to 1774")) << buf;
 }

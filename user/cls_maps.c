@@ -6,13 +6,17 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <linux/membarrier.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cls_maps.h"
+#include "log.h"
 #include "stats.h"
 #include "xsk_redirect.skel.h"
 
@@ -435,6 +439,49 @@ static int write_lpm(int fd, bool v6, __u8 gen, const struct cls_lpm_list *l)
 	return 0;
 }
 
+int cls_slots(const struct cls_fds *f, __u32 *slots)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(f->xsks_map, &info, &len))
+		return -errno;
+	*slots = info.max_entries;
+	return 0;
+}
+
+/*
+ * A frame is classified inside one RCU read-side section: the driver runs
+ * XDP from NAPI with bottom halves off, generic XDP under rcu_read_lock(),
+ * and since 4.20 synchronize_rcu() waits for both. membarrier(GLOBAL) is
+ * synchronize_rcu() for userspace (kernel/sched/membarrier.c; on one online
+ * CPU it returns at once, which is enough there without PREEMPT_RT: no
+ * section can be open while this task runs). It needs no privilege, and
+ * the selftests of BPF wait for map readers the same way (kern_sync_rcu).
+ * It fails with EINVAL on nohz_full kernels, ENOSYS without
+ * CONFIG_MEMBARRIER, EPERM under a seccomp filter: then sleep. One
+ * classification holds the section for a few lookups, microseconds; 50 ms
+ * covers it many times over, though it is not the kernel's guarantee.
+ */
+int cls_wait_grace_period(void)
+{
+	static bool warned;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		return 0;
+	if (!warned) {
+		pr_debug("membarrier(MEMBARRIER_CMD_GLOBAL) failed (%s): waiting 50 ms for the old rules to go out of use\n",
+			 strerror(errno));
+		warned = true;
+	}
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	return 0;
+}
+
+int (*cls_wait_readers)(void) = cls_wait_grace_period;
+
 int cls_apply(const struct cls_fds *f, const struct xsk_ruleset *rs, char *err, size_t errlen)
 {
 	struct cls_tables *t = calloc(1, sizeof(*t));
@@ -492,6 +539,18 @@ int cls_apply(const struct cls_fds *f, const struct xsk_ruleset *rs, char *err, 
 		what = "cls_active";
 		if (bpf_map_update_elem(f->cls_active, &zero, &gen, BPF_ANY))
 			ret = -errno;
+	}
+	/*
+	 * Frames that read the old generation before the switch may still be
+	 * in its tables. The next change rewrites exactly those tables, and
+	 * the hits of a rule id are reset before the id is given out again:
+	 * both must wait until those frames are done. Waiting here, once per
+	 * change, means that when a change returns the old rules are out of
+	 * use, whoever changes them next and however soon.
+	 */
+	if (!ret) {
+		what = "(grace period)";
+		ret = cls_wait_readers();
 	}
 	if (!ret) {
 		what = "cls_ruleset";

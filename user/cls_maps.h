@@ -18,11 +18,15 @@
 extern "C" {
 #endif
 
-/* Pin names are the map names. Order matters only for the loops. */
+/*
+ * Pin names are the map names. Order matters only for the loops. xsks_map
+ * is pinned for its size: `rules` refuses an index past its slots.
+ */
 #define CLS_MAPS(X)							\
 	X(cls_ruleset) X(cls_active) X(cls_hdr) X(cls_act) X(cls_ipver)	\
 	X(cls_proto) X(cls_vlan) X(cls_sport) X(cls_dport) X(cls_src4)	\
-	X(cls_dst4) X(cls_src6) X(cls_dst6) X(rule_hits) X(xsk_stats)
+	X(cls_dst4) X(cls_src6) X(cls_dst6) X(rule_hits) X(xsk_stats)	\
+	X(xsks_map)
 
 struct cls_fds {
 #define X(name) int name;
@@ -103,10 +107,25 @@ int cls_ruleset_read(const struct cls_fds *f, struct xsk_ruleset *rs);
 
 /*
  * Make rs the running rule set: compile it, write the generation not in
- * use, flip cls_active, store rs. A frame is classified by the old set or
- * the new one, never by a mix. 0 or -errno + err.
+ * use, flip cls_active, wait for the frames still classified by the old
+ * generation (cls_wait_readers), store rs. A frame is classified by the
+ * old set or the new one, never by a mix, however close the changes; on
+ * return no frame is classified by the old set. 0 or -errno + err.
  */
 int cls_apply(const struct cls_fds *f, const struct xsk_ruleset *rs, char *err, size_t errlen);
+
+/* Slots of xsks_map (its max_entries). 0 or -errno. */
+int cls_slots(const struct cls_fds *f, __u32 *slots);
+
+/*
+ * Wait until no frame is still being classified with a generation the
+ * program no longer reads: one RCU grace period (XDP runs inside RCU
+ * read-side sections). cls_apply() calls it after the switch, so the
+ * generation it left is out of use before the next change rewrites it.
+ * Replaceable, so a test can see when it runs; 0 or -errno.
+ */
+extern int (*cls_wait_readers)(void);
+int cls_wait_grace_period(void);
 
 /* Hits by rule id, summed over CPUs; [XSK_HITS_DEFAULT] is the default. */
 int cls_hits_read(const struct cls_fds *f, struct xsk_stat hits[XSK_MAX_RULES + 1]);

@@ -61,6 +61,48 @@ int iface_rx_queues(const char *ifname)
 	return rx_queues_sysfs(ifname);
 }
 
+int iface_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ret = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
+	close(fd);
+	return ret;
+}
+
+#define IFACE_XDP_HEADROOM 256	/* XDP_PACKET_HEADROOM, include/uapi/linux/bpf.h */
+#define IFACE_L2_OVERHEAD (14 + 4)	/* Ethernet header and one VLAN tag */
+#define IFACE_FRAME_SIZE_MAX 4096	/* largest --frame-size */
+
+__u32 iface_frame_room(__u32 frame_size)
+{
+	return frame_size > IFACE_XDP_HEADROOM ? frame_size - IFACE_XDP_HEADROOM : 0;
+}
+
+int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, char *buf, size_t len)
+{
+	__u32 room = iface_frame_room(frame_size), longest = mtu + IFACE_L2_OVERHEAD;
+	char fix[160];
+
+	if (longest <= room)
+		return 0;
+	if (longest <= iface_frame_room(IFACE_FRAME_SIZE_MAX))
+		snprintf(fix, sizeof(fix), "use --frame-size %u, or lower the MTU to %u",
+			 IFACE_FRAME_SIZE_MAX, room - IFACE_L2_OVERHEAD);
+	else
+		snprintf(fix, sizeof(fix), "lower the MTU to %u ('ip link set dev %s mtu %u')",
+			 iface_frame_room(frame_size) - IFACE_L2_OVERHEAD, ifname,
+			 iface_frame_room(frame_size) - IFACE_L2_OVERHEAD);
+	snprintf(buf, len, "%s has MTU %u, so frames of up to %u bytes can arrive, but a %u-byte UMEM frame holds %u (%u of XDP headroom): the kernel drops longer frames, counted only as rx_dropped (xskmap takes no multi-buffer frames yet); %s",
+		 ifname, mtu, longest, frame_size, room, IFACE_XDP_HEADROOM, fix);
+	return 1;
+}
+
 static int caps_effective(__u64 *eff)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };

@@ -14,6 +14,23 @@ extern "C" {
 /* Number of RX queues the driver uses: ethtool channels, else sysfs. <0 on error. */
 int iface_rx_queues(const char *ifname);
 
+/* MTU of the interface, or -errno. */
+int iface_mtu(const char *ifname);
+
+/*
+ * Bytes of a frame a UMEM frame holds: frame_size minus the kernel's
+ * XDP_PACKET_HEADROOM (256; xskmap adds no headroom of its own).
+ */
+__u32 iface_frame_room(__u32 frame_size);
+
+/*
+ * Whether frames the MTU lets in (MTU + 14 of Ethernet header + 4 of one
+ * VLAN tag) can be longer than a UMEM frame holds: the kernel drops those
+ * (rx_dropped) until xskmap takes multi-buffer frames. Returns 1 with the
+ * warning and its fix in buf, or 0.
+ */
+int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, char *buf, size_t len);
+
 /*
  * Check CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN). Returns
  * 0, or -1 with the missing ones named in buf ("CAP_NET_ADMIN, CAP_BPF").

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "cls_maps.h"
+#include "hostmem.h"
 #include "iface.h"
 #include "log.h"
 #include "options.h"
@@ -68,7 +69,8 @@ static void usage(FILE *f)
 "  detach [--pin-dir DIR] IFNAME\n"
 "                  remove the pinned maps an xskmap run killed by SIGKILL\n"
 "                  left, and name any XDP program still on IFNAME\n"
-"  help            this text\n");
+"  help            this text\n"
+"  version         the version (also --version, after any command too)\n");
 }
 
 struct run_state {
@@ -153,6 +155,43 @@ static int run_teardown(struct run_state *s)
 	return ret;
 }
 
+/*
+ * What the device and the machine allow, before anything is allocated:
+ * index actions within xsks_map, the UMEM within the memory available,
+ * and a word on the frames the MTU lets in that a UMEM frame cannot hold.
+ */
+static int run_check_limits(struct run_state *s)
+{
+	const struct run_opts *o = &s->opts;
+	__u32 slots = run_opts_slots(o, s->nr_dev_queues);
+	char err[768], why[128];
+	struct hostmem mem;
+	int mtu;
+
+	/*
+	 * A socket bound to queue q sits in slot q (or at --fixed-index), and
+	 * AF_XDP takes only frames of its own queue: a slot past them can
+	 * never hold a socket, and its frames would all be no_socket.
+	 */
+	snprintf(why, sizeof(why), ", one per RX queue of %s%s", o->ifname,
+		 o->fixed ? " or up to --fixed-index" : "");
+	if (ruleset_check_slots(&s->ruleset, slots, why, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_USAGE;
+	}
+	/* The kernel's OOM killer would end the run half set up, program attached. */
+	hostmem_read(&mem);
+	if (hostmem_check(&mem, o->frames, o->frame_size, o->ring_size, s->nr_queues, err,
+			  sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	mtu = iface_mtu(o->ifname);
+	if (mtu > 0 && iface_frame_warning(o->ifname, mtu, o->frame_size, err, sizeof(err)))
+		pr_warn("%s\n", err);
+	return EXIT_OK;
+}
+
 /* Validate the environment and the queue list before anything is changed. */
 static int run_check(struct run_state *s)
 {
@@ -194,7 +233,7 @@ static int run_check(struct run_state *s)
 		}
 		s->nr_queues = o->nr_queues;
 	}
-	return EXIT_OK;
+	return run_check_limits(s);
 }
 
 static int run_setup(struct run_state *s)
@@ -228,17 +267,8 @@ static int run_setup(struct run_state *s)
 	}
 
 	raise_memlock();
-	/* One slot per device queue, so any queue's socket can go in later. */
-	pcfg.map_entries = s->nr_dev_queues;
-	if (o->fixed && o->fixed_index >= pcfg.map_entries)
-		pcfg.map_entries = o->fixed_index + 1;
-	for (i = 0; i < s->ruleset.nr_rules; i++)
-		if (s->ruleset.rules[i].action == XSK_ACT_INDEX &&
-		    s->ruleset.rules[i].index >= pcfg.map_entries)
-			pcfg.map_entries = s->ruleset.rules[i].index + 1;
-	if (s->ruleset.default_action == XSK_ACT_INDEX &&
-	    s->ruleset.default_index >= pcfg.map_entries)
-		pcfg.map_entries = s->ruleset.default_index + 1;
+	/* One slot per device queue (or up to --fixed-index): run_check() checked the rules. */
+	pcfg.map_entries = run_opts_slots(o, s->nr_dev_queues);
 	if (prog_load(&s->prog, &pcfg, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
@@ -455,22 +485,6 @@ static int cmd_run(int argc, char **argv)
 	return ret;
 }
 
-static void rules_usage(FILE *f)
-{
-	fprintf(f,
-"Usage: xskmap rules [--pin-dir DIR] [--json] IFNAME list\n"
-"       xskmap rules [--pin-dir DIR] IFNAME add [--at RANK] RULE\n"
-"       xskmap rules [--pin-dir DIR] IFNAME del ID\n"
-"       xskmap rules [--pin-dir DIR] IFNAME default ACTION\n"
-"\n"
-"Show or change the steering rules of the 'xskmap run' on IFNAME, through\n"
-"the maps it pins (default /sys/fs/bpf/xskmap/IFNAME). A change takes\n"
-"effect at once and atomically: each frame is classified by the old rules\n"
-"or the new ones, none is lost. 'add' appends (lowest priority) unless\n"
-"--at gives the rank (0 = first). Quote the rule: 'udp dport 53 -> queue'.\n"
-"'xskmap run --help' describes the rule language.\n");
-}
-
 static void rules_list(const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json)
 {
 	char text[RULE_FORMAT_MAX], act[32];
@@ -507,95 +521,11 @@ static void rules_list(const struct xsk_ruleset *rs, const struct xsk_stat *hits
 	       (unsigned long long)hits[XSK_HITS_DEFAULT].bytes, act);
 }
 
-/* The words from argv[i] on, joined by blanks: a rule needs no quoting. */
-static void join_words(int argc, char **argv, int i, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (; i < argc && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", off ? " " : "", argv[i]);
-}
-
-enum rules_verb { RULES_LIST, RULES_ADD, RULES_DEL, RULES_DEFAULT };
-
-/* A `rules` request, validated in full before any map is touched. */
-struct rules_req {
-	enum rules_verb verb;
-	struct xsk_rule rule;	/* add */
-	int at;			/* add: rank, -1 = append */
-	__u32 id;		/* del */
-	__u32 action, index;	/* default */
-	char text[RULE_TEXT_MAX];
-};
-
-/* Parse VERB [ARGS] from argv[i..]: EXIT_OK, or EXIT_USAGE after a message. */
-static int rules_req_parse(int argc, char **argv, int i, const char *ifname,
-			   struct rules_req *q)
-{
-	const char *verb = argv[i++];
-	char err[512];
-	__u64 v;
-
-	q->at = -1;
-	if (!strcmp(verb, "list")) {
-		q->verb = RULES_LIST;
-		if (i != argc) {
-			fprintf(stderr, "xskmap: error: unexpected argument '%s' after 'list'\n", argv[i]);
-			return EXIT_USAGE;
-		}
-		return EXIT_OK;
-	}
-	if (!strcmp(verb, "add")) {
-		q->verb = RULES_ADD;
-		if (i + 1 < argc && !strcmp(argv[i], "--at")) {
-			if (parse_u64(argv[i + 1], 0, XSK_MAX_RULES - 1, &v)) {
-				fprintf(stderr, "xskmap: error: invalid --at '%s': give a rank 0-%u\n",
-					argv[i + 1], XSK_MAX_RULES - 1);
-				return EXIT_USAGE;
-			}
-			q->at = v;
-			i += 2;
-		}
-		if (i == argc) {
-			fprintf(stderr, "xskmap: error: 'add' needs a rule, e.g. 'udp dport 53 -> queue'\n");
-			return EXIT_USAGE;
-		}
-		join_words(argc, argv, i, q->text, sizeof(q->text));
-		if (rule_parse(q->text, &q->rule, err, sizeof(err))) {
-			fprintf(stderr, "xskmap: error: %s\n", err);
-			return EXIT_USAGE;
-		}
-		return EXIT_OK;
-	}
-	if (!strcmp(verb, "del")) {
-		q->verb = RULES_DEL;
-		/* Any number is an id: one that is not in use is "no rule" (exit 1). */
-		if (i + 1 != argc || parse_u64(argv[i], 0, UINT32_MAX, &v)) {
-			fprintf(stderr, "xskmap: error: 'del' takes one rule id (see 'xskmap rules %s list')\n", ifname);
-			return EXIT_USAGE;
-		}
-		q->id = v;
-		return EXIT_OK;
-	}
-	if (!strcmp(verb, "default")) {
-		q->verb = RULES_DEFAULT;
-		join_words(argc, argv, i, q->text, sizeof(q->text));
-		if (action_parse(q->text, &q->action, &q->index, err, sizeof(err))) {
-			fprintf(stderr, "xskmap: error: %s\n", err);
-			return EXIT_USAGE;
-		}
-		return EXIT_OK;
-	}
-	fprintf(stderr, "xskmap: error: unknown rules command '%s': use list, add, del or default\n", verb);
-	return EXIT_USAGE;
-}
-
 /* Carry out a change on the rule set rs read from f. 0 or -errno. */
 static int rules_change(const struct cls_fds *f, struct xsk_ruleset *rs,
-			struct rules_req *q, const char *ifname)
+			struct rules_args *q, const char *ifname)
 {
-	char err[512];
+	char err[512], text[RULE_FORMAT_MAX];
 	__u32 id;
 	int ret;
 
@@ -616,8 +546,8 @@ static int rules_change(const struct cls_fds *f, struct xsk_ruleset *rs,
 		}
 		ret = cls_apply(f, rs, err, sizeof(err));
 		if (!ret) {
-			rule_format(&q->rule, q->text, sizeof(q->text));
-			printf("xskmap: added rule %u at rank %d: %s\n", id, ruleset_find(rs, id), q->text);
+			rule_format(&q->rule, text, sizeof(text));
+			printf("xskmap: added rule %u at rank %d: %s\n", id, ruleset_find(rs, id), text);
 		}
 		break;
 	case RULES_DEL:
@@ -635,8 +565,10 @@ static int rules_change(const struct cls_fds *f, struct xsk_ruleset *rs,
 		rs->default_action = q->action;
 		rs->default_index = q->index;
 		ret = cls_apply(f, rs, err, sizeof(err));
-		if (!ret)
-			printf("xskmap: default action is now %s\n", q->text);
+		if (!ret) {
+			action_format(q->action, q->index, text, sizeof(text));
+			printf("xskmap: default action is now %s\n", text);
+		}
 		break;
 	}
 	if (ret)
@@ -725,42 +657,64 @@ static int rules_find_run(const char *ifname, const char *pin_dir, char *dir, si
 	return EXIT_OK;
 }
 
+/*
+ * An index action of add or default must name a slot the run's xsks_map
+ * has. 0, 1 after a usage message, or -errno when the size is unreadable.
+ */
+static int rules_check_slots(const struct cls_fds *f, const struct rules_args *q,
+			     const char *ifname)
+{
+	char err[512], why[64], text[RULE_FORMAT_MAX], what[RULE_FORMAT_MAX + 16];
+	__u32 slots;
+	int ret;
+
+	ret = cls_slots(f, &slots);
+	if (ret) {
+		pr_err("cannot read the size of xsks_map: %s\n", strerror(-ret));
+		return ret;
+	}
+	snprintf(why, sizeof(why), " in the run on %s", ifname);
+	if (q->verb == RULES_ADD) {
+		rule_format(&q->rule, text, sizeof(text));
+		snprintf(what, sizeof(what), "rule '%s'", text);
+		ret = action_check_slot(q->rule.action, q->rule.index, slots, what, why, err,
+					sizeof(err));
+	} else {
+		ret = action_check_slot(q->action, q->index, slots, "default action", why, err,
+					sizeof(err));
+	}
+	if (!ret)
+		return 0;
+	fprintf(stderr, "xskmap: error: %s\n", err);
+	return 1;
+}
+
 static int cmd_rules(int argc, char **argv)
 {
 	struct xsk_stat hits[XSK_MAX_RULES + 1] = {};
 	struct xsk_ruleset rs;
-	struct rules_req q = {};
+	struct rules_args q;
 	struct cls_fds f;
-	const char *pin_dir = NULL, *ifname;
-	char dir[PATH_MAX];
-	bool json = false;
-	int i = 1, ret, lock_fd;
+	const char *ifname;
+	char dir[PATH_MAX], err[512];
+	bool json, usage_err = false;
+	int ret, lock_fd;
 
-	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
-		if (!strcmp(argv[i], "--help")) {
-			rules_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--pin-dir") && i + 1 < argc) {
-			pin_dir = argv[++i];
-		} else {
-			fprintf(stderr, "xskmap: error: unknown rules option '%s': see 'xskmap rules --help'\n", argv[i]);
-			return EXIT_USAGE;
-		}
+	ret = rules_args_parse(argc, argv, &q, err, sizeof(err));
+	if (ret) {
+		if (ret < 0)
+			fprintf(stderr, "xskmap: error: %s\n", err);
+		rules_args_free(&q);
+		return ret < 0 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (argc - i < 2) {
-		fprintf(stderr, "xskmap: error: usage: xskmap rules IFNAME list|add RULE|del ID|default ACTION\n");
-		return EXIT_USAGE;
-	}
-	ifname = argv[i++];
-	ret = rules_req_parse(argc, argv, i, ifname, &q);
-	if (ret)
-		return ret;
+	ifname = q.ifname;
+	json = q.json;
 	log_init(0);
-	ret = rules_find_run(ifname, pin_dir, dir, sizeof(dir), &f);
-	if (ret)
+	ret = rules_find_run(ifname, q.pin_dir, dir, sizeof(dir), &f);
+	if (ret) {
+		rules_args_free(&q);
 		return ret;
+	}
 	/* One writer at a time: two changes must not interleave. */
 	lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lock_fd >= 0)
@@ -768,6 +722,8 @@ static int cmd_rules(int argc, char **argv)
 	ret = cls_ruleset_read(&f, &rs);
 	if (ret) {
 		pr_err("cannot read the rule set under %s: %s\n", dir, strerror(-ret));
+	} else if (q.verb != RULES_LIST && (ret = rules_check_slots(&f, &q, ifname))) {
+		usage_err = ret > 0;
 	} else if (q.verb == RULES_LIST) {
 		ret = cls_hits_read(&f, hits);
 		if (ret)
@@ -780,7 +736,8 @@ static int cmd_rules(int argc, char **argv)
 	if (lock_fd >= 0)
 		close(lock_fd);
 	cls_fds_close(&f);
-	return ret ? EXIT_FAIL : EXIT_OK;
+	rules_args_free(&q);
+	return ret ? (usage_err ? EXIT_USAGE : EXIT_FAIL) : EXIT_OK;
 }
 
 static int detach_leftovers(int ifindex, const char *ifname, const char *pin_dir);
@@ -800,6 +757,10 @@ static int cmd_detach(int argc, char **argv)
 			       "a directory to look in), refuses a live run naming its pid, and names\n"
 			       "every XDP program still on IFNAME with the way to remove it: it never\n"
 			       "removes a program, xsk_redirect or not, that some other tool attached.\n");
+			return EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--version")) {
+			print_version(stdout);
 			return EXIT_OK;
 		}
 		if (strcmp(argv[i], "--pin-dir") || i + 1 == argc) {
@@ -930,6 +891,10 @@ int main(int argc, char **argv)
 		return cmd_rules(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "detach"))
 		return cmd_detach(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		print_version(stdout);
+		return EXIT_OK;
+	}
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return EXIT_OK;

@@ -10,7 +10,13 @@
 #include <string.h>
 #include <linux/bpf.h>
 
+#include <bpf/libbpf.h>
+
 #include "options.h"
+
+#ifndef XSKMAP_VERSION
+#error "XSKMAP_VERSION comes from project(VERSION) in CMakeLists.txt"
+#endif
 
 void run_opts_default(struct run_opts *o)
 {
@@ -70,6 +76,7 @@ void run_usage(FILE *f)
 "      --no-need-wakeup   do not use the need_wakeup flag\n"
 "  -v, --verbose          show libbpf/libxdp messages\n"
 "  -h, --help             this text\n"
+"      --version          the version of xskmap and its libraries\n"
 "\n"
 "Rules: [MATCH...] -> ACTION\n"
 "  MATCH   ip4 | ip6 | vlan ID | udp | tcp | icmp | icmp6 | proto N\n"
@@ -190,7 +197,7 @@ static bool is_pow2(__u64 v)
 enum {
 	OPT_MATCH = 256, OPT_FIXED, OPT_FALLBACK, OPT_JSON, OPT_FRAMES,
 	OPT_FRAME_SIZE, OPT_RING_SIZE, OPT_BATCH, OPT_COPY, OPT_ZEROCOPY,
-	OPT_NO_WAKEUP, OPT_FORCE, OPT_DEFAULT, OPT_PIN_DIR,
+	OPT_NO_WAKEUP, OPT_FORCE, OPT_DEFAULT, OPT_PIN_DIR, OPT_VERSION,
 };
 
 static const struct option run_longopts[] = {
@@ -217,6 +224,7 @@ static const struct option run_longopts[] = {
 	{ "force",	    no_argument,       NULL, OPT_FORCE },
 	{ "verbose",	    no_argument,       NULL, 'v' },
 	{ "help",	    no_argument,       NULL, 'h' },
+	{ "version",	    no_argument,       NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -339,6 +347,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 		case 'h':
 			run_usage(stdout);
 			return 1;
+		case OPT_VERSION:
+			print_version(stdout);
+			return 1;
 		case ':':
 			return fail(err, errlen, "option '%s' needs a value: see 'xskmap run --help'",
 				    argv[optind - 1]);
@@ -416,4 +427,180 @@ int run_opts_ruleset(const struct run_opts *o, struct xsk_ruleset *rs, char *err
 		}
 	}
 	return 0;
+}
+
+void print_version(FILE *f)
+{
+	fprintf(f, "xskmap %s (libbpf %s, libxdp %s)\n", XSKMAP_VERSION, libbpf_version_string(),
+		XSKMAP_LIBXDP_VERSION);
+}
+
+__u32 run_opts_slots(const struct run_opts *o, __u32 dev_queues)
+{
+	if (o->fixed && o->fixed_index >= dev_queues)
+		return o->fixed_index + 1;
+	return dev_queues;
+}
+
+char *words_join(int n, char *const *words)
+{
+	size_t len = 1, off = 0;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; i < n; i++)
+		off += sprintf(s + off, "%s%s", i ? " " : "", words[i]);
+	return s;
+}
+
+void rules_usage(FILE *f)
+{
+	fprintf(f,
+"Usage: xskmap rules [OPTIONS] IFNAME list\n"
+"       xskmap rules [OPTIONS] IFNAME add [--at RANK] RULE\n"
+"       xskmap rules [OPTIONS] IFNAME del ID\n"
+"       xskmap rules [OPTIONS] IFNAME default ACTION\n"
+"\n"
+"Show or change the steering rules of the 'xskmap run' on IFNAME, through\n"
+"the maps it pins (default /sys/fs/bpf/xskmap/IFNAME). A change takes\n"
+"effect at once and atomically: each frame is classified by the old rules\n"
+"or the new ones, none is lost. 'add' appends (lowest priority) unless\n"
+"--at gives the rank (0 = first). Quote the rule: 'udp dport 53 -> queue'\n"
+"(unquoted, the shell reads '>' as a redirection).\n"
+"'xskmap run --help' describes the rule language.\n"
+"\n"
+"Options (anywhere on the line):\n"
+"      --pin-dir DIR      the --pin-dir the run was given\n"
+"      --json             list as one JSON object\n"
+"      --version          the version of xskmap\n"
+"  -h, --help             this text\n");
+}
+
+void rules_args_free(struct rules_args *a)
+{
+	free(a->text);
+	a->text = NULL;
+}
+
+/* VERB ARGS... from the words left once the options are out. */
+static int rules_verb_parse(int n, char **w, struct rules_args *a, bool at_given,
+			    char *err, size_t errlen)
+{
+	const char *verb = w[0];
+	__u64 v;
+
+	if (!strcmp(verb, "list")) {
+		a->verb = RULES_LIST;
+		if (n > 1)
+			return fail(err, errlen, "unexpected argument '%s' after 'list'", w[1]);
+	} else if (!strcmp(verb, "add")) {
+		a->verb = RULES_ADD;
+		if (n == 1)
+			return fail(err, errlen, "'add' needs a rule, e.g. 'udp dport 53 -> queue'");
+		a->text = words_join(n - 1, w + 1);
+		if (!a->text)
+			return fail(err, errlen, "out of memory");
+		if (rule_parse(a->text, &a->rule, err, errlen))
+			return -1;
+	} else if (!strcmp(verb, "del")) {
+		a->verb = RULES_DEL;
+		/* Any number is an id: one that is not in use is "no rule" (exit 1). */
+		if (n != 2 || parse_u64(w[1], 0, UINT32_MAX, &v))
+			return fail(err, errlen, "'del' takes one rule id (see 'xskmap rules %s list')",
+				    a->ifname);
+		a->id = v;
+	} else if (!strcmp(verb, "default")) {
+		a->verb = RULES_DEFAULT;
+		a->text = words_join(n - 1, w + 1);
+		if (!a->text)
+			return fail(err, errlen, "out of memory");
+		if (action_parse(a->text, &a->action, &a->index, err, errlen))
+			return -1;
+	} else {
+		return fail(err, errlen, "unknown rules command '%s': use list, add, del or default", verb);
+	}
+	if (at_given && a->verb != RULES_ADD)
+		return fail(err, errlen, "--at only goes with 'add'");
+	return 0;
+}
+
+int rules_args_parse(int argc, char **argv, struct rules_args *a, char *err, size_t errlen)
+{
+	char **words = calloc(argc > 0 ? argc : 1, sizeof(*words));
+	bool at_given = false;
+	int i, n = 0, ret;
+	__u64 v;
+
+	memset(a, 0, sizeof(*a));
+	a->at = -1;
+	if (!words)
+		return fail(err, errlen, "out of memory");
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		/* Rule words never start with "--"; "->" and a lone "-" are words. */
+		if (strncmp(arg, "--", 2) && strcmp(arg, "-h")) {
+			words[n++] = argv[i];
+			continue;
+		}
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			free(words);
+			rules_usage(stdout);
+			return 1;
+		}
+		if (!strcmp(arg, "--version")) {
+			free(words);
+			print_version(stdout);
+			return 1;
+		}
+		if (!strcmp(arg, "--json")) {
+			a->json = true;
+			continue;
+		}
+		if (!strcmp(arg, "--pin-dir") || !strcmp(arg, "--at")) {
+			if (i + 1 == argc) {
+				ret = fail(err, errlen, "option '%s' needs a value: see 'xskmap rules --help'", arg);
+				goto out;
+			}
+			if (arg[2] == 'p') {
+				if (!*argv[i + 1]) {
+					ret = fail(err, errlen, "invalid --pin-dir '': give a directory on a bpf filesystem");
+					goto out;
+				}
+				a->pin_dir = argv[++i];
+				continue;
+			}
+			if (parse_u64(argv[i + 1], 0, XSK_MAX_RULES - 1, &v)) {
+				ret = fail(err, errlen, "invalid --at '%s': give a rank 0-%u", argv[i + 1],
+					   XSK_MAX_RULES - 1);
+				goto out;
+			}
+			a->at = v;
+			at_given = true;
+			i++;
+			continue;
+		}
+		ret = fail(err, errlen, "unknown rules option '%s': see 'xskmap rules --help'", arg);
+		goto out;
+	}
+	if (n < 2) {
+		ret = fail(err, errlen, n ? "no command after '%s': xskmap rules IFNAME list|add RULE|del ID|default ACTION" :
+			   "usage: xskmap rules IFNAME list|add RULE|del ID|default ACTION%s", n ? words[0] : "");
+		goto out;
+	}
+	a->ifname = words[0];
+	if (strlen(a->ifname) >= 16) {
+		ret = fail(err, errlen, "invalid interface name '%s': at most 15 characters", a->ifname);
+		goto out;
+	}
+	ret = rules_verb_parse(n - 1, words + 1, a, at_given, err, errlen);
+out:
+	free(words);
+	return ret;
 }

@@ -75,7 +75,8 @@ void run_opts_default(struct run_opts *o);
 
 /*
  * Parse `xskmap run` arguments (argv[0] is "run"). Returns 0 on success,
- * 1 if --help was printed to stdout, -1 with a one-line message in err.
+ * 1 if --help or --version was printed to stdout, -1 with a one-line
+ * message in err.
  */
 int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen);
 
@@ -88,6 +89,49 @@ int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
 int parse_seconds(const char *s, double *out);
 
 void run_usage(FILE *f);
+
+/* "xskmap 0.1.0 (libbpf v1.1, libxdp 1.3.1)" and a newline. */
+void print_version(FILE *f);
+
+enum rules_verb { RULES_LIST, RULES_ADD, RULES_DEL, RULES_DEFAULT };
+
+/* An `xskmap rules` command line, checked in full before any map is touched. */
+struct rules_args {
+	const char *ifname;
+	const char *pin_dir;		/* --pin-dir, NULL: the default */
+	bool json;
+	enum rules_verb verb;
+	int at;				/* add: rank, -1 = append */
+	__u32 id;			/* del */
+	struct xsk_rule rule;		/* add */
+	__u32 action, index;		/* default */
+	char *text;			/* add, default: the words joined, malloc()ed */
+};
+
+/*
+ * Parse `xskmap rules` arguments (argv[0] is "rules"). Options (--json,
+ * --pin-dir DIR, --help, --version; --at RANK with add) may come anywhere,
+ * before or after IFNAME and the verb: a rule word never starts with "--".
+ * Returns 0, 1 if --help or --version was printed to stdout, -1 with a
+ * one-line message in err. rules_args_free() in every case.
+ */
+int rules_args_parse(int argc, char **argv, struct rules_args *a, char *err, size_t errlen);
+void rules_args_free(struct rules_args *a);
+void rules_usage(FILE *f);
+
+/*
+ * The words joined by blanks, in a malloc()ed string (NULL without
+ * memory): a rule typed without quotes reads as the same rule, and a long
+ * one reaches rule_parse() whole, to be refused there as with --rule.
+ */
+char *words_join(int n, char *const *words);
+
+/*
+ * Slots of xsks_map a run makes: one per RX queue of the device (a socket
+ * bound to queue q goes into slot q), or up to --fixed-index. An `index N`
+ * past them can never hold a socket.
+ */
+__u32 run_opts_slots(const struct run_opts *o, __u32 dev_queues);
 
 /*
  * The rule set a run starts with: --rule in order, then --match udp's rule;

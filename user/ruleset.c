@@ -402,6 +402,20 @@ static int rule_action(struct rule_ctx *c, struct xsk_rule *r, int w)
 	return 0;
 }
 
+/*
+ * No "->" in the words. Typed unquoted, "-> queue" is the redirection "-" +
+ * "> queue" to the shell: the rule arrives ending in a lone "-", or with no
+ * arrow at all ("udp ->queue"), and a file named after the action was made.
+ */
+static int rule_no_action(struct rule_ctx *c)
+{
+	bool dash = c->nr_words && !strcmp(c->words[c->nr_words - 1], "-");
+
+	return rule_fail(c, -1, "%s: quote the whole rule ('udp dport 53 -> queue'), or the shell takes '>' for a redirection (and makes a file named after the action)",
+			 dash ? "ends in '-' instead of '-> ACTION'" :
+				"no '-> ACTION' at the end (queue, index N, pass or drop)");
+}
+
 int rule_parse(const char *text, struct xsk_rule *r, char *err, size_t errlen)
 {
 	char buf[2 * RULE_TEXT_MAX + 2];
@@ -415,13 +429,16 @@ int rule_parse(const char *text, struct xsk_rule *r, char *err, size_t errlen)
 		return -1;
 	if (rule_split(&c, buf))
 		return -1;
+	/* A lone '-' last: the shell ate "> ACTION"; say so before the words. */
+	if (c.nr_words && !strcmp(c.words[c.nr_words - 1], "-"))
+		return rule_no_action(&c);
 	while (w < c.nr_words && !is_arrow(c.words[w])) {
 		w = rule_match_word(&c, r, w);
 		if (w < 0)
 			return -1;
 	}
 	if (w == c.nr_words)
-		return rule_fail(&c, -1, "no '-> ACTION' at the end (queue, index N, pass or drop)");
+		return rule_no_action(&c);
 	if (rule_check_l4(&c, r))
 		return -1;
 	return rule_action(&c, r, w + 1);
@@ -830,4 +847,34 @@ int cls_eval(const struct cls_tables *t, const struct xk_pkt *p, __u32 *action, 
 	*action = t->act[rank].action;
 	*index = t->act[rank].index;
 	return rank;
+}
+
+int action_check_slot(__u32 action, __u32 index, __u32 slots, const char *what,
+		      const char *why, char *err, size_t errlen)
+{
+	if (action != XSK_ACT_INDEX || index < slots)
+		return 0;
+	if (!slots)
+		snprintf(err, errlen, "%s: index %u: xsks_map has no slot%s", what, index, why);
+	else
+		snprintf(err, errlen, "%s: index %u is out of range: xsks_map has %u slot%s (0-%u)%s; use an index 0-%u",
+			 what, index, slots, slots == 1 ? "" : "s", slots - 1, why, slots - 1);
+	return -1;
+}
+
+int ruleset_check_slots(const struct xsk_ruleset *rs, __u32 slots, const char *why,
+			char *err, size_t errlen)
+{
+	char text[RULE_FORMAT_MAX], what[RULE_FORMAT_MAX + 16];
+	__u32 i;
+
+	for (i = 0; i < rs->nr_rules; i++) {
+		rule_format(&rs->rules[i], text, sizeof(text));
+		snprintf(what, sizeof(what), "rule '%s'", text);
+		if (action_check_slot(rs->rules[i].action, rs->rules[i].index, slots, what, why,
+				      err, errlen))
+			return -1;
+	}
+	return action_check_slot(rs->default_action, rs->default_index, slots, "default action",
+				 why, err, errlen);
 }

@@ -69,6 +69,18 @@ int action_parse(const char *text, __u32 *action, __u32 *index, char *err, size_
 /* Canonical text of R: rule_parse() of it gives R back (but for the id). */
 void rule_format(const struct xsk_rule *r, char *buf, size_t len);
 
+/*
+ * An `index N` action must name a slot of xsks_map, which has SLOTS: 0, or
+ * -1 with "WHAT: index N is out of range: xsks_map has SLOTS slots
+ * (0-SLOTS-1)WHY; ..." in ERR. Other actions always pass.
+ */
+int action_check_slot(__u32 action, __u32 index, __u32 slots, const char *what,
+		      const char *why, char *err, size_t errlen);
+
+/* action_check_slot() of every rule and of the default. */
+int ruleset_check_slots(const struct xsk_ruleset *rs, __u32 slots, const char *why,
+			char *err, size_t errlen);
+
 /* "queue", "pass", "drop" or "index N". */
 void action_format(__u32 action, __u32 index, char *buf, size_t len);
 

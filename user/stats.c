@@ -158,27 +158,58 @@ void report_text(FILE *f, const struct run_report *r)
 	}
 }
 
+/* Per second, from a counter's two readings (a counter never goes back). */
+static double per_sec(__u64 now, __u64 prev, double dt)
+{
+	return now >= prev ? (now - prev) / dt : 0;
+}
+
+static void interval_row(FILE *f, double t, const char *name, const struct queue_report *a,
+			 const struct queue_report *b, double dt)
+{
+	/* L2: the frame from the Ethernet header on, no FCS, as rx_bytes counts it. */
+	fprintf(f, "%8.2f %-5s %12.0f %11.3f %11.0f %11.0f %11.0f %11.0f %14llu\n", t, name,
+		per_sec(a->rx_packets, b->rx_packets, dt),
+		per_sec(a->rx_bytes, b->rx_bytes, dt) * 8 / 1e6,
+		per_sec(a->xdp.rx_dropped, b->xdp.rx_dropped, dt),
+		per_sec(a->xdp.rx_ring_full, b->xdp.rx_ring_full, dt),
+		per_sec(a->xdp.rx_fill_ring_empty_descs, b->xdp.rx_fill_ring_empty_descs, dt),
+		per_sec(a->xdp.rx_invalid_descs, b->xdp.rx_invalid_descs, dt),
+		(unsigned long long)a->rx_packets);
+}
+
+static void queue_add(struct queue_report *sum, const struct queue_report *q)
+{
+	sum->rx_packets += q->rx_packets;
+	sum->rx_bytes += q->rx_bytes;
+	sum->xdp.rx_dropped += q->xdp.rx_dropped;
+	sum->xdp.rx_ring_full += q->xdp.rx_ring_full;
+	sum->xdp.rx_fill_ring_empty_descs += q->xdp.rx_fill_ring_empty_descs;
+	sum->xdp.rx_invalid_descs += q->xdp.rx_invalid_descs;
+}
+
 void report_interval(FILE *f, const struct run_report *now, const struct run_report *prev)
 {
 	double dt = now->seconds - prev->seconds;
+	struct queue_report sum_now, sum_prev;
+	char name[16];
 	__u32 i;
 
 	if (dt <= 0)
 		return;
+	memset(&sum_now, 0, sizeof(sum_now));
+	memset(&sum_prev, 0, sizeof(sum_prev));
+	/* Per second but the last column; dropped..invalid are XDP_STATISTICS. */
+	fprintf(f, "%8s %-5s %12s %11s %11s %11s %11s %11s %14s\n", "time", "queue", "pps",
+		"L2 Mbit/s", "dropped/s", "ringfull/s", "fillempty/s", "invalid/s", "frames");
 	for (i = 0; i < now->nr_queues; i++) {
-		const struct queue_report *a = &now->queues[i], *b = &prev->queues[i];
-		double pps = (a->rx_packets - b->rx_packets) / dt;
-		/* On-wire bits: add preamble, SFD, IFG and FCS (24 bytes a frame). */
-		double bps = ((a->rx_bytes - b->rx_bytes) + 24.0 * (a->rx_packets - b->rx_packets)) * 8 / dt;
-
-		fprintf(f, "%8.2f q%-3u %12.0f pps %10.3f Mbit/s  total %llu  dropped %llu ring_full %llu fill_empty %llu invalid %llu\n",
-			now->seconds, a->queue_id, pps, bps / 1e6,
-			(unsigned long long)a->rx_packets, (unsigned long long)a->xdp.rx_dropped,
-			(unsigned long long)a->xdp.rx_ring_full,
-			(unsigned long long)a->xdp.rx_fill_ring_empty_descs,
-			(unsigned long long)a->xdp.rx_invalid_descs);
+		snprintf(name, sizeof(name), "q%u", now->queues[i].queue_id);
+		interval_row(f, now->seconds, name, &now->queues[i], &prev->queues[i], dt);
+		queue_add(&sum_now, &now->queues[i]);
+		queue_add(&sum_prev, &prev->queues[i]);
 	}
-	fprintf(f, "%8.2f prog", now->seconds);
+	interval_row(f, now->seconds, "all", &sum_now, &sum_prev, dt);
+	fprintf(f, "%8.2f prog ", now->seconds);
 	for (i = 0; i < XSK_STAT_MAX; i++)
 		fprintf(f, " %s %llu (+%llu)", xsk_stat_names[i],
 			(unsigned long long)now->bpf[i].packets,

@@ -45,7 +45,13 @@ struct run_report {
 void report_json(FILE *f, const struct run_report *r);
 void report_text(FILE *f, const struct run_report *r);
 
-/* One live line per queue: rates from the difference of two reports. */
+/*
+ * One live block: a header, a row per queue and an "all" row, each with
+ * frames and L2 Mbit/s (frame bytes from the Ethernet header on, no FCS,
+ * no preamble or gap: what rx_bytes counts) and the XDP_STATISTICS as
+ * per-second rates, from the difference of two reports, and the running
+ * total of frames; then the program's counters, total (+ this interval).
+ */
 void report_interval(FILE *f, const struct run_report *now, const struct run_report *prev);
 
 #ifdef __cplusplus
