@@ -1700,6 +1700,10 @@ TEST_F(E2E, OwnerDetachRefusesLiveRunNamingPidAndRunKeepsReceiving)
 	EXPECT_TRUE(exists(pin_dir() + "/cls_active")) << "detach removed a live run's pins";
 	Result r = rules({ "list" });
 	EXPECT_EQ(r.rc, 0) << r.err;
+	/* Without --pin-dir, rules finds the run's own directory from its record. */
+	Result plain = xskmap_sync({ "rules", t.if_a, "list" });
+	EXPECT_EQ(plain.rc, 0) << plain.err;
+	EXPECT_EQ(plain.out, r.out);
 
 	ASSERT_EQ(send(frames).sent, N);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();

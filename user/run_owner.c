@@ -114,6 +114,16 @@ int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const 
 			pr_err("another xskmap is starting on %s: wait for it, or stop it\n", ifname);
 		return ret;
 	}
+	if ((ret == -EACCES || ret == -EPERM || ret == -EROFS) && !pin_dir) {
+		/*
+		 * Without root (file capabilities only) /run is not ours to write.
+		 * The kernel still guards the interface (the link), but pins nobody
+		 * can prove live must not be made: run without them.
+		 */
+		pr_warn("%s; running without a record or pins: 'xskmap rules' and 'xskmap detach' will not know this run\n",
+			err);
+		return 0;
+	}
 	if (ret) {
 		pr_err("%s\n", err);
 		return ret;
@@ -166,6 +176,9 @@ int run_owner_commit(struct run_owner *r, struct prog *p)
 	struct stat st;
 	unsigned int i;
 	int ret;
+
+	if (!r->claimed)
+		return 0;	/* no record (see run_owner_claim()): no pins either */
 
 	r->own.rec.prog_id = p->prog_id;
 	r->own.rec.link_id = p->link_id;
