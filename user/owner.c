@@ -177,9 +177,26 @@ static int rec_write(int fd, const struct owner_rec *r)
 	return 0;
 }
 
+/*
+ * Whether pid may be the run that wrote the record: only a hint for how
+ * long to wait on a held lock (the lock alone says alive or dead). A pid
+ * reused by another program is not.
+ */
 static bool pid_alive(int pid)
 {
-	return pid > 0 && (!kill(pid, 0) || errno == EPERM);
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	if (pid <= 0 || (kill(pid, 0) && errno != EPERM))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;	/* another pid namespace: cannot tell */
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return !strncmp(comm, "xskmap", 6);
 }
 
 static long ms_since(const struct timespec *t0)
