@@ -25,6 +25,8 @@
 
 /* Set through the skeleton's rodata before load. */
 const volatile __u32 cfg_fallback = XDP_PASS;
+/* Stamp redirected frames with struct xsk_rx_meta; off for other loaders. */
+const volatile __u32 cfg_rx_timestamp = 0;
 
 /* Key: RX queue index (or a rule's slot); value: AF_XDP socket fd. */
 struct {
@@ -232,16 +234,43 @@ static __always_inline int classify(__u32 gen, const struct xsk_cls_hdr *h,
 	return lowest_bit(bits);
 }
 
-static __always_inline int redirect(__u32 slot, __u64 len)
+/* The receive time in front of the frame; a frame the helper refuses goes unstamped. */
+static __always_inline void stamp(struct xdp_md *ctx)
+{
+	struct xsk_rx_meta *m;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
+		return;
+	m = (void *)(long)ctx->data_meta;
+	if ((void *)(m + 1) > (void *)(long)ctx->data)
+		return;
+	m->rx_ns = bpf_ktime_get_ns();
+	m->magic = XSK_RX_META_MAGIC;
+}
+
+static __always_inline int redirect(struct xdp_md *ctx, __u32 slot, __u64 len)
 {
 	/* Only PASS or DROP may come back from a failed lookup, never ABORTED. */
 	__u64 fallback = cfg_fallback == XDP_DROP ? XDP_DROP : XDP_PASS;
-	/* The low bits of flags are what bpf_redirect_map returns on a miss. */
-	int verdict = bpf_redirect_map(&xsks_map, slot, fallback);
+	struct bpf_xdp_sock *xs = bpf_map_lookup_elem(&xsks_map, &slot);
+	int verdict;
 
-	if (verdict == XDP_REDIRECT)
-		return count(XSK_STAT_REDIRECTED, len, verdict);
-	return count(XSK_STAT_NO_SOCKET, len, verdict);
+	/*
+	 * AF_XDP takes only frames of the queue its socket is bound to; a
+	 * redirect to another queue's socket would be dropped by the kernel
+	 * after XDP_REDIRECT, counted nowhere. No socket that can take the
+	 * frame is no socket: the fallback verdict.
+	 */
+	if (!xs || xs->queue_id != ctx->rx_queue_index)
+		return count(XSK_STAT_NO_SOCKET, len, fallback);
+	/* The low bits of flags are what bpf_redirect_map returns on a miss. */
+	verdict = bpf_redirect_map(&xsks_map, slot, fallback);
+	if (verdict != XDP_REDIRECT)
+		return count(XSK_STAT_NO_SOCKET, len, verdict);
+	/* The redirect happens after return: the frame can still be stamped. */
+	if (cfg_rx_timestamp)
+		stamp(ctx);
+	return count(XSK_STAT_REDIRECTED, len, verdict);
 }
 
 SEC("xdp")
@@ -287,9 +316,9 @@ int xsk_redirect(struct xdp_md *ctx)
 
 	switch (action) {
 	case XSK_ACT_QUEUE:
-		return redirect(ctx->rx_queue_index, len);
+		return redirect(ctx, ctx->rx_queue_index, len);
 	case XSK_ACT_INDEX:
-		return redirect(index, len);
+		return redirect(ctx, index, len);
 	case XSK_ACT_DROP:
 		return count(id == XSK_HITS_DEFAULT ? XSK_STAT_NOT_MATCHED : XSK_STAT_RULE_DROP,
 			     len, XDP_DROP);

@@ -26,6 +26,19 @@ struct xsk_stat {
 	__u64 bytes;
 };
 
+/*
+ * In front of a redirected frame when cfg_rx_timestamp is set (the loader
+ * sets it when it captures): bpf_xdp_adjust_meta() room that AF_XDP copies
+ * into the UMEM with the frame, so userspace finds it at the frame's
+ * address minus sizeof(struct xsk_rx_meta).
+ */
+struct xsk_rx_meta {
+	__u64 rx_ns;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 magic;		/* XSK_RX_META_MAGIC when rx_ns is this frame's */
+};
+
+#define XSK_RX_META_MAGIC 0x31305354524b5358ULL	/* "XSKRTS01" */
+
 /* Default number of xsks_map slots when the object is used by other tools. */
 #define XSK_MAP_DEFAULT_ENTRIES 64
 

@@ -1618,6 +1618,708 @@ TEST_F(E2E, VersionAtTheTopAndForEveryCommand)
 	}
 }
 
+// ---------------------------------------------------------------------------
+// Capture files, and every redirected frame accounted for at the stop.
+
+#ifndef XDPGEN_BIN
+#error "XDPGEN_BIN must name the frame generator (set in tests/CMakeLists.txt)"
+#endif
+
+/* A tmpfs of the given size on a private directory; unmounted and removed when it goes. */
+class TmpFs {
+public:
+	explicit TmpFs(const std::string &size)
+	{
+		std::string tmpl = "/tmp/xte" + std::to_string(getpid()) + "tmp-XXXXXX";
+
+		if (!mkdtemp(&tmpl[0])) {
+			err_ = std::string("mkdtemp: ") + strerror(errno);
+			return;
+		}
+		path_ = tmpl;
+		reg::add_mnt(path_);
+		if (mount("tmpfs", path_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+			  ("size=" + size + ",mode=0700").c_str())) {
+			err_ = "cannot mount a tmpfs on " + path_ + ": " + strerror(errno);
+			rmdir(path_.c_str());
+			reg::del_mnt(path_);
+			path_.clear();
+			return;
+		}
+		mounted_ = true;
+	}
+	~TmpFs()
+	{
+		if (path_.empty())
+			return;
+		if (mounted_)
+			umount2(path_.c_str(), MNT_DETACH);
+		rmdir(path_.c_str());
+		reg::del_mnt(path_);
+	}
+	TmpFs(const TmpFs &) = delete;
+	TmpFs &operator=(const TmpFs &) = delete;
+	bool ok() const { return mounted_; }
+	const std::string &error() const { return err_; }
+	const std::string &path() const { return path_; }
+
+private:
+	std::string path_, err_;
+	bool mounted_ = false;
+};
+
+/*
+ * xskmap with stdout on a pipe whose read end the test holds and never
+ * reads (`-w - | sleep 100`); stderr in a file. Killed when it goes.
+ */
+class PipedXskmap {
+public:
+	PipedXskmap(const std::string &ns, const std::vector<std::string> &args)
+	{
+		std::vector<std::string> argv = { ip_bin(), "netns", "exec", ns, XSKMAP_BIN };
+		std::vector<char *> cargv;
+		int fds[2], in, err;
+
+		argv.insert(argv.end(), args.begin(), args.end());
+		for (auto &a : argv)
+			cargv.push_back(const_cast<char *>(a.c_str()));
+		cargv.push_back(nullptr);
+		err_path_ = scratch_file("piped.err");
+		if (pipe2(fds, O_CLOEXEC))
+			return;
+		in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		pid_ = fork();
+		if (pid_ == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (int s : { SIGINT, SIGTERM, SIGHUP, SIGPIPE })
+				::signal(s, SIG_DFL);
+			dup2(in, 0);
+			dup2(fds[1], 1);
+			dup2(err, 2);
+			execv(cargv[0], cargv.data());
+			_exit(127);
+		}
+		close(in);
+		close(err);
+		close(fds[1]);
+		rfd_ = fds[0];
+		if (pid_ > 0)
+			reg::add_pid(pid_);
+	}
+	~PipedXskmap()
+	{
+		if (pid_ > 0) {
+			kill(pid_, SIGKILL);
+			wait_exit(milliseconds(5000));
+		}
+		if (rfd_ >= 0)
+			close(rfd_);
+	}
+	PipedXskmap(const PipedXskmap &) = delete;
+	PipedXskmap &operator=(const PipedXskmap &) = delete;
+
+	bool started() const { return pid_ > 0 && rfd_ >= 0; }
+	void signal(int sig) { kill(pid_, sig); }
+	std::string err() const { return read_file(err_path_); }
+	bool wait_stderr(const std::string &needle, milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+
+		while (err().find(needle) == std::string::npos) {
+			if (Clock::now() >= deadline || (pid_ <= 0 && rc_ >= 0))
+				return false;
+			std::this_thread::sleep_for(milliseconds(5));
+		}
+		return true;
+	}
+	int wait_exit(milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+
+		while (pid_ > 0) {
+			int st;
+			pid_t r = waitpid(pid_, &st, WNOHANG);
+
+			if (r == pid_) {
+				reg::del_pid(pid_);
+				pid_ = -1;
+				rc_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+				break;
+			}
+			if (Clock::now() >= deadline)
+				return -1;
+			std::this_thread::sleep_for(milliseconds(2));
+		}
+		return rc_;
+	}
+
+private:
+	pid_t pid_ = -1;
+	int rfd_ = -1, rc_ = -1;
+	std::string err_path_;
+};
+
+const std::string &tcpdump_bin()
+{
+	static std::string path = [] {
+		for (const char *p : { "/usr/bin/tcpdump", "/usr/sbin/tcpdump", "/sbin/tcpdump" })
+			if (!access(p, X_OK))
+				return std::string(p);
+		return std::string("tcpdump");
+	}();
+	return path;
+}
+
+size_t count_lines(const std::string &s)
+{
+	return std::count(s.begin(), s.end(), '\n');
+}
+
+std::vector<Bytes> first(const std::vector<Bytes> &v, size_t n)
+{
+	return std::vector<Bytes>(v.begin(), v.begin() + std::min(n, v.size()));
+}
+
+/* A pcap read by hand: the magic as written and each record's time in ns. */
+struct RawPcap {
+	uint32_t magic = 0, linktype = 0;
+	std::vector<uint64_t> ts_ns;
+	std::vector<Bytes> frames;
+};
+
+bool read_raw_pcap(const std::string &path, RawPcap &p, std::string &err)
+{
+	std::string s = read_file(path);
+	size_t off = 24;
+	uint32_t w[6];
+
+	if (s.size() < 24) {
+		err = path + ": " + std::to_string(s.size()) + " bytes, no pcap header";
+		return false;
+	}
+	memcpy(&p.magic, s.data(), 4);
+	memcpy(&p.linktype, s.data() + 20, 4);
+	while (off < s.size()) {
+		if (s.size() - off < 16) {
+			err = "partial record header at byte " + std::to_string(off);
+			return false;
+		}
+		memcpy(w, s.data() + off, 16);
+		if (w[1] >= 1000000000u || w[2] != w[3] || s.size() - off - 16 < w[2]) {
+			err = "bad record " + std::to_string(p.frames.size()) + " at byte " + std::to_string(off);
+			return false;
+		}
+		p.ts_ns.push_back((uint64_t)w[0] * 1000000000ULL + w[1]);
+		p.frames.emplace_back(s.begin() + off + 16, s.begin() + off + 16 + w[2]);
+		off += 16 + w[2];
+	}
+	return true;
+}
+
+uint64_t wall_ns()
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Every frame the program redirected is in the summary, exactly:
+ * redirected == sum over the queues of rx_packets + rx_past_count +
+ * xdp_statistics.rx_dropped + rx_ring_full. *fig gets the terms.
+ */
+::testing::AssertionResult accounted(const json::Value &j, std::string *fig)
+{
+	uint64_t redirected = j["bpf"]["redirected"]["packets"].u64(), rx = 0, past = 0, dropped = 0,
+		 full = 0;
+
+	if (redirected == UINT64_MAX || !j["queues"].size())
+		return ::testing::AssertionFailure() << "no summary";
+	for (size_t i = 0; i < j["queues"].size(); i++) {
+		const json::Value &q = j["queues"][i];
+
+		rx += q["rx_packets"].u64();
+		past += q["rx_past_count"].u64();
+		dropped += q["xdp_statistics"]["rx_dropped"].u64();
+		full += q["xdp_statistics"]["rx_ring_full"].u64();
+	}
+	*fig = "redirected " + std::to_string(redirected) + " = rx_packets " + std::to_string(rx) +
+	       " + rx_past_count " + std::to_string(past) + " + rx_dropped " +
+	       std::to_string(dropped) + " + rx_ring_full " + std::to_string(full) +
+	       " (no_socket " + std::to_string(j["bpf"]["no_socket"]["packets"].u64()) + ")";
+	if (redirected == rx + past + dropped + full)
+		return ::testing::AssertionSuccess();
+	return ::testing::AssertionFailure() << "not accounted: " << *fig << ", off by "
+					     << (int64_t)(redirected - rx - past - dropped - full);
+}
+
+/* The capture's own sum: every kept frame written or counted as not written. */
+::testing::AssertionResult capture_adds_up(const json::Value &j)
+{
+	const json::Value &c = j["capture"], &nw = c["not_written"];
+	uint64_t w = c["frames_written"].u64(), n = c["frames_not_written"].u64();
+
+	if (w == UINT64_MAX || n == UINT64_MAX)
+		return ::testing::AssertionFailure() << "no capture object in the summary";
+	if (n != nw["writer_behind"].u64() + nw["at_stop"].u64() + nw["after_error"].u64())
+		return ::testing::AssertionFailure() << "frames_not_written " << n << " is not the sum of its reasons";
+	if (w + n != j["rx_packets"].u64())
+		return ::testing::AssertionFailure() << "written " << w << " + not written " << n
+						     << " != rx_packets " << j["rx_packets"].u64();
+	return ::testing::AssertionSuccess();
+}
+
+/* A 1 MiB file system fills: exit 1 naming the file and the error; the file is whole. */
+TEST_F(E2E, CaptureOnFullFileSystemFailsNamingFileAndErrorAndKeepsFileReadable)
+{
+	constexpr size_t N = 3000;	/* of 1000 bytes: three times what the file system holds */
+	TmpFs fs("1m");
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames;
+	uint32_t rng = 0x7a7a;
+	for (size_t i = 0; i < N; i++)
+		frames.push_back(udp_frame(t, 7, i, 1000, rng));
+	std::string pcap = fs.path() + "/full.pcap";
+
+	Proc &ld = loader({ "-d", "20", "-w", pcap, "--json" });
+	ASSERT_TRUE(ready(ld));
+	SendSpec spec;
+	spec.ns = t.ns_b;
+	spec.ifname = t.if_b;
+	spec.frames = &frames;
+	spec.limit = milliseconds(15000);
+	BackgroundSender sender(spec);
+	int rc = ld.wait_exit(EXIT_TIMEOUT);
+	sender.stop();
+	sender.join();
+
+	EXPECT_EQ(rc, 1) << "a capture that lost its file must not succeed:\n" << ld.err();
+	EXPECT_TRUE(has(ld.err(), "writing the capture to '" + pcap +
+				  "' failed: No space left on device"));
+	json::Value j = parse_summary(ld.out());
+	const json::Value &c = j["capture"];
+	uint64_t written = c["frames_written"].u64();
+	EXPECT_EQ(c["file"].str, pcap);
+	EXPECT_EQ(c["error"].str, "No space left on device") << ld.out();
+	EXPECT_GT(written, 0u) << ld.out();
+	EXPECT_GT(c["frames_not_written"].u64(), 0u) << ld.out();
+	EXPECT_TRUE(capture_adds_up(j)) << ld.out();
+	std::string fig;
+	EXPECT_TRUE(accounted(j, &fig)) << ld.out();
+
+	/* What the summary says was written is in the file, whole, and nothing else. */
+	std::vector<Bytes> got;
+	std::string err;
+	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
+	EXPECT_EQ(got.size(), written);
+	EXPECT_TRUE(same_frames(first(frames, got.size()), got));
+	Result td = run({ tcpdump_bin(), "-n", "-r", pcap });
+	EXPECT_EQ(td.rc, 0) << td.err;
+	EXPECT_EQ(count_lines(td.out), written) << td.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	printf("  (capture) 1 MiB tmpfs: %llu frames written, %llu not written, exit %d; tcpdump read %zu\n",
+	       (unsigned long long)written, (unsigned long long)c["frames_not_written"].u64(), rc,
+	       count_lines(td.out));
+}
+
+/* A FIFO whose reader never reads: receiving and the stop never wait for it. */
+TEST_F(E2E, CaptureToStalledFifoStopsPromptlyAndCountsWhatWasNotWritten)
+{
+	constexpr size_t N = 30000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames;
+	uint32_t rng = 0x5151;
+	for (size_t i = 0; i < N; i++)
+		frames.push_back(udp_frame(t, 8, i, 1000, rng));
+	std::string fifo = scratch_file("stalled.fifo");
+	ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0) << strerror(errno);
+	/* The reader: open, never read. */
+	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(rfd, 0) << strerror(errno);
+
+	Proc &ld = loader({ "-d", "30", "-w", fifo, "--json" });
+	EXPECT_TRUE(ready(ld));
+	SendSpec spec;
+	spec.ns = t.ns_b;
+	spec.ifname = t.if_b;
+	spec.frames = &frames;
+	spec.limit = milliseconds(20000);
+	BackgroundSender sender(spec);
+	/* 8 MB sent: far more than the pipe (64 KiB) and the ring (4 MiB) hold. */
+	auto deadline = Clock::now() + milliseconds(10000);
+	while (sender.progress() < 8000 && Clock::now() < deadline)
+		std::this_thread::sleep_for(milliseconds(5));
+	EXPECT_GE(sender.progress(), 8000u) << "the sender stalled";
+
+	auto t0 = Clock::now();
+	size_t at_signal = sender.progress();
+	ld.signal(SIGINT);
+	int rc = ld.wait_exit(milliseconds(5000));
+	auto stop_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+	bool flowing = sender.progress() > at_signal;
+	sender.stop();
+	sender.join();
+	close(rfd);
+
+	ASSERT_EQ(rc, 0) << "SIGINT did not stop a run whose reader stalled:\n" << ld.err();
+	EXPECT_LT(stop_ms, 2000) << "the stop waited for the reader";
+	EXPECT_TRUE(flowing) << "traffic was over before SIGINT";
+	json::Value j = parse_summary(ld.out());
+	const json::Value &c = j["capture"];
+	EXPECT_TRUE(capture_adds_up(j)) << ld.out();
+	EXPECT_GT(c["not_written"]["writer_behind"].u64(), 0u) << ld.out();
+	EXPECT_GT(j["rx_packets"].u64(), c["frames_written"].u64()) << ld.out();
+	std::string fig;
+	EXPECT_TRUE(accounted(j, &fig)) << ld.out();
+	printf("  (capture) stalled FIFO: stop took %lld ms; rx %llu, written %llu, not written %llu (behind %llu, at stop %llu)\n",
+	       (long long)stop_ms, (unsigned long long)j["rx_packets"].u64(),
+	       (unsigned long long)c["frames_written"].u64(),
+	       (unsigned long long)c["frames_not_written"].u64(),
+	       (unsigned long long)c["not_written"]["writer_behind"].u64(),
+	       (unsigned long long)c["not_written"]["at_stop"].u64());
+}
+
+/* `-w - | sleep 100`: stdout a pipe nobody reads; SIGTERM and --duration still stop it. */
+TEST_F(E2E, CaptureToStdoutPipeNobodyReadsStopsOnSignalAndDuration)
+{
+	constexpr size_t N = 30000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames;
+	uint32_t rng = 0x6262;
+	for (size_t i = 0; i < N; i++)
+		frames.push_back(udp_frame(t, 9, i, 1000, rng));
+
+	for (bool by_signal : { true, false }) {
+		SCOPED_TRACE(by_signal ? "SIGTERM" : "--duration 1");
+		std::vector<std::string> args = { "run", "-w", "-", "-d", by_signal ? "30" : "1", t.if_a };
+		PipedXskmap ld(t.ns_a, args);
+		ASSERT_TRUE(ld.started());
+		ASSERT_TRUE(ld.wait_stderr("receiving on", READY_TIMEOUT)) << ld.err();
+		SendSpec spec;
+		spec.ns = t.ns_b;
+		spec.ifname = t.if_b;
+		spec.frames = &frames;
+		spec.limit = milliseconds(20000);
+		BackgroundSender sender(spec);
+		auto deadline = Clock::now() + milliseconds(5000);
+		while (sender.progress() < 5000 && Clock::now() < deadline)
+			std::this_thread::sleep_for(milliseconds(5));
+		auto t0 = Clock::now();
+		if (by_signal)
+			ld.signal(SIGTERM);
+		int rc = ld.wait_exit(milliseconds(5000));
+		auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+		sender.stop();
+		sender.join();
+
+		ASSERT_EQ(rc, 0) << ld.err();
+		if (by_signal) {
+			EXPECT_LT(ms, 2000) << "the stop waited for the reader";
+		}
+		/* The text summary (stderr) says what could not be written. */
+		EXPECT_TRUE(has(ld.err(), "capture stdout: ")) << ld.err();
+		EXPECT_TRUE(has(ld.err(), " not written (writer behind ")) << ld.err();
+		printf("  (capture) -w - into a pipe nobody reads, %s: exit %d after %lld ms\n",
+		       by_signal ? "SIGTERM" : "--duration 1", rc, (long long)ms);
+	}
+}
+
+/* -w: no symlink, no other user's file; created 0600 whatever the umask. */
+TEST_F(E2E, CaptureFileRefusesLinksAndOthersFilesAndIsPrivate)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	auto put = [](const std::string &path, const std::string &text) {
+		FILE *f = fopen(path.c_str(), "w");
+
+		ASSERT_TRUE(f) << path;
+		fputs(text.c_str(), f);
+		fclose(f);
+	};
+
+	/* A link planted where the capture goes, pointing at a file worth keeping. */
+	std::string target = scratch_file("precious"), link = scratch_file("planted.pcap");
+	put(target, "precious\n");
+	ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0) << strerror(errno);
+	Result r = xskmap_sync({ "run", "-c", "1", "-d", "5", "-w", link, t.if_a });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "'" + link + "': it is a symbolic link"));
+	EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+	EXPECT_EQ(read_file(target), "precious\n") << "the link's target was written";
+	EXPECT_FALSE(t.xdp_on_a()) << "attached although the file was refused:\n" << t.link_a();
+
+	/* A file of another user (nobody): theirs stays theirs, unread and unchanged. */
+	std::string foreign = scratch_file("foreign.pcap");
+	put(foreign, "theirs\n");
+	ASSERT_EQ(chown(foreign.c_str(), 65534, 65534), 0) << strerror(errno);
+	r = xskmap_sync({ "run", "-c", "1", "-d", "5", "-w", foreign, t.if_a });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "it belongs to uid 65534, not to you"));
+	EXPECT_EQ(read_file(foreign), "theirs\n");
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+
+	/* Same for a FIFO another user reads. */
+	std::string ffifo = scratch_file("foreign.fifo");
+	ASSERT_EQ(mkfifo(ffifo.c_str(), 0666), 0);
+	ASSERT_EQ(chown(ffifo.c_str(), 65534, 65534), 0);
+	int rfd = open(ffifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	r = xskmap_sync({ "run", "-c", "1", "-d", "5", "-w", ffifo, t.if_a });
+	close(rfd);
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "it belongs to uid 65534"));
+
+	/* --json and -w - would share stdout. */
+	r = xskmap_sync({ "run", "--json", "-w", "-", t.if_a });
+	EXPECT_EQ(r.rc, 2) << r.err;
+	EXPECT_TRUE(has(r.err, "--json and -w - both write to stdout"));
+
+	/* New file under umask 000, then our own old 0644 file: both end up 0600, truncated. */
+	std::string fresh = scratch_file("fresh.pcap"), mine = scratch_file("mine.pcap");
+	put(mine, std::string(5000, 'x'));
+	ASSERT_EQ(chmod(mine.c_str(), 0644), 0);
+	for (const std::string &path : { fresh, mine }) {
+		SCOPED_TRACE(path);
+		std::vector<Bytes> one = udp_frames(t, 5, 1, 0x99);
+		Proc &ld = spawn({ ip_bin(), "netns", "exec", t.ns_a, "/bin/sh", "-c",
+				   "umask 000 && exec \"$0\" \"$@\"" },
+				 { "run", "-c", "1", "-d", "10", "-w", path, "--json", t.if_a });
+		ASSERT_TRUE(ready(ld));
+		ASSERT_EQ(send(one).sent, 1u);
+		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+		struct stat st;
+		ASSERT_EQ(stat(path.c_str(), &st), 0);
+		EXPECT_EQ(st.st_mode & 07777, 0600u);
+		EXPECT_TRUE(pcap_holds(path, one));
+	}
+}
+
+/* Each frame its own time: distinct, in order, within the run; ns pcap that tcpdump reads. */
+TEST_F(E2E, CaptureTimestampsArePerFrameNanosecondAndWithinTheRun)
+{
+	constexpr size_t N = 3000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames;
+	uint32_t rng = 0x3131;
+	for (size_t i = 0; i < N; i++)
+		frames.push_back(udp_frame(t, 6, i, 100, rng));
+
+	for (const char *mode : { "native", "skb" }) {
+		SCOPED_TRACE(mode);
+		std::string pcap = scratch_file(std::string("ts-") + mode + ".pcap");
+		uint64_t before = wall_ns();
+		Proc &ld = capture(N, pcap, { "--mode", mode });
+		ASSERT_TRUE(ready(ld));
+		SendSpec spec;
+		spec.ns = t.ns_b;
+		spec.ifname = t.if_b;
+		spec.frames = &frames;
+		spec.burst = 64;	/* bursts: several frames per RX batch */
+		ASSERT_EQ(send_frames(spec).sent, N);
+		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+		uint64_t after = wall_ns();
+
+		RawPcap p;
+		std::string err;
+		ASSERT_TRUE(read_raw_pcap(pcap, p, err)) << err;
+		EXPECT_EQ(p.magic, 0xa1b23c4du) << "not a nanosecond pcap";
+		EXPECT_EQ(p.linktype, 1u);
+		ASSERT_TRUE(same_frames(frames, p.frames));
+		size_t not_after = 0, outside = 0;
+		for (size_t i = 0; i < p.ts_ns.size(); i++) {
+			not_after += i && p.ts_ns[i] <= p.ts_ns[i - 1];
+			outside += p.ts_ns[i] < before || p.ts_ns[i] > after;
+		}
+		EXPECT_EQ(not_after, 0u) << "frames whose time is not after the previous one's";
+		EXPECT_EQ(outside, 0u) << "frames stamped outside the run";
+		uint64_t span = p.ts_ns.back() - p.ts_ns.front();
+		/* tcpdump reads it, at nanosecond precision. */
+		Result td = run({ tcpdump_bin(), "-n", "--time-stamp-precision=nano", "-tt", "-r", pcap });
+		EXPECT_EQ(td.rc, 0) << td.err;
+		EXPECT_EQ(count_lines(td.out), N);
+		printf("  (capture) %s: %zu frames over %.3f ms, all distinct and increasing; tcpdump read %zu\n",
+		       mode, p.ts_ns.size(), span / 1e6, count_lines(td.out));
+	}
+}
+
+/*
+ * Overload from a kernel-speed generator (xdpgen: BPF_PROG_TEST_RUN live
+ * frames, far faster than a socket drains) into small rings, so frames
+ * are lost in rx_ring_full / rx_dropped; the stop comes while it floods.
+ * At every kind of stop, every frame the program redirected is counted.
+ */
+TEST_F(E2E, EveryRedirectedFrameIsAccountedAtEveryStopUnderOverload)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	struct Case {
+		const char *name;
+		std::vector<std::string> opts;
+		bool sigint;
+	};
+	const std::vector<std::string> small = { "--frames", "256", "--ring-size", "64", "--batch", "64" };
+	std::vector<Case> cases = {
+		{ "SIGINT", { "-d", "30" }, true },
+		{ "SIGINT, capturing", { "-d", "30", "-w", "/dev/null" }, true },
+		{ "--count", { "-c", "20000", "-d", "30" }, false },
+		{ "--duration", { "-d", "1" }, false },
+	};
+	for (auto &c : cases) {
+		SCOPED_TRACE(c.name);
+		std::vector<std::string> opts = c.opts;
+		opts.insert(opts.end(), small.begin(), small.end());
+		opts.push_back("--json");
+		Proc &ld = loader(opts);
+		ASSERT_TRUE(ready(ld));
+		procs_.push_back(std::make_unique<Proc>());
+		Proc &gen = *procs_.back();
+		ASSERT_TRUE(gen.start({ XDPGEN_BIN, "--netns", t.ns_b, "--seconds", "5", "--src-mac",
+					Topology::mac_str(t.mac_b), "--dst-mac",
+					Topology::mac_str(t.mac_a), t.if_b },
+				      "xdpgen"));
+		auto t0 = Clock::now();
+		if (c.sigint) {
+			std::this_thread::sleep_for(milliseconds(1000));
+			t0 = Clock::now();
+			ld.signal(SIGINT);
+		}
+		int rc = ld.wait_exit(EXIT_TIMEOUT);
+		auto stop_ms = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+		bool flooding = gen.wait_exit(milliseconds(0)) < 0;
+		gen.kill_wait();
+		ASSERT_EQ(rc, 0) << ld.err();
+		EXPECT_TRUE(flooding) << "the generator was done before the stop:\n" << gen.out() << gen.err();
+
+		json::Value j = parse_summary(ld.out());
+		std::string fig;
+		EXPECT_TRUE(accounted(j, &fig)) << ld.out();
+		EXPECT_GT(j["bpf"]["redirected"]["packets"].u64(), 0u) << ld.out() << gen.err();
+		const json::Value &x = j["queues"][0]["xdp_statistics"];
+		EXPECT_GT(x["rx_ring_full"].u64() + x["rx_dropped"].u64(), 0u)
+			<< "no overload: nothing was lost, so the stop was not tested under it\n" << ld.out();
+		if (c.opts[0] == "-c") {
+			EXPECT_EQ(j["rx_packets"].u64(), 20000u) << ld.out();
+		}
+		if (j.has("capture")) {
+			EXPECT_TRUE(capture_adds_up(j)) << ld.out();
+		}
+		if (c.sigint)
+			printf("  (accounting) %s: stop took %lld ms; %s\n", c.name, (long long)stop_ms, fig.c_str());
+		else
+			printf("  (accounting) %s: %s\n", c.name, fig.c_str());
+	}
+}
+
+/*
+ * skb (generic) mode, the same sum at SIGINT while an AF_PACKET sender
+ * floods; xskmap shares the sender's CPU, so its rings may fill.
+ */
+TEST_F(E2E, EveryRedirectedFrameIsAccountedAtSigintInSkbMode)
+{
+	constexpr size_t N = 200000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	cpu_set_t allowed;
+	int cpu = 0;
+	ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &allowed))
+		cpu++;
+	/* One 64-byte frame, sent N times: the sender needs no fresh bytes. */
+	uint32_t rng = 0x4242;
+	std::vector<Bytes> frames(N, udp_frame(t, 3, 0, 64, rng));
+
+	Proc &ld = spawn({ ip_bin(), "netns", "exec", t.ns_a, "taskset", "-c", std::to_string(cpu) },
+			 { "run", "--mode", "skb", "-d", "30", "--frames", "64", "--ring-size", "64",
+			   "--batch", "64", "--json", t.if_a });
+	ASSERT_TRUE(ready(ld));
+	SendSpec spec;
+	spec.ns = t.ns_b;
+	spec.ifname = t.if_b;
+	spec.frames = &frames;
+	spec.cpu = cpu;
+	spec.burst = 256;
+	spec.pause_us = 0;
+	spec.limit = milliseconds(10000);
+	BackgroundSender sender(spec);
+	auto deadline = Clock::now() + milliseconds(5000);
+	while (sender.progress() < 20000 && Clock::now() < deadline)
+		std::this_thread::sleep_for(milliseconds(5));
+	size_t at_signal = sender.progress();
+	ld.signal(SIGINT);
+	int rc = ld.wait_exit(EXIT_TIMEOUT);
+	bool flowing = sender.progress() > at_signal;
+	sender.stop();
+	sender.join();
+	ASSERT_EQ(rc, 0) << ld.err();
+	EXPECT_TRUE(flowing) << "traffic was over before the stop";
+	json::Value j = parse_summary(ld.out());
+	std::string fig;
+	EXPECT_TRUE(accounted(j, &fig)) << ld.out();
+	EXPECT_GT(j["bpf"]["redirected"]["packets"].u64(), 0u) << ld.out();
+	printf("  (accounting) skb mode, SIGINT, %zu sent by then: %s\n", at_signal, fig.c_str());
+}
+
+/*
+ * --fixed-index on a two-queue device: the socket in the slot is queue 0's,
+ * and AF_XDP would drop a frame of queue 1 after XDP_REDIRECT, counted
+ * nowhere. The program passes such frames to the kernel as no_socket
+ * instead: the sum stays exact and the kernel gets them.
+ */
+TEST_F(E2E, FixedIndexFramesOfAnotherQueueGoToTheKernelCountedNoSocket)
+{
+	constexpr size_t PER_SENDER = 500;
+	cpu_set_t allowed;
+	std::vector<int> cpus;
+
+	ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+	for (int c = 0; c < CPU_SETSIZE && cpus.size() < 2; c++)
+		if (CPU_ISSET(c, &allowed))
+			cpus.push_back(c);
+	ASSERT_GE(cpus.size(), 2u) << "needs two CPUs to reach two RX queues";
+	Topology &t = topology(2, true);
+	ASSERT_TOPOLOGY(t);
+	/* The kernel's own socket: where the frames of queue 1 must arrive. */
+	UdpSink sink(t.ns_a, UDP_PORT);
+	ASSERT_TRUE(sink.ok()) << sink.error();
+	std::vector<Bytes> f0 = udp_frames(t, 20, PER_SENDER, 0xabc), f1 = udp_frames(t, 21, PER_SENDER, 0xdef);
+	std::string pcap = scratch_file("fixed.pcap");
+
+	Proc &ld = loader({ "--fixed-index", "0", "-q", "0", "-d", "20", "-w", pcap, "--json" });
+	ASSERT_TRUE(ready(ld));
+	SendSpec s0, s1;
+	s0.ns = s1.ns = t.ns_b;
+	s0.ifname = s1.ifname = t.if_b;
+	s0.frames = &f0;
+	s1.frames = &f1;
+	s0.cpu = cpus[0];
+	s1.cpu = cpus[1];
+	ASSERT_EQ(send_frames(s0).sent, PER_SENDER);
+	ASSERT_EQ(send_frames(s1).sent, PER_SENDER);
+	std::this_thread::sleep_for(milliseconds(200));
+	ld.signal(SIGINT);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+
+	json::Value j = parse_summary(ld.out());
+	std::string fig;
+	EXPECT_TRUE(accounted(j, &fig)) << ld.out();
+	uint64_t redirected = j["bpf"]["redirected"]["packets"].u64();
+	uint64_t no_socket = j["bpf"]["no_socket"]["packets"].u64();
+	/* Which sender reached which queue is the kernel's choice: the sums are not. */
+	EXPECT_EQ(redirected + no_socket, 2 * PER_SENDER) << ld.out();
+	EXPECT_GT(no_socket, 0u) << "both senders reached queue 0:\n" << ld.out();
+	EXPECT_EQ(j["rx_packets"].u64(), redirected) << ld.out();
+	EXPECT_EQ(sink.settle(milliseconds(300), milliseconds(3000)), no_socket)
+		<< "the frames given the fallback verdict did not all reach the kernel's socket";
+	printf("  (accounting) --fixed-index 0 on 2 queues: %s; the kernel's UDP socket got %zu\n",
+	       fig.c_str(), sink.count());
+}
+
 /*
  * ==== Who owns an interface (issue 7, section 4 and faults of section 5) ====
  * A run attaches through a BPF link and holds a flock()ed record under

@@ -195,6 +195,7 @@ struct Cfg {
 	bool fixed = false;
 	__u32 fixed_index = 0;
 	__u32 fallback = XDP_PASS;	/* rodata cfg_fallback */
+	bool rx_timestamp = false;	/* rodata cfg_rx_timestamp */
 };
 
 // Build the rule set of C through the rule language, as the loader does.
@@ -310,6 +311,7 @@ public:
 		ASSERT_NE(skel_, nullptr) << "xsk_redirect__open: " << strerror(errno);
 		/* rodata is frozen by load: set between open and load. */
 		skel_->rodata->cfg_fallback = c.fallback;
+		skel_->rodata->cfg_rx_timestamp = c.rx_timestamp;
 		int ret = xsk_redirect__load(skel_);
 		ASSERT_EQ(ret, 0) << "xsk_redirect__load: " << strerror(-ret);
 		cls_fds_from_skel(skel_, &fds_);
@@ -898,8 +900,11 @@ std::vector<Row> table()
 	/* Fixed target: slot = cfg_fixed_index, whatever the queue. */
 	t.push_back(R("fixed5_socket_at_5", udp4()).fixed(5).on(DEV_LO).sock(5).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed5_socket_at_0", udp4()).fixed(5).on(DEV_LO).sock(0).expect(XDP_PASS, NOSOCK));
-	t.push_back(R("fixed5_rxq3_socket_at_5",
-		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 0).expect(XDP_REDIRECT, REDIR));
+	/* The socket at 5 is bound to queue 0: the kernel would drop a frame of queue 3, uncounted. */
+	t.push_back(R("fixed5_rxq3_socket_of_queue0_is_no_socket",
+		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 0).expect(XDP_PASS, NOSOCK));
+	t.push_back(R("fixed5_rxq3_socket_of_queue3_at_5",
+		      udp4()).fixed(5).on(DEV_VETH, 3).sock(5, DEV_VETH, 3).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed0_rxq2_socket_at_0",
 		      udp4()).fixed(0).on(DEV_VETH, 2).sock(0, DEV_VETH, 2).expect(XDP_REDIRECT, REDIR));
 	t.push_back(R("fixed63_last_slot",
@@ -1433,7 +1438,9 @@ TEST_F(ProgTest, SocketPerQueue)
 	}
 }
 
-// Fixed index: the slot never depends on the RX queue.
+// Fixed index: the slot never depends on the RX queue; the socket there
+// takes the frames of its own queue only (AF_XDP would drop the others
+// after XDP_REDIRECT, counted nowhere), the rest get the fallback verdict.
 TEST_F(ProgTest, FixedIndexIgnoresQueue)
 {
 	for (__u32 idx : { 0u, 1u, 7u, (__u32)XSK_MAP_DEFAULT_ENTRIES - 1 }) {
@@ -1443,17 +1450,20 @@ TEST_F(ProgTest, FixedIndexIgnoresQueue)
 		cfg.fixed = true;	/* no rule: the default queue becomes index idx */
 		cfg.fixed_index = idx;
 		ASSERT_NO_FATAL_FAILURE(prog.load(cfg));
-		/* The socket of queue 0 serves frames of every queue. */
+		/* The socket of queue 0: only queue 0's frames reach it. */
 		ASSERT_NO_FATAL_FAILURE(prog.put_socket(idx, g_net->veth_sock[0]->fd()));
 		for (__u32 q = 0; q < VETH_QUEUES; q++) {
 			SCOPED_TRACE("fixed " + std::to_string(idx) + " rxq " + std::to_string(q));
 			Ctx ctx;
 			ctx.dev = DEV_VETH;
 			ctx.rxq = q;
+			Counters before = prog.stats();
 			RunResult res = prog.run(udp6(), ctx);
 
 			ASSERT_EQ(res.err, 0);
-			EXPECT_EQ(res.retval, (__u32)XDP_REDIRECT) << verdict_str(res.retval);
+			EXPECT_EQ(res.retval, q == 0 ? (__u32)XDP_REDIRECT : (__u32)XDP_PASS)
+				<< verdict_str(res.retval);
+			EXPECT_TRUE(counted_once(before, prog.stats(), q == 0 ? REDIR : NOSOCK, udp6().size()));
 		}
 		/* Moved to the next slot: no frame finds it any more. */
 		ASSERT_NO_FATAL_FAILURE(prog.del_socket(idx));
@@ -1468,6 +1478,52 @@ TEST_F(ProgTest, FixedIndexIgnoresQueue)
 		ASSERT_EQ(res.err, 0);
 		EXPECT_EQ(res.retval, (__u32)XDP_PASS) << "fixed " << idx << ": " << verdict_str(res.retval);
 		EXPECT_TRUE(counted_once(before, prog.stats(), NOSOCK, udp6().size()));
+	}
+}
+
+// With cfg_rx_timestamp a redirected frame carries struct xsk_rx_meta in
+// front of it (BPF_PROG_TEST_RUN returns the metadata before the frame):
+// the receive time, taken while the program ran. Without it, or for a
+// frame that is not redirected, the frame comes back as it went in.
+TEST_F(ProgTest, RxTimestampInFrontOfRedirectedFramesOnlyWhenAsked)
+{
+	for (bool stamp : { true, false }) {
+		SCOPED_TRACE(stamp ? "cfg_rx_timestamp 1" : "cfg_rx_timestamp 0");
+		Prog prog;
+		Cfg cfg;
+
+		cfg.rx_timestamp = stamp;
+		ASSERT_NO_FATAL_FAILURE(prog.load(cfg));
+		ASSERT_NO_FATAL_FAILURE(prog.put_socket(1, g_net->veth_sock[1]->fd()));
+		Bytes pkt = udp4();
+		Ctx ctx;
+		ctx.dev = DEV_VETH;
+		ctx.rxq = 1;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		RunResult res = prog.run(pkt, ctx);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ASSERT_EQ(res.err, 0) << strerror(res.err);
+		ASSERT_EQ(res.retval, (__u32)XDP_REDIRECT) << verdict_str(res.retval);
+		size_t meta = stamp ? sizeof(struct xsk_rx_meta) : 0;
+		ASSERT_EQ(res.out.size(), pkt.size() + meta);
+		EXPECT_EQ(Bytes(res.out.begin() + meta, res.out.end()), pkt);
+		if (stamp) {
+			struct xsk_rx_meta m;
+			__u64 lo = (__u64)t0.tv_sec * 1000000000ULL + t0.tv_nsec;
+			__u64 hi = (__u64)t1.tv_sec * 1000000000ULL + t1.tv_nsec;
+
+			memcpy(&m, res.out.data(), sizeof(m));
+			EXPECT_EQ(m.magic, XSK_RX_META_MAGIC);
+			EXPECT_GE(m.rx_ns, lo);
+			EXPECT_LE(m.rx_ns, hi);
+		}
+		/* Queue 2 has no socket: passed to the kernel, unstamped. */
+		ctx.rxq = 2;
+		res = prog.run(pkt, ctx);
+		ASSERT_EQ(res.err, 0);
+		EXPECT_EQ(res.retval, (__u32)XDP_PASS);
+		EXPECT_EQ(res.out, pkt);
 	}
 }
 
@@ -1611,7 +1667,8 @@ TEST_F(ProgTest, RandomFramesNeverAborted)
 		/* What should have happened, from the model and the setup. */
 		Class cls = s.udp ? model_udp(pkt) : C_MATCHED;
 		__u32 slot = s.cfg.fixed ? s.cfg.fixed_index : ctx.rxq;
-		bool has_sock = s.sock_slot >= 0 && slot == (__u32)s.sock_slot;
+		/* The socket is queue 2's: AF_XDP takes no frame of another queue. */
+		bool has_sock = s.sock_slot >= 0 && slot == (__u32)s.sock_slot && ctx.rxq == 2;
 		int reason = cls == C_MALFORMED ? MALF : cls == C_NOT_MATCHED ? NOMATCH : has_sock ? REDIR : NOSOCK;
 		__u32 verdict = reason == REDIR ? (__u32)XDP_REDIRECT : reason == NOSOCK ? s.cfg.fallback : (__u32)XDP_PASS;
 

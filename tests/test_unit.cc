@@ -22,10 +22,17 @@
 #include <unistd.h>
 
 #include "cls_maps.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "hostmem.h"
 #include "iface.h"
 #include "minijson.h"
 #include "options.h"
+#include "pcap_out.h"
 #include "ruleset.h"
 #include "rx.h"
 #include "stats.h"
@@ -1728,4 +1735,370 @@ TEST(PinDirCheck, NotOnBpffsIsRefusedWithTheMountCommand)
 	/* Nothing was made on the way. */
 	EXPECT_NE(access((std::string(tmpl) + "/not").c_str(), F_OK), 0);
 	rmdir(tmpl);
+}
+
+// ---------------------------------------------------------------------------
+// The capture writer (user/pcap_out.c): no privileges, files in a private
+// directory, FIFOs for the readers that stop reading.
+
+namespace {
+
+class PcapDir {
+public:
+	PcapDir()
+	{
+		char tmpl[] = "/tmp/xskmap-unit-pcap-XXXXXX";
+
+		if (mkdtemp(tmpl))
+			dir_ = tmpl;
+	}
+	~PcapDir()
+	{
+		for (auto &p : made_)
+			unlink(p.c_str());
+		if (!dir_.empty())
+			rmdir(dir_.c_str());
+	}
+	bool ok() const { return !dir_.empty(); }
+	std::string path(const std::string &name)
+	{
+		made_.push_back(dir_ + "/" + name);
+		return made_.back();
+	}
+
+private:
+	std::string dir_;
+	std::vector<std::string> made_;
+};
+
+std::string slurp(const std::string &path)
+{
+	std::string s;
+	char buf[4096];
+	FILE *f = fopen(path.c_str(), "r");
+	size_t n;
+
+	if (!f)
+		return s;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		s.append(buf, n);
+	fclose(f);
+	return s;
+}
+
+__u64 mono_now_ns()
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A frame whose bytes say its queue and number. */
+std::vector<unsigned char> tagged(unsigned q, unsigned i, size_t len)
+{
+	std::vector<unsigned char> f(len, (unsigned char)(i * 7 + q));
+
+	f[0] = q;
+	f[1] = i >> 8;
+	f[2] = i & 0xff;
+	return f;
+}
+
+struct PcapRead {
+	std::vector<__u64> ts;
+	std::vector<std::vector<unsigned char>> frames;
+	std::string err;
+};
+
+/*
+ * The file by hand (libpcap's headers clash with linux/bpf.h here; the e2e
+ * tests read captures with libpcap and tcpdump): whole records only.
+ */
+PcapRead read_pcap_file(const std::string &path)
+{
+	std::string s = slurp(path);
+	PcapRead r;
+	size_t off = 24;
+	__u32 w[4];
+
+	if (s.size() < 24) {
+		r.err = "no header";
+		return r;
+	}
+	while (off < s.size()) {
+		if (s.size() - off < 16) {
+			r.err = "partial record header";
+			return r;
+		}
+		memcpy(w, s.data() + off, 16);
+		if (w[1] >= 1000000000u || w[2] != w[3] || s.size() - off - 16 < w[2]) {
+			r.err = "bad or partial record at byte " + std::to_string(off);
+			return r;
+		}
+		r.ts.push_back((__u64)w[0] * 1000000000ULL + w[1]);
+		r.frames.emplace_back(s.begin() + off + 16, s.begin() + off + 16 + w[2]);
+		off += 16 + w[2];
+	}
+	return r;
+}
+
+struct Opened {
+	struct pcap_out *po = nullptr;
+	int ret;
+	std::string err;
+	Opened(const std::string &path, __u32 queues, size_t ring = PCAP_RING_BYTES_DEFAULT)
+	{
+		char buf[512] = "";
+
+		ret = pcap_out_open(&po, path.c_str(), queues, 4096, ring, nullptr, buf, sizeof(buf));
+		err = buf;
+	}
+	~Opened() { pcap_out_free(po); }
+};
+
+} // namespace
+
+TEST(PcapOut, NanosecondFileMergedByTimeInQueueOrder)
+{
+	PcapDir d;
+	ASSERT_TRUE(d.ok());
+	std::string path = d.path("a.pcap");
+	Opened o(path, 2);
+	ASSERT_EQ(o.ret, 0) << o.err;
+	char err[512];
+	ASSERT_EQ(pcap_out_start(o.po, err, sizeof(err)), 0) << err;
+
+	/* Queue 0 at even times, queue 1 at odd ones: the file interleaves them. */
+	const __u64 base = 1700000000ULL * 1000000000ULL + 123456789;
+	for (unsigned i = 0; i < 100; i++) {
+		auto f0 = tagged(0, i, 60 + i), f1 = tagged(1, i, 1514 - i);
+
+		pcap_out_put(o.po, 0, base + 2 * i, f0.data(), f0.size());
+		pcap_out_put(o.po, 1, base + 2 * i + 1, f1.data(), f1.size());
+	}
+	pcap_out_publish(o.po, 0);
+	pcap_out_publish(o.po, 1);
+	ASSERT_EQ(pcap_out_finish(o.po, mono_now_ns() + 2000000000ULL, err, sizeof(err)), 0) << err;
+	struct pcap_out_stats st;
+	pcap_out_get_stats(o.po, &st);
+	EXPECT_EQ(st.written, 200u);
+	EXPECT_EQ(st.ring_full + st.at_stop + st.after_error, 0u);
+
+	std::string raw = slurp(path);
+	ASSERT_GE(raw.size(), 24u);
+	__u32 magic;
+	memcpy(&magic, raw.data(), 4);
+	EXPECT_EQ(magic, PCAP_NSEC_MAGIC);
+	__u32 snaplen, linktype;
+	memcpy(&snaplen, raw.data() + 16, 4);
+	memcpy(&linktype, raw.data() + 20, 4);
+	EXPECT_EQ(snaplen, 4096u);
+	EXPECT_EQ(linktype, 1u);
+	PcapRead r = read_pcap_file(path);
+	ASSERT_EQ(r.err, "");
+	ASSERT_EQ(r.frames.size(), 200u);
+	for (unsigned k = 0; k < 200; k++) {
+		unsigned q = k % 2, i = k / 2;
+
+		EXPECT_EQ(r.ts[k], base + k) << "record " << k;
+		EXPECT_EQ(r.frames[k], q ? tagged(1, i, 1514 - i) : tagged(0, i, 60 + i)) << "record " << k;
+	}
+	/* The file is ours alone. */
+	struct stat sb;
+	ASSERT_EQ(stat(path.c_str(), &sb), 0);
+	EXPECT_EQ(sb.st_mode & 0777, 0600u);
+}
+
+TEST(PcapOut, SymlinkRefusedAndItsTargetUntouched)
+{
+	PcapDir d;
+	ASSERT_TRUE(d.ok());
+	std::string target = d.path("target"), link = d.path("link.pcap");
+	FILE *f = fopen(target.c_str(), "w");
+	ASSERT_TRUE(f);
+	fputs("keep", f);
+	fclose(f);
+	ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+	Opened o(link, 1);
+
+	EXPECT_EQ(o.ret, -ELOOP);
+	EXPECT_NE(o.err.find("it is a symbolic link"), std::string::npos) << o.err;
+	EXPECT_EQ(o.err.find('\n'), std::string::npos) << o.err;
+	EXPECT_EQ(slurp(target), "keep");
+}
+
+TEST(PcapOut, OwnOldFileTruncatedAndMadePrivateWhateverTheUmask)
+{
+	PcapDir d;
+	ASSERT_TRUE(d.ok());
+	std::string old = d.path("old.pcap"), fresh = d.path("fresh.pcap");
+	FILE *f = fopen(old.c_str(), "w");
+	ASSERT_TRUE(f);
+	fputs(std::string(10000, 'x').c_str(), f);
+	fclose(f);
+	ASSERT_EQ(chmod(old.c_str(), 0666), 0);
+	mode_t mask = umask(0);
+	{
+		Opened a(old, 1), b(fresh, 1);
+
+		EXPECT_EQ(a.ret, 0) << a.err;
+		EXPECT_EQ(b.ret, 0) << b.err;
+	}
+	umask(mask);
+	for (auto &p : { old, fresh }) {
+		struct stat sb;
+
+		ASSERT_EQ(stat(p.c_str(), &sb), 0);
+		EXPECT_EQ(sb.st_mode & 0777, 0600u) << p;
+		EXPECT_EQ(sb.st_size, 24) << p << ": the header only";
+	}
+}
+
+TEST(PcapOut, FifoWithoutReaderRefusedAtOnce)
+{
+	PcapDir d;
+	ASSERT_TRUE(d.ok());
+	std::string fifo = d.path("noreader.fifo");
+	ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+	Opened o(fifo, 1);
+
+	EXPECT_EQ(o.ret, -ENXIO);
+	EXPECT_NE(o.err.find("has no reader"), std::string::npos) << o.err;
+}
+
+TEST(PcapOut, FullDeviceFailsAtOpenNamingTheError)
+{
+	Opened o("/dev/full", 1);
+
+	EXPECT_EQ(o.ret, -ENOSPC);
+	EXPECT_NE(o.err.find("'/dev/full'"), std::string::npos) << o.err;
+	EXPECT_NE(o.err.find("No space left on device"), std::string::npos) << o.err;
+}
+
+/* The reader goes away mid-run: the error is reported, every frame counted. */
+TEST(PcapOut, ReaderGoneIsAnErrorAndNothingIsLostSilently)
+{
+	PcapDir d;
+	ASSERT_TRUE(d.ok());
+	std::string fifo = d.path("gone.fifo");
+	ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(rfd, 0);
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);	/* as xskmap does */
+	volatile sig_atomic_t stop = 0;
+	struct pcap_out *po = nullptr;
+	char err[512];
+	ASSERT_EQ(pcap_out_open(&po, fifo.c_str(), 1, 4096, PCAP_RING_BYTES_DEFAULT, &stop, err,
+				sizeof(err)), 0) << err;
+	close(rfd);
+	ASSERT_EQ(pcap_out_start(po, err, sizeof(err)), 0) << err;
+	auto fr = tagged(0, 1, 500);
+	for (int i = 0; i < 100; i++)
+		pcap_out_put(po, 0, 1000 + i, fr.data(), fr.size());
+	pcap_out_publish(po, 0);
+	for (int i = 0; i < 500 && !stop; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(2));
+	EXPECT_EQ(stop, 1) << "a failed write must stop the run";
+	for (int i = 0; i < 10; i++)
+		pcap_out_put(po, 0, 2000 + i, fr.data(), fr.size());
+	pcap_out_publish(po, 0);
+	EXPECT_EQ(pcap_out_finish(po, mono_now_ns() + 1000000000ULL, err, sizeof(err)), -1);
+	EXPECT_NE(std::string(err).find("writing the capture to '" + fifo + "' failed: Broken pipe"),
+		  std::string::npos) << err;
+	struct pcap_out_stats st;
+	pcap_out_get_stats(po, &st);
+	EXPECT_EQ(st.error, EPIPE);
+	EXPECT_EQ(st.written, 0u);
+	EXPECT_EQ(st.after_error + st.ring_full + st.at_stop, 110u);
+	EXPECT_EQ(st.after_error, 110u);
+	pcap_out_free(po);
+	signal(SIGPIPE, old);
+}
+
+/* Nobody reads: puts never wait, the ring overflows into a count, the stop is bounded. */
+TEST(PcapOut, StalledReaderNeverBlocksAndTheStopIsBounded)
+{
+	PcapDir d;
+	ASSERT_TRUE(d.ok());
+	std::string fifo = d.path("stalled.fifo");
+	ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+	int rfd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_GE(rfd, 0);
+	Opened o(fifo, 1, 1 << 16);
+	ASSERT_EQ(o.ret, 0) << o.err;
+	char err[512];
+	ASSERT_EQ(pcap_out_start(o.po, err, sizeof(err)), 0) << err;
+	auto fr = tagged(0, 2, 1000);
+	const unsigned N = 2000;	/* 2 MB: the pipe takes 64 KiB, the ring 64 KiB */
+	for (unsigned i = 0; i < N; i++) {
+		pcap_out_put(o.po, 0, 5000 + i, fr.data(), fr.size());
+		/* In batches, as the RX threads do, with time for the writer to take them. */
+		if (i % 32 == 31) {
+			pcap_out_publish(o.po, 0);
+			std::this_thread::sleep_for(std::chrono::milliseconds(1));
+		}
+	}
+	pcap_out_publish(o.po, 0);
+	__u64 t0 = mono_now_ns();
+	EXPECT_EQ(pcap_out_finish(o.po, t0 + 200000000ULL, err, sizeof(err)), 0) << err;
+	double took = (mono_now_ns() - t0) / 1e9;
+	struct pcap_out_stats st;
+	pcap_out_get_stats(o.po, &st);
+	EXPECT_GT(st.ring_full, 0u) << st.written << " " << st.at_stop;
+	EXPECT_GT(st.at_stop, 0u) << st.written << " " << st.ring_full;
+	EXPECT_EQ(st.written + st.ring_full + st.at_stop + st.after_error, N);
+	EXPECT_LT(took, 2.0) << "the stop waited for the reader";
+	/* What the reader can still read is a pcap of whole records, then one cut short at most. */
+	close(rfd);
+}
+
+TEST(RunOpts, JsonAndStdoutCaptureExclusive)
+{
+	ParseCase c({ "--json", "-w", "-", "eth0" });
+
+	EXPECT_EQ(c.p.ret, -1);
+	EXPECT_NE(c.p.err.find("--json and -w - both write to stdout"), std::string::npos) << c.p.err;
+	ParseCase ok({ "-w", "-", "eth0" });
+	EXPECT_EQ(ok.p.ret, 0) << ok.p.err;
+}
+
+TEST(ReportJson, CaptureAndPastCountFields)
+{
+	struct queue_report q[2] = {};
+	struct run_report r = {};
+	struct capture_report c = {};
+
+	q[0].queue_id = 0;
+	q[0].rx_packets = 10;
+	q[0].rx_past_count = 3;
+	q[1].queue_id = 1;
+	q[1].rx_past_count = 4;
+	r.ifname = "eth0";
+	r.attach_mode = "native";
+	r.bind_mode = "copy";
+	r.nr_queues = 2;
+	r.queues = q;
+	c.file = "/tmp/a \"b\"\\c\n.pcap";
+	c.written = 5;
+	c.ring_full = 2;
+	c.at_stop = 2;
+	c.after_error = 1;
+	c.error = "No space left on device";
+	r.capture = &c;
+	std::string s = json_of(r);
+
+	EXPECT_TRUE(strict_json(s)) << s;
+	EXPECT_TRUE(has(s, "\"rx_past_count\":7,")) << s;
+	EXPECT_TRUE(has(s, "\"rx_past_count\":3,")) << s;
+	EXPECT_TRUE(has(s, "\"capture\":{\"file\":\"/tmp/a \\\"b\\\"\\\\c\\u000a.pcap\",\"frames_written\":5,"
+			   "\"frames_not_written\":5,\"not_written\":{\"writer_behind\":2,\"at_stop\":2,"
+			   "\"after_error\":1},\"error\":\"No space left on device\"}")) << s;
+	c.error = nullptr;
+	EXPECT_TRUE(has(json_of(r), "\"error\":null}")) << json_of(r);
+	std::string t = written_by([&](FILE *f) { report_text(f, &r); });
+	EXPECT_TRUE(has(t, "5 frames written, 5 not written (writer behind 2, at stop 2, after error 1)")) << t;
+	EXPECT_TRUE(has(t, "3 more taken off the ring past --count")) << t;
+	r.capture = nullptr;
+	EXPECT_FALSE(has(json_of(r), "\"capture\"")) << json_of(r);
 }

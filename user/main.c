@@ -23,6 +23,8 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
 
 #include "cls_maps.h"
 #include "hostmem.h"
@@ -84,8 +86,10 @@ struct run_state {
 	pthread_t *threads;
 	__u32 nr_created;		/* sockets created */
 	__u32 nr_started;		/* threads started */
-	struct pcap_out pcap;
-	bool pcap_open;
+	struct pcap_out *pcap;		/* NULL: no -w */
+	struct capture_report capture;
+	int rx_stop;			/* the workers' stop: see run_quiesce() */
+	__s64 wall_offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct rx_budget budget;
 	struct queue_report *reports;
 	double start;
@@ -111,7 +115,22 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 		qr[i].queue_id = s->queues[i].queue_id;
 		qr[i].rx_packets = __atomic_load_n(&s->queues[i].rx_packets, __ATOMIC_RELAXED);
 		qr[i].rx_bytes = __atomic_load_n(&s->queues[i].rx_bytes, __ATOMIC_RELAXED);
+		qr[i].rx_past_count = __atomic_load_n(&s->queues[i].rx_past_count, __ATOMIC_RELAXED);
 		xsk_queue_stats(&s->queues[i], &qr[i].xdp);
+	}
+	if (s->pcap) {
+		struct pcap_out_stats ps;
+
+		pcap_out_get_stats(s->pcap, &ps);
+		s->capture = (struct capture_report){
+			.file = pcap_out_name(s->pcap),
+			.written = ps.written,
+			.ring_full = ps.ring_full,
+			.at_stop = ps.at_stop,
+			.after_error = ps.after_error,
+			.error = ps.error ? strerror(ps.error) : NULL,
+		};
+		r->capture = &s->capture;
 	}
 	if (s->prog.skel && stats_read_bpf(prog_stats_map_fd(&s->prog), r->bpf))
 		memset(r->bpf, 0, sizeof(r->bpf));
@@ -125,28 +144,53 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	}
 }
 
+/*
+ * Stop receiving so that every frame the program redirected is accounted
+ * for. The sockets leave xsks_map first: from then on a frame gets the
+ * fallback verdict and counts as no_socket. A frame already redirected is
+ * in the kernel's receive path, inside an RCU read-side section (XDP runs
+ * in NAPI or under rcu_read_lock, up to the flush into the RX ring), so
+ * after a grace period it is in an RX ring or counted in rx_dropped or
+ * rx_ring_full. membarrier(MEMBARRIER_CMD_GLOBAL) is synchronize_rcu();
+ * where it is refused (nohz_full CPUs) a wait far longer than a NAPI poll
+ * stands in. Then the workers drain their rings and end.
+ */
+static void run_quiesce(struct run_state *s)
+{
+	struct timespec wait = { 0, 100 * 1000 * 1000 };
+	__u32 i;
+
+	if (!s->nr_started)
+		return;
+	for (i = 0; i < s->nr_created && s->prog.skel; i++) {
+		__u32 slot = s->opts.fixed ? s->opts.fixed_index : s->queues[i].queue_id;
+
+		bpf_map_delete_elem(prog_xsks_map_fd(&s->prog), &slot);
+	}
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+		nanosleep(&wait, NULL);
+	__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < s->nr_started; i++)
+		pthread_join(s->threads[i], NULL);
+	s->nr_started = 0;
+}
+
 /* The one teardown path: threads, sockets, UMEMs, detach, skeleton, file. */
 static int run_teardown(struct run_state *s)
 {
-	char err[256];
 	int ret = 0;
 	__u32 i;
 
 	stop_flag = 1;
-	for (i = 0; i < s->nr_started; i++)
-		pthread_join(s->threads[i], NULL);
-	s->nr_started = 0;
+	run_quiesce(s);
 	for (i = 0; i < s->nr_created; i++)
 		xsk_queue_destroy(&s->queues[i]);
 	s->nr_created = 0;
 	prog_destroy(&s->prog);
 	/* After the link is closed: no record while the program is still on. */
 	run_owner_release(&s->own);
-	if (s->pcap_open && pcap_out_close(&s->pcap, err, sizeof(err))) {
-		pr_err("%s\n", err);
-		ret = -1;
-	}
-	s->pcap_open = false;
+	pcap_out_free(s->pcap);
+	s->pcap = NULL;
 	free(s->queues);
 	free(s->workers);
 	free(s->threads);
@@ -257,12 +301,14 @@ static int run_setup(struct run_state *s)
 		return EXIT_FAIL;
 	}
 
+	/* Checked and opened before anything is attached: a refusal changes nothing. */
 	if (o->pcap_path) {
-		if (pcap_out_open(&s->pcap, o->pcap_path, o->frame_size, err, sizeof(err))) {
+		if (pcap_out_open(&s->pcap, o->pcap_path, s->nr_queues, o->frame_size,
+				  PCAP_RING_BYTES_DEFAULT, &stop_flag, err, sizeof(err))) {
 			pr_err("%s\n", err);
 			return EXIT_FAIL;
 		}
-		s->pcap_open = true;
+		pcfg.rx_timestamp = true;
 	}
 
 	raise_memlock();
@@ -313,20 +359,36 @@ static int run_setup(struct run_state *s)
 
 static int run_start_threads(struct run_state *s)
 {
+	struct timespec real, mono;
 	sigset_t all, old;
+	char err[512];
 	__u32 i;
 	int ret;
+
+	/* Frame times are CLOCK_MONOTONIC (the kernel's); the pcap wants wall clock. */
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	s->wall_offset_ns = ((__s64)real.tv_sec - mono.tv_sec) * 1000000000LL +
+			    ((__s64)real.tv_nsec - mono.tv_nsec);
 
 	/* Workers never take signals: the main thread handles them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (s->pcap && pcap_out_start(s->pcap, err, sizeof(err))) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
 	for (i = 0; i < s->nr_created; i++) {
 		s->workers[i] = (struct rx_worker){
 			.q = &s->queues[i],
 			.batch = s->opts.batch,
-			.pcap = s->pcap_open ? &s->pcap : NULL,
+			.pcap = s->pcap,
+			.pcap_queue = i,
+			.meta_time = s->pcap != NULL,
+			.wall_offset_ns = s->wall_offset_ns,
 			.budget = &s->budget,
-			.stop = &stop_flag,
+			.stop = &s->rx_stop,
 		};
 		ret = pthread_create(&s->threads[i], NULL, rx_worker_run, &s->workers[i]);
 		if (ret) {
@@ -427,6 +489,8 @@ static int cmd_run(int argc, char **argv)
 	struct run_state *s = calloc(1, sizeof(*s));
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct run_report rep;
+	bool capture_failed = false;
+	__u64 stop_ns;
 	char err[512];
 	int ret;
 
@@ -456,7 +520,9 @@ static int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A closed reader or a file size limit is a write error we report, not a death. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 
 	s->start = now_sec();
 	ret = run_setup(s);
@@ -468,14 +534,24 @@ static int cmd_run(int argc, char **argv)
 		s->start = now_sec();
 		ret = run_loop(s);
 		stop_flag = 1;
-		for (__u32 i = 0; i < s->nr_started; i++)
-			pthread_join(s->threads[i], NULL);
-		s->nr_started = 0;
+		stop_ns = (__u64)(now_sec() * 1e9);
+		run_quiesce(s);
+		/* The writer gets what is left of half a second; the stop stays under one. */
+		if (s->pcap && pcap_out_finish(s->pcap, stop_ns + 500000000ULL, err, sizeof(err)))
+			capture_failed = true;
 		collect(s, &rep, s->reports);
 		if (s->opts.json)
 			report_json(stdout, &rep);
 		else
 			report_text(stderr, &rep);
+		if (capture_failed) {
+			pr_err("%s; %llu frame%s not written\n", err,
+			       (unsigned long long)(s->capture.ring_full + s->capture.at_stop +
+						    s->capture.after_error),
+			       s->capture.ring_full + s->capture.at_stop + s->capture.after_error == 1 ?
+			       "" : "s");
+			ret = EXIT_FAIL;
+		}
 	}
 	if (run_teardown(s) && !ret)
 		ret = EXIT_FAIL;

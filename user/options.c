@@ -62,7 +62,7 @@ void run_usage(FILE *f)
 "                         (default /sys/fs/bpf/xskmap/IFNAME); on a bpffs,\n"
 "                         and not writable by others unless sticky and root's\n"
 "Output:\n"
-"  -w, --write FILE       write every received frame to FILE (pcap)\n"
+"  -w, --write FILE       write every received frame to FILE (pcap, ns; - is stdout)\n"
 "  -c, --count N          stop after N frames\n"
 "  -d, --duration SEC     stop after SEC seconds\n"
 "  -i, --interval SEC     per-queue stats on stderr every SEC seconds\n"
@@ -376,6 +376,9 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 	if (o->ring_size > o->frames)
 		return fail(err, errlen, "--ring-size %u is larger than --frames %u: raise --frames or lower --ring-size",
 			    o->ring_size, o->frames);
+	/* Both would go to stdout, and a JSON reader would get a pcap. */
+	if (o->json && o->pcap_path && !strcmp(o->pcap_path, "-"))
+		return fail(err, errlen, "--json and -w - both write to stdout: write the capture to a file, or drop --json (the text summary goes to stderr)");
 	if (o->batch > o->ring_size)
 		return fail(err, errlen, "--batch %u is larger than --ring-size %u: lower --batch",
 			    o->batch, o->ring_size);

@@ -40,6 +40,7 @@ int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errl
 		return ret;
 	}
 	p->skel->rodata->cfg_fallback = cfg->fallback;
+	p->skel->rodata->cfg_rx_timestamp = cfg->rx_timestamp;
 	ret = bpf_map__set_max_entries(p->skel->maps.xsks_map, cfg->map_entries);
 	if (ret) {
 		snprintf(err, errlen, "cannot size xsks_map to %u entries: %s", cfg->map_entries, strerror(-ret));

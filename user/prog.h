@@ -21,6 +21,7 @@ struct xsk_redirect;	/* the skeleton */
 struct prog_cfg {
 	__u32 fallback;		/* XDP_PASS or XDP_DROP */
 	__u32 map_entries;	/* xsks_map max_entries */
+	bool rx_timestamp;	/* stamp redirected frames (struct xsk_rx_meta) */
 };
 
 struct prog {

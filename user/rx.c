@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <poll.h>
+#include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 #include "options.h"
@@ -43,15 +45,35 @@ bool rx_budget_spent(const struct rx_budget *b)
 	return b->limit && __atomic_load_n(&b->taken, __ATOMIC_RELAXED) >= b->limit;
 }
 
+/*
+ * The frame's receive time, wall clock in ns. Best: the time the XDP
+ * program stamped in front of the frame (struct xsk_rx_meta, copied into
+ * the UMEM with the frame in copy mode as in zero-copy); else the time it
+ * is read here. The magic is cleared once read: the buffer is reused, and
+ * a later frame without metadata must not inherit this one's time.
+ */
+static __u64 rx_frame_time(const struct rx_worker *w, unsigned char *data)
+{
+	struct xsk_rx_meta m;
+	unsigned char *at = data - sizeof(m);
+
+	if (w->meta_time) {
+		/* memcpy: nothing promises the frame's address is 8-aligned. */
+		memcpy(&m, at, sizeof(m));
+		if (m.magic == XSK_RX_META_MAGIC) {
+			memset(at + offsetof(struct xsk_rx_meta, magic), 0, sizeof(m.magic));
+			return m.rx_ns + w->wall_offset_ns;
+		}
+	}
+	return mono_ns() + w->wall_offset_ns;
+}
+
 void *rx_worker_run(void *arg)
 {
 	struct rx_worker *w = arg;
 	struct xsk_queue *q = w->q;
 	struct pollfd pfd = { .fd = xsk_queue_fd(q), .events = POLLIN };
-	/* The batch's frames, for the pcap writer: on the stack, never malloc'ed. */
-	const unsigned char *frames[XSKMAP_MAX_BATCH];
-	__u32 lens[XSKMAP_MAX_BATCH];
-	__u64 packets = q->rx_packets, bytes = q->rx_bytes;
+	__u64 packets = q->rx_packets, bytes = q->rx_bytes, past = q->rx_past_count;
 	/*
 	 * busy: a full batch was seen since the last sleep, so frames come
 	 * faster than one batch per wakeup; spin_end: when a spin on an empty
@@ -61,10 +83,18 @@ void *rx_worker_run(void *arg)
 	__u64 spin_end = 0;
 	bool busy = false;
 
-	while (!*w->stop) {
+	for (;;) {
+		/*
+		 * Read before the peek: once the main thread says stop, nothing
+		 * new can reach the ring (the socket left xsks_map a grace period
+		 * ago), so the loop drains what is there and ends on empty.
+		 */
+		bool last = __atomic_load_n(w->stop, __ATOMIC_ACQUIRE);
 		__u32 idx_rx = 0, idx_fq = 0, n, keep, i;
 
 		n = xsk_ring_cons__peek(&q->rx, w->batch, &idx_rx);
+		if (!n && last)
+			break;
 		if (!n && busy) {
 			__u64 t = mono_ns();
 
@@ -92,17 +122,21 @@ void *rx_worker_run(void *arg)
 		if (n == w->batch)
 			busy = true;
 
+		/* Past --count a frame is taken off the ring and counted, not kept. */
 		keep = rx_budget_take(w->budget, n);
 		for (i = 0; i < keep; i++) {
 			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx_rx + i);
 
-			frames[i] = xsk_umem__get_data(q->area, d->addr);
-			lens[i] = d->len;
 			bytes += d->len;
+			if (w->pcap) {
+				unsigned char *data = xsk_umem__get_data(q->area, d->addr);
+
+				/* Copied out before the frame goes back to the kernel. */
+				pcap_out_put(w->pcap, w->pcap_queue, rx_frame_time(w, data), data, d->len);
+			}
 		}
-		/* Written before the frames go back to the kernel. */
 		if (w->pcap && keep)
-			pcap_out_write(w->pcap, frames, lens, keep);
+			pcap_out_publish(w->pcap, w->pcap_queue);
 
 		/*
 		 * Recycle the batch. The fill ring holds as many entries as the
@@ -118,8 +152,10 @@ void *rx_worker_run(void *arg)
 		xsk_ring_cons__release(&q->rx, n);
 
 		packets += keep;
+		past += n - keep;
 		__atomic_store_n(&q->rx_packets, packets, __ATOMIC_RELAXED);
 		__atomic_store_n(&q->rx_bytes, bytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&q->rx_past_count, past, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }

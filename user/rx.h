@@ -7,6 +7,7 @@
 #include <linux/types.h>
 
 #include "pcap_out.h"
+#include "xsk_redirect.h"
 #include "xsk_queue.h"
 
 #ifdef __cplusplus
@@ -27,11 +28,17 @@ struct rx_worker {
 	struct xsk_queue *q;
 	__u32 batch;
 	struct pcap_out *pcap;		/* NULL: no capture */
+	__u32 pcap_queue;		/* this worker's ring in pcap */
+	bool meta_time;			/* the program stamps struct xsk_rx_meta */
+	__s64 wall_offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	struct rx_budget *budget;
-	const volatile int *stop;	/* set by the main thread */
+	const int *stop;		/* set by the main thread (__atomic) */
 };
 
-/* Thread body: runs until *stop. Returns NULL. */
+/*
+ * Thread body: runs until *stop, then drains the RX ring and returns NULL.
+ * Set *stop only once no frame can reach the ring any more.
+ */
 void *rx_worker_run(void *arg);
 
 #ifdef __cplusplus

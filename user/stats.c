@@ -55,6 +55,54 @@ static void json_xdp_stats(FILE *f, const struct xdp_statistics *x)
 		(unsigned long long)x->tx_invalid_descs, (unsigned long long)x->tx_ring_empty_descs);
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static __u64 capture_not_written(const struct capture_report *c)
+{
+	return c->ring_full + c->at_stop + c->after_error;
+}
+
+static void json_capture(FILE *f, const struct capture_report *c)
+{
+	fputs(",\"capture\":{\"file\":", f);
+	json_string(f, c->file);
+	fprintf(f, ",\"frames_written\":%llu,\"frames_not_written\":%llu,"
+		"\"not_written\":{\"writer_behind\":%llu,\"at_stop\":%llu,\"after_error\":%llu},"
+		"\"error\":",
+		(unsigned long long)c->written, (unsigned long long)capture_not_written(c),
+		(unsigned long long)c->ring_full, (unsigned long long)c->at_stop,
+		(unsigned long long)c->after_error);
+	if (c->error)
+		json_string(f, c->error);
+	else
+		fputs("null", f);
+	fputc('}', f);
+}
+
+static __u64 past_count(const struct run_report *r)
+{
+	__u64 n = 0;
+
+	for (__u32 i = 0; i < r->nr_queues; i++)
+		n += r->queues[i].rx_past_count;
+	return n;
+}
+
 static void totals(const struct run_report *r, __u64 *pkts, __u64 *bytes)
 {
 	__u32 i;
@@ -80,15 +128,16 @@ void report_json(FILE *f, const struct run_report *r)
 		fputc(*c, f);
 	}
 	fprintf(f, "\",\"attach_mode\":\"%s\",\"bind_mode\":\"%s\",\"seconds\":%.3f,"
-		"\"rx_packets\":%llu,\"rx_bytes\":%llu,\"queues\":[",
+		"\"rx_packets\":%llu,\"rx_bytes\":%llu,\"rx_past_count\":%llu,\"queues\":[",
 		r->attach_mode, r->bind_mode, r->seconds,
-		(unsigned long long)pkts, (unsigned long long)bytes);
+		(unsigned long long)pkts, (unsigned long long)bytes, (unsigned long long)past_count(r));
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];
 
-		fprintf(f, "%s{\"queue\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"xdp_statistics\":",
+		fprintf(f, "%s{\"queue\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"rx_past_count\":%llu,"
+			"\"xdp_statistics\":",
 			i ? "," : "", q->queue_id, (unsigned long long)q->rx_packets,
-			(unsigned long long)q->rx_bytes);
+			(unsigned long long)q->rx_bytes, (unsigned long long)q->rx_past_count);
 		json_xdp_stats(f, &q->xdp);
 		fputc('}', f);
 	}
@@ -116,6 +165,8 @@ void report_json(FILE *f, const struct run_report *r)
 			(unsigned long long)r->hits[XSK_HITS_DEFAULT].packets,
 			(unsigned long long)r->hits[XSK_HITS_DEFAULT].bytes);
 	}
+	if (r->capture)
+		json_capture(f, r->capture);
 	fputs("}\n", f);
 	fflush(f);
 }
@@ -137,6 +188,9 @@ void report_text(FILE *f, const struct run_report *r)
 			(unsigned long long)q->xdp.rx_dropped, (unsigned long long)q->xdp.rx_ring_full,
 			(unsigned long long)q->xdp.rx_fill_ring_empty_descs,
 			(unsigned long long)q->xdp.rx_invalid_descs);
+		if (q->rx_past_count)
+			fprintf(f, "            %llu more taken off the ring past --count, not kept\n",
+				(unsigned long long)q->rx_past_count);
 	}
 	fputs("  program:", f);
 	for (i = 0; i < XSK_STAT_MAX; i++)
@@ -155,6 +209,20 @@ void report_text(FILE *f, const struct run_report *r)
 		action_format(r->rules->default_action, r->rules->default_index, text, sizeof(text));
 		fprintf(f, "  default  %12llu hits  -> %s\n",
 			(unsigned long long)r->hits[XSK_HITS_DEFAULT].packets, text);
+	}
+	if (r->capture) {
+		const struct capture_report *c = r->capture;
+
+		fprintf(f, "  capture %s: %llu frames written, %llu not written",
+			c->file, (unsigned long long)c->written,
+			(unsigned long long)capture_not_written(c));
+		if (capture_not_written(c))
+			fprintf(f, " (writer behind %llu, at stop %llu, after error %llu)",
+				(unsigned long long)c->ring_full, (unsigned long long)c->at_stop,
+				(unsigned long long)c->after_error);
+		if (c->error)
+			fprintf(f, "; %s", c->error);
+		fputc('\n', f);
 	}
 }
 

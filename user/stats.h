@@ -25,9 +25,20 @@ int stats_read_bpf(int map_fd, struct xsk_stat out[XSK_STAT_MAX]);
 /* One queue's figures, as the summary and the live lines show them. */
 struct queue_report {
 	__u32 queue_id;
-	__u64 rx_packets;
+	__u64 rx_packets;		/* kept: taken off the RX ring within --count */
 	__u64 rx_bytes;
+	__u64 rx_past_count;		/* taken off the RX ring past --count, not kept */
 	struct xdp_statistics xdp;
+};
+
+/* The capture file (-w): every kept frame is written or not written. */
+struct capture_report {
+	const char *file;		/* path, or "stdout" */
+	__u64 written;
+	__u64 ring_full;		/* not written: the writer was behind */
+	__u64 at_stop;			/* not written: left when the stop's flush time ran out */
+	__u64 after_error;		/* not written: kept after a write failed */
+	const char *error;		/* NULL, or what failed */
 };
 
 struct run_report {
@@ -40,6 +51,7 @@ struct run_report {
 	struct xsk_stat bpf[XSK_STAT_MAX];
 	const struct xsk_ruleset *rules;	/* NULL: not known */
 	struct xsk_stat hits[XSK_MAX_RULES + 1];	/* by rule id, then default */
+	const struct capture_report *capture;	/* NULL: no -w */
 };
 
 void report_json(FILE *f, const struct run_report *r);

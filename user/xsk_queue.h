@@ -39,8 +39,9 @@ struct xsk_queue {
 	__u32 frame_size;
 	__u32 nr_frames;
 	/* Written by the queue's thread only, read by the stats printer. */
-	__u64 rx_packets __attribute__((aligned(64)));
+	__u64 rx_packets __attribute__((aligned(64)));	/* kept (--count) */
 	__u64 rx_bytes;
+	__u64 rx_past_count;		/* taken off the ring once --count was reached */
 };
 
 void xsk_queue_cfg_from_opts(struct xsk_queue_cfg *cfg, const struct run_opts *o);
