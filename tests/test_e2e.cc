@@ -628,7 +628,8 @@ TEST_F(E2E, SecondInstanceIsRefusedAndFirstKeepsReceiving)
 	EXPECT_NE(id, 0u) << t.link_a();
 	Result second = xskmap_sync({ "run", "-d", "5", t.if_a });
 	EXPECT_EQ(second.rc, 1) << second.err;
-	EXPECT_TRUE(has(second.err, "already has xskmap's program attached"));
+	EXPECT_TRUE(has(second.err, "xskmap already runs on " + t.if_a + " (pid " +
+				    std::to_string(first.pid()) + ")"));
 	EXPECT_EQ(std::count(second.err.begin(), second.err.end(), '\n'), 1)
 		<< "not one line:\n" << second.err;
 	EXPECT_EQ(t.xdp_prog_id_a(), id) << "the failed second instance changed the interface";
@@ -689,8 +690,14 @@ TEST_F(E2E, SigintMidTrafficPrintsSummaryAndDetaches)
 	       at_exit, got.size(), (unsigned long long)rx, rc);
 }
 
-TEST_F(E2E, SigkillLeavesProgramThatDetachRemoves)
+/*
+ * The program is attached through a BPF link: SIGKILL closes it, so the
+ * kernel detaches the program, and the next run starts at once, with no
+ * detach needed (the dead run's record is taken over).
+ */
+TEST_F(E2E, SigkillLeavesNoProgramAndTheNextRunStartsAtOnce)
 {
+	constexpr size_t N = 100;
 	Topology &t = topology();
 	ASSERT_TOPOLOGY(t);
 
@@ -700,24 +707,24 @@ TEST_F(E2E, SigkillLeavesProgramThatDetachRemoves)
 	ASSERT_NE(id, 0u) << t.link_a();
 	ld.signal(SIGKILL);
 	ASSERT_EQ(ld.wait_exit(milliseconds(5000)), 128 + SIGKILL);
-	EXPECT_EQ(t.xdp_prog_id_a(), id)
-		<< "SIGKILL cannot clean up: the program should still be there";
+	/* The link goes with its last fd; the kernel frees it right away. */
+	auto deadline = Clock::now() + milliseconds(2000);
+	while (t.xdp_on_a() && Clock::now() < deadline)
+		std::this_thread::sleep_for(milliseconds(10));
+	EXPECT_FALSE(t.xdp_on_a()) << "SIGKILL left the program attached:\n" << t.link_a();
 
-	/* The next run names the leftover and says how to remove it. */
-	Result again = xskmap_sync({ "run", "-d", "1", t.if_a });
-	EXPECT_EQ(again.rc, 1) << again.err;
-	EXPECT_TRUE(has(again.err, "xskmap detach " + t.if_a));
+	std::vector<Bytes> frames = udp_frames(t, 6, N, 0x6666);
+	std::string pcap = scratch_file("sigkill.pcap");
+	Proc &again = capture(N, pcap);
+	ASSERT_TRUE(ready(again));
+	ASSERT_EQ(send(frames).sent, N);
+	ASSERT_EQ(again.wait_exit(EXIT_TIMEOUT), 0) << again.err();
+	EXPECT_TRUE(pcap_holds(pcap, frames));
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 
 	Result d = xskmap_sync({ "detach", t.if_a });
 	EXPECT_EQ(d.rc, 0) << d.err;
-	std::string want = "removed XDP program 'xsk_redirect' (id " + std::to_string(id) +
-			   ", native mode) from " + t.if_a;
-	EXPECT_TRUE(has(d.out, want));
-	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
-
-	Result d2 = xskmap_sync({ "detach", t.if_a });
-	EXPECT_EQ(d2.rc, 0) << d2.err;
-	EXPECT_TRUE(has(d2.out, "nothing to remove"));
+	EXPECT_TRUE(has(d.out, "nothing to remove"));
 }
 
 TEST_F(E2E, ForeignProgramIsRefusedUnlessForce)
@@ -1251,17 +1258,24 @@ TEST_F(E2E, DefaultPinDirGoesOnSigintStaysOnSigkillAndDetachRemovesIt)
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	EXPECT_NE(access(top.c_str(), F_OK), 0) << top << " left after SIGINT";
 
-	/* SIGKILL: program and pins stay; detach removes both and says so. */
+	/*
+	 * SIGKILL: the kernel detaches the program (its link dies with the
+	 * process) but the pins stay; rules says the run is gone, detach
+	 * removes the pins and says whose they were.
+	 */
 	Proc &k = xskmap_sysbpf({ "run", "-d", "10", t.if_a });
 	ASSERT_TRUE(ready(k));
+	pid_t kpid = k.pid();
 	k.signal(SIGKILL);
 	ASSERT_EQ(k.wait_exit(milliseconds(5000)), 128 + SIGKILL);
-	EXPECT_TRUE(t.xdp_on_a());
 	EXPECT_EQ(access((pins + "/cls_active").c_str(), F_OK), 0) << "SIGKILL cannot unpin";
+	Proc &gone = xskmap_sysbpf({ "rules", t.if_a, "list" });
+	EXPECT_EQ(gone.wait_exit(EXIT_TIMEOUT), 1) << gone.err();
+	EXPECT_TRUE(has(gone.err(), "(pid " + std::to_string(kpid) + ") is gone"));
 	Proc &d = xskmap_sysbpf({ "detach", t.if_a });
 	ASSERT_EQ(d.wait_exit(EXIT_TIMEOUT), 0) << d.err();
-	EXPECT_TRUE(has(d.out(), "removed XDP program 'xsk_redirect'"));
-	EXPECT_TRUE(has(d.out(), "xskmap: removed pinned maps " + sys_pins));
+	EXPECT_TRUE(has(d.out(), "pinned maps of the dead xskmap run on " + t.if_a +
+				 " (pid " + std::to_string(kpid) + ") under " + sys_pins));
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 	EXPECT_NE(access(top.c_str(), F_OK), 0) << top << " left after detach";
 	EXPECT_EQ(fs.added(), "");
@@ -2310,6 +2324,444 @@ TEST_F(E2E, FixedIndexFramesOfAnotherQueueGoToTheKernelCountedNoSocket)
 	printf("  (accounting) --fixed-index 0 on 2 queues: %s; the kernel's UDP socket got %zu\n",
 	       fig.c_str(), sink.count());
 }
+
+/*
+ * ==== Who owns an interface (issue 7, section 4 and faults of section 5) ====
+ * A run attaches through a BPF link and holds a flock()ed record under
+ * /run/xskmap for its life; these tests check what that guarantees.
+ */
+#ifndef XSK_REDIRECT_OBJ
+#error "XSK_REDIRECT_OBJ must name xsk_redirect.bpf.o (set in tests/CMakeLists.txt)"
+#endif
+
+/* The id in the loader's "attached ... (BPF link N)" line; 0 if none. */
+unsigned link_id_of(const std::string &err)
+{
+	size_t p = err.find("(BPF link ");
+
+	return p == std::string::npos ? 0 : strtoul(err.c_str() + p + 10, nullptr, 10);
+}
+
+size_t error_lines(const std::string &err)
+{
+	size_t n = 0;
+
+	for (size_t p = err.find("xskmap: error: "); p != std::string::npos;
+	     p = err.find("xskmap: error: ", p + 1))
+		n++;
+	return n;
+}
+
+bool exists(const std::string &path)
+{
+	struct stat st;
+
+	return !lstat(path.c_str(), &st);
+}
+
+/* A map pinned at path by bpftool: somebody else's pin with one of xskmap's names. */
+::testing::AssertionResult plant_map(const std::string &path, const std::string &name)
+{
+	Result r = run({ "/usr/sbin/bpftool", "map", "create", path, "type", "array", "key", "4",
+			 "value", "4", "entries", "1", "name", name });
+
+	if (r.rc == 0 && exists(path))
+		return ::testing::AssertionSuccess();
+	return ::testing::AssertionFailure() << "bpftool map create " << path << ": " << r.err;
+}
+
+/* Until the run exits (rc) or timeout; how long it took in *ms. */
+int exit_within(Proc &p, milliseconds timeout, long *ms)
+{
+	auto t0 = Clock::now();
+	int rc = p.wait_exit(timeout);
+
+	*ms = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+	return rc;
+}
+
+/* detach refuses a live run and names its pid; the run keeps receiving. */
+TEST_F(E2E, OwnerDetachRefusesLiveRunNamingPidAndRunKeepsReceiving)
+{
+	constexpr size_t N = 200;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	std::vector<Bytes> frames = udp_frames(t, 40, N, 0x4040);
+	std::string pcap = scratch_file("own-detach.pcap");
+
+	Proc &ld = capture(N, pcap, { "--pin-dir", pin_dir() });
+	ASSERT_TRUE(ready(ld));
+	unsigned id = t.xdp_prog_id_a();
+	ASSERT_NE(id, 0u);
+	std::string pid = std::to_string(ld.pid());
+	for (auto args : { std::vector<std::string>{ "detach", t.if_a },
+			   std::vector<std::string>{ "detach", "--pin-dir", pin_dir(), t.if_a } }) {
+		Result d = xskmap_sync(args);
+		EXPECT_EQ(d.rc, 1) << d.out << d.err;
+		EXPECT_TRUE(has(d.err, "xskmap (pid " + pid + ") is running on " + t.if_a));
+		EXPECT_EQ(error_lines(d.err), 1u) << d.err;
+	}
+	EXPECT_EQ(t.xdp_prog_id_a(), id) << "detach changed the program of a live run";
+	EXPECT_TRUE(exists(pin_dir() + "/cls_active")) << "detach removed a live run's pins";
+	Result r = rules({ "list" });
+	EXPECT_EQ(r.rc, 0) << r.err;
+	/* Without --pin-dir, rules finds the run's own directory from its record. */
+	Result plain = xskmap_sync({ "rules", t.if_a, "list" });
+	EXPECT_EQ(plain.rc, 0) << plain.err;
+	EXPECT_EQ(plain.out, r.out);
+
+	ASSERT_EQ(send(frames).sent, N);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_TRUE(pcap_holds(pcap, frames));
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	EXPECT_EQ(fs.added(), "");
+}
+
+/* --force never replaces a running xskmap; the first run keeps receiving. */
+TEST_F(E2E, OwnerForceAgainstLiveRunIsRefusedAndFirstKeepsReceiving)
+{
+	constexpr size_t N = 200;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = udp_frames(t, 41, N, 0x4141);
+	std::string pcap = scratch_file("own-force.pcap");
+
+	Proc &first = capture(N, pcap);
+	ASSERT_TRUE(ready(first));
+	unsigned id = t.xdp_prog_id_a();
+	for (auto mode : { "auto", "skb", "native" }) {
+		Result r = xskmap_sync({ "run", "--force", "--mode", mode, "-d", "3", t.if_a });
+		EXPECT_EQ(r.rc, 1) << r.err;
+		EXPECT_TRUE(has(r.err, "xskmap already runs on " + t.if_a + " (pid " +
+					std::to_string(first.pid()) + ")"));
+		EXPECT_TRUE(has(r.err, "not even --force"));
+		EXPECT_EQ(error_lines(r.err), 1u) << r.err;
+		EXPECT_EQ(t.xdp_prog_id_a(), id) << "--mode " << mode << " changed the interface";
+	}
+	ASSERT_EQ(send(frames).sent, N);
+	ASSERT_EQ(first.wait_exit(EXIT_TIMEOUT), 0) << first.err();
+	EXPECT_TRUE(pcap_holds(pcap, frames));
+}
+
+/*
+ * `ip link set ... xdp off` and xdp-loader unload cannot remove a program a
+ * BPF link holds: the kernel refuses (EBUSY), and the run goes on.
+ */
+TEST_F(E2E, OwnerIpLinkXdpOffAndXdpLoaderUnloadAreRefusedByTheKernel)
+{
+	constexpr size_t N = 200;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = udp_frames(t, 42, N, 0x4242);
+	std::string pcap = scratch_file("own-xdpoff.pcap");
+
+	Proc &ld = capture(N, pcap);
+	ASSERT_TRUE(ready(ld));
+	unsigned id = t.xdp_prog_id_a();
+	for (auto word : { "xdp", "xdpdrv", "xdpgeneric" }) {
+		Result r = ip({ "-n", t.ns_a, "link", "set", "dev", t.if_a, word, "off" });
+		EXPECT_EQ(t.xdp_prog_id_a(), id) << "ip link set " << word << " off (rc " << r.rc
+						 << ") removed the program: " << r.err;
+	}
+	Result u = run({ ip_bin(), "netns", "exec", t.ns_a, "xdp-loader", "unload", "-a", t.if_a });
+	EXPECT_EQ(t.xdp_prog_id_a(), id) << "xdp-loader unload (rc " << u.rc << ") removed it: "
+					 << u.out << u.err;
+	ASSERT_EQ(send(frames).sent, N);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_TRUE(pcap_holds(pcap, frames));
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
+/*
+ * kill -9 with a custom --pin-dir: the pins stay, `rules` says the run is
+ * gone (and changes nothing), a plain `detach IF` finds them from the
+ * record, removes them and the directory the run made.
+ */
+TEST_F(E2E, OwnerDeadRunsCustomPinsRulesSaysGoneDetachRemovesThem)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	std::string dir = fs.path() + "/custom/" + t.if_a;
+
+	Proc &ld = loader({ "--pin-dir", dir, "-d", "20" });
+	ASSERT_TRUE(ready(ld));
+	std::string pid = std::to_string(ld.pid());
+	ld.signal(SIGKILL);
+	ASSERT_EQ(ld.wait_exit(milliseconds(5000)), 128 + SIGKILL);
+	ASSERT_TRUE(exists(dir + "/cls_ruleset")) << "SIGKILL cannot unpin";
+
+	for (auto args : { std::vector<std::string>{ "list" },
+			   std::vector<std::string>{ "add", "udp dport 53 -> queue" },
+			   std::vector<std::string>{ "default", "drop" } }) {
+		std::vector<std::string> argv = { "rules", "--pin-dir", dir, t.if_a };
+		argv.insert(argv.end(), args.begin(), args.end());
+		Result r = xskmap_sync(argv);
+		EXPECT_EQ(r.rc, 1) << r.out << r.err;
+		EXPECT_TRUE(has(r.err, "the xskmap run on " + t.if_a + " (pid " + pid + ") is gone"));
+		EXPECT_TRUE(has(r.err, "xskmap detach " + t.if_a));
+		EXPECT_EQ(error_lines(r.err), 1u) << r.err;
+		EXPECT_EQ(r.out, "");
+	}
+
+	Result d = xskmap_sync({ "detach", t.if_a });
+	EXPECT_EQ(d.rc, 0) << d.err;
+	EXPECT_TRUE(has(d.out, "pinned maps of the dead xskmap run on " + t.if_a + " (pid " + pid +
+				") under " + dir));
+	EXPECT_FALSE(exists(dir)) << "detach left " << dir;
+	EXPECT_EQ(fs.added(), "") << "detach left what the dead run made";
+	Result d2 = xskmap_sync({ "detach", "--pin-dir", dir, t.if_a });
+	EXPECT_EQ(d2.rc, 0) << d2.err;
+	EXPECT_TRUE(has(d2.out, "nothing to remove"));
+}
+
+/* Two interfaces, one --pin-dir: the second run is refused, the first untouched. */
+TEST_F(E2E, OwnerSamePinDirOnTwoInterfacesRefused)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	std::string c = "xte" + std::to_string(getpid()) + "c", d = "xte" + std::to_string(getpid()) + "d";
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "add", c, "type", "veth", "peer", "name", d }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", c, "up" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", d, "up" }).rc, 0);
+
+	Proc &first = loader({ "--pin-dir", pin_dir(), "-d", "20" });
+	ASSERT_TRUE(ready(first));
+	Result before = rules({ "list" }, true);
+	ASSERT_EQ(before.rc, 0) << before.err;
+	Result second = xskmap_sync({ "run", "--pin-dir", pin_dir(), "-d", "3", c });
+	EXPECT_EQ(second.rc, 1) << second.err;
+	EXPECT_TRUE(has(second.err, "pin directory " + pin_dir() + " is in use by the xskmap run on " +
+				    t.if_a + " (pid " + std::to_string(first.pid()) + ")"));
+	EXPECT_EQ(error_lines(second.err), 1u) << second.err;
+	Result link_c = ip({ "-n", t.ns_a, "-d", "link", "show", "dev", c });
+	EXPECT_FALSE(has(link_c.out, "prog/xdp")) << link_c.out;
+	Result after = rules({ "list" }, true);
+	EXPECT_EQ(after.rc, 0) << after.err;
+	EXPECT_EQ(after.out, before.out) << "the refused run changed the first one's pins";
+	first.signal(SIGINT);
+	EXPECT_EQ(first.wait_exit(EXIT_TIMEOUT), 0) << first.err();
+	EXPECT_EQ(fs.added(), "");
+}
+
+/*
+ * The pin directory is checked before anything in it is touched: not on
+ * bpffs, writable by others (0777, not sticky, itself or a parent), or
+ * holding a pin with one of xskmap's names that no run recorded: refused,
+ * nothing deleted, nothing attached. A sticky root-owned parent is fine.
+ */
+TEST_F(E2E, OwnerUnsafePinDirsRefusedBeforeAnythingIsTouched)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	auto refused = [&](const std::string &dir, const std::string &why) {
+		Result r = xskmap_sync({ "run", "--pin-dir", dir, "-d", "3", t.if_a });
+
+		EXPECT_EQ(r.rc, 1) << dir << ": " << r.err;
+		EXPECT_TRUE(has(r.err, why)) << dir;
+		EXPECT_EQ(error_lines(r.err), 1u) << r.err;
+		EXPECT_FALSE(has(r.err, "attached xsk_redirect")) << "checked after attach:\n" << r.err;
+		EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	};
+
+	/* Not bpffs: a plain directory with a file by a pin's name, and another. */
+	std::string plain = scratch_file("notbpf");
+	ASSERT_EQ(mkdir(plain.c_str(), 0700), 0);
+	for (auto n : { "cls_active", "keep" }) {
+		FILE *f = fopen((plain + "/" + n).c_str(), "w");
+		ASSERT_NE(f, nullptr);
+		fputs("mine\n", f);
+		fclose(f);
+	}
+	refused(plain, "is not on a bpf filesystem");
+	refused(plain, "mount -t bpf bpf DIR");
+	EXPECT_EQ(read_file(plain + "/cls_active"), "mine\n") << "a file named like a pin was touched";
+	EXPECT_EQ(read_file(plain + "/keep"), "mine\n");
+
+	/* On bpffs but 0777 and not sticky: the directory itself, or a parent. */
+	std::string open = fs.path() + "/open";
+	ASSERT_EQ(mkdir(open.c_str(), 0700), 0);
+	ASSERT_EQ(chmod(open.c_str(), 0777), 0);
+	ASSERT_TRUE(plant_map(open + "/cls_active", "cls_active"));
+	ASSERT_EQ(mkdir((open + "/keep").c_str(), 0700), 0);
+	refused(open, "is writable by others (mode 0777)");
+	refused(open + "/" + t.if_a, "is writable by others (mode 0777)");
+	EXPECT_TRUE(exists(open + "/cls_active")) << "somebody else's pin was deleted";
+	EXPECT_TRUE(exists(open + "/keep"));
+	EXPECT_FALSE(exists(open + "/" + t.if_a)) << "a directory was made in an unsafe place";
+
+	/* Safe, but holding a pin xskmap did not make: named, never deleted. */
+	std::string taken = fs.path() + "/taken";
+	ASSERT_EQ(mkdir(taken.c_str(), 0700), 0);
+	ASSERT_TRUE(plant_map(taken + "/cls_active", "cls_active"));
+	refused(taken, "already holds cls_active, which no xskmap run recorded");
+	EXPECT_TRUE(exists(taken + "/cls_active")) << "somebody else's pin was deleted";
+
+	/* Sticky and root's, like /tmp: usable; the run removes only what it made. */
+	std::string sticky = fs.path() + "/sticky";
+	ASSERT_EQ(mkdir(sticky.c_str(), 0700), 0);
+	ASSERT_EQ(chmod(sticky.c_str(), 01777), 0);
+	Result ok = xskmap_sync({ "run", "--pin-dir", sticky + "/" + t.if_a, "-d", "0.5", t.if_a });
+	EXPECT_EQ(ok.rc, 0) << ok.err;
+	EXPECT_TRUE(exists(sticky)) << "the run removed a directory it did not make";
+	EXPECT_FALSE(exists(sticky + "/" + t.if_a));
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+	/* Clean up the planted pins before the bpffs goes (its check wants it empty). */
+	unlink((open + "/cls_active").c_str());
+	rmdir((open + "/keep").c_str());
+	rmdir(open.c_str());
+	unlink((taken + "/cls_active").c_str());
+	rmdir(taken.c_str());
+	rmdir(sticky.c_str());
+	EXPECT_EQ(fs.added(), "");
+	remove_dir(plain);
+}
+
+/*
+ * An xsk_redirect somebody else attached (ip link, the real object) is
+ * never removed by detach: named with the way to remove it. `run` without
+ * --force names it too.
+ */
+TEST_F(E2E, OwnerForeignXskRedirectIsNamedNeverRemoved)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	Result r = ip({ "-n", t.ns_a, "link", "set", "dev", t.if_a, "xdpdrv", "obj", XSK_REDIRECT_OBJ,
+			"sec", "xdp" });
+	ASSERT_EQ(r.rc, 0) << "cannot attach " << XSK_REDIRECT_OBJ << ": " << r.err;
+	unsigned foreign = t.xdp_prog_id_a();
+	ASSERT_NE(foreign, 0u) << t.link_a();
+	ASSERT_TRUE(has(t.link_a(), "name xsk_redirect")) << t.link_a();
+
+	Result d = xskmap_sync({ "detach", t.if_a });
+	EXPECT_EQ(d.rc, 0) << d.err;
+	EXPECT_TRUE(has(d.out, "left XDP program 'xsk_redirect' (id " + std::to_string(foreign) +
+				", native mode) on " + t.if_a));
+	EXPECT_TRUE(has(d.out, "ip link set dev " + t.if_a + " xdpdrv off"));
+	EXPECT_EQ(t.xdp_prog_id_a(), foreign) << "detach removed somebody else's xsk_redirect";
+
+	Result run = xskmap_sync({ "run", "-d", "3", t.if_a });
+	EXPECT_EQ(run.rc, 1) << run.err;
+	EXPECT_TRUE(has(run.err, "not by a running xskmap")) << run.err;
+	EXPECT_EQ(t.xdp_prog_id_a(), foreign);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", "dev", t.if_a, "xdpdrv", "off" }).rc, 0);
+}
+
+/* The interface deleted under a run: noticed within a second or two, exit 1, one line. */
+TEST_F(E2E, OwnerInterfaceDeletedUnderRunExits1WithOneLine)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	Proc &ld = loader({ "-d", "30", "--json" });
+	ASSERT_TRUE(ready(ld));
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "del", t.if_a }).rc, 0);
+	long ms;
+	int rc = exit_within(ld, milliseconds(5000), &ms);
+	EXPECT_EQ(rc, 1) << ld.err();
+	EXPECT_LT(ms, 2000) << "took " << ms << " ms to notice";
+	EXPECT_TRUE(has(ld.err(), "xskmap: error: " + t.if_a + " disappeared"));
+	EXPECT_EQ(error_lines(ld.err()), 1u) << ld.err();
+	EXPECT_FALSE(has(ld.err(), "detaching from")) << ld.err();
+	EXPECT_TRUE(has(ld.out(), "\"interface\"")) << "the summary still prints:\n" << ld.out();
+	printf("  (own) interface deleted: the run exited %d after %ld ms\n", rc, ms);
+}
+
+/*
+ * The peer's namespace deleted: the veth pair goes with it, so the run's
+ * interface does too (the run's own namespace cannot go while it is inside).
+ */
+TEST_F(E2E, OwnerPeerNamespaceDeletedUnderRunExits1)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	Proc &ld = loader({ "-d", "30" });
+	ASSERT_TRUE(ready(ld));
+	ASSERT_EQ(ip({ "netns", "del", t.ns_b }).rc, 0);
+	long ms;
+	int rc = exit_within(ld, milliseconds(8000), &ms);
+	EXPECT_EQ(rc, 1) << ld.err();
+	EXPECT_TRUE(has(ld.err(), t.if_a + " disappeared"));
+	EXPECT_EQ(error_lines(ld.err()), 1u) << ld.err();
+	printf("  (own) peer namespace deleted: the run exited %d after %ld ms\n", rc, ms);
+}
+
+/* Its link detached by id (as `bpftool link detach` does): the run exits 1 and says so. */
+TEST_F(E2E, OwnerLinkDetachedByIdRunExits1)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	Proc &ld = loader({ "-d", "30" });
+	ASSERT_TRUE(ready(ld));
+	unsigned link = link_id_of(ld.err());
+	ASSERT_NE(link, 0u) << ld.err();
+	Result r = run({ "/usr/sbin/bpftool", "link", "detach", "id", std::to_string(link) });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	long ms;
+	int rc = exit_within(ld, milliseconds(5000), &ms);
+	EXPECT_EQ(rc, 1) << ld.err();
+	EXPECT_LT(ms, 2000);
+	EXPECT_TRUE(has(ld.err(), "the XDP program was detached from " + t.if_a +
+				  " by another tool (link id " + std::to_string(link) + ")"));
+	EXPECT_EQ(error_lines(ld.err()), 1u) << ld.err();
+	EXPECT_FALSE(t.xdp_on_a());
+	printf("  (own) link %u detached: the run exited %d after %ld ms\n", link, rc, ms);
+}
+
+/* Auto mode says why native attach failed: no driver support, MTU too large. */
+TEST_F(E2E, OwnerAutoModeSaysWhyNativeFailed)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::string br = "xte" + std::to_string(getpid()) + "br";
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "add", br, "type", "bridge" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", br, "up" }).rc, 0);
+	Result r = xskmap_sync({ "run", "-d", "0.3", br });
+	EXPECT_EQ(r.rc, 0) << r.err;
+	EXPECT_TRUE(has(r.err, "native XDP attach to " + br + " failed (EOPNOTSUPP"));
+	EXPECT_TRUE(has(r.err, "has no native XDP"));
+	EXPECT_TRUE(has(r.err, "in skb mode"));
+
+	std::string j = "xte" + std::to_string(getpid()) + "j", k = "xte" + std::to_string(getpid()) + "k";
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "add", j, "mtu", "9000", "type", "veth", "peer", "name",
+		       k, "mtu", "9000" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", j, "up" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", k, "up" }).rc, 0);
+	r = xskmap_sync({ "run", "-d", "0.3", j });
+	EXPECT_EQ(r.rc, 0) << r.err;
+	EXPECT_TRUE(has(r.err, "native XDP attach to " + j + " failed (")) << r.err;
+	EXPECT_TRUE(has(r.err, "MTU 9000")) << r.err;
+	EXPECT_TRUE(has(r.err, "in skb mode"));
+}
+
+/* `rules` without the permission to reach the pins says so, not "no running xskmap". */
+TEST_F(E2E, OwnerRulesWithoutPermissionNamesIt)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	Proc &ld = loader({ "--pin-dir", pin_dir(), "-d", "20" });
+	ASSERT_TRUE(ready(ld));
+	Result r = finish(spawn({ ip_bin(), "netns", "exec", t.ns_a, "setpriv", "--reuid=65534",
+				  "--regid=65534", "--clear-groups", "--" },
+				{ "rules", "--pin-dir", pin_dir(), t.if_a, "list" }),
+			  EXIT_TIMEOUT);
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "permission denied")) << r.err;
+	EXPECT_FALSE(has(r.err, "no running xskmap found")) << r.err;
+	EXPECT_EQ(error_lines(r.err), 1u) << r.err;
+	ld.signal(SIGINT);
+	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+}
+
+/* ==== end of the ownership block ==== */
 
 /* Namespaces from a killed earlier run go first; a signal cleans up ours. */
 class E2EEnvironment : public ::testing::Environment {

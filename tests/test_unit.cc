@@ -7,6 +7,8 @@
 #include <linux/bpf.h>
 
 #include <atomic>
+#include <cerrno>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,7 +19,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <unistd.h>
 
+#include "cls_maps.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -1703,6 +1707,34 @@ TEST(FrameWarning, MtuPastWhatAFrameHolds)
 	EXPECT_TRUE(has(w, "use --frame-size 4096, or lower the MTU to 1774")) << w;
 	ASSERT_EQ(iface_frame_warning("eth1", 9000, 2048, buf, sizeof(buf)), 1);
 	EXPECT_TRUE(has(buf, "lower the MTU to 1774")) << buf;
+}
+
+// ---- Pin directory checks (issue 7, section 4): refused before anything is touched.
+
+TEST(PinDirCheck, RelativeOrDotDotPathsAreRefused)
+{
+	char real[PATH_MAX], err[1024];
+
+	for (const char *d : { "pins", "./pins", "/sys/fs/bpf/../x", "/sys/fs/bpf/x/..", "/tmp/./x" }) {
+		EXPECT_EQ(cls_pin_dir_check(d, real, sizeof(real), err, sizeof(err)), -EINVAL) << d;
+		EXPECT_TRUE(has(err, "absolute path without '.' or '..'")) << d << ": " << err;
+	}
+}
+
+TEST(PinDirCheck, NotOnBpffsIsRefusedWithTheMountCommand)
+{
+	char tmpl[] = "/tmp/xskmap-unit-XXXXXX", real[PATH_MAX], err[1024];
+
+	ASSERT_NE(mkdtemp(tmpl), nullptr);
+	std::string deep = std::string(tmpl) + "/not/yet/made";
+	for (const std::string &d : { std::string(tmpl), deep }) {
+		EXPECT_EQ(cls_pin_dir_check(d.c_str(), real, sizeof(real), err, sizeof(err)), -EXDEV) << d;
+		EXPECT_TRUE(has(err, "is not on a bpf filesystem")) << err;
+		EXPECT_TRUE(has(err, "mount -t bpf bpf DIR")) << err;
+	}
+	/* Nothing was made on the way. */
+	EXPECT_NE(access((std::string(tmpl) + "/not").c_str(), F_OK), 0);
+	rmdir(tmpl);
 }
 
 // ---------------------------------------------------------------------------

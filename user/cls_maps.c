@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,47 @@ void cls_pin_dir_default(const char *ifname, char *buf, size_t len)
 	snprintf(buf, len, BPFFS_ROOT "/xskmap/%s", ifname);
 }
 
+const char *cls_map_name(unsigned int i)
+{
+	static const char *const names[] = {
+#define X(name) #name,
+		CLS_MAPS(X)
+#undef X
+	};
+
+	return i < CLS_NR_MAPS ? names[i] : NULL;
+}
+
+/* The fd of map i (CLS_MAPS order). */
+static int cls_fd(const struct cls_fds *f, unsigned int i)
+{
+	switch (i) {
+#define X(name) case CLS_MAP_##name: return f->name;
+	CLS_MAPS(X)
+#undef X
+	default:
+		return -1;
+	}
+}
+
+int cls_maps_describe(struct xsk_redirect *skel, struct pin_map maps[CLS_NR_MAPS])
+{
+	struct cls_fds f;
+	unsigned int i;
+
+	cls_fds_from_skel(skel, &f);
+	for (i = 0; i < CLS_NR_MAPS; i++) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(cls_fd(&f, i), &info, &len))
+			return -errno;
+		maps[i].id = info.id;
+		maps[i].type = info.type;
+	}
+	return 0;
+}
+
 static bool is_bpffs(const char *path)
 {
 	struct statfs st;
@@ -41,77 +83,265 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
 }
 
-/* mkdir -p, for the two levels we create under a bpffs. */
-static int make_dir(const char *dir)
+/*
+ * One directory on the way to the pins: owned by root or by us, and not
+ * writable by others unless sticky and root's (/tmp). Others who could
+ * write there could swap a directory on the path for theirs.
+ */
+static int check_component(const char *path, const char *dir, char *err, size_t errlen)
 {
-	char tmp[512];
-	char *slash;
+	struct stat st;
 
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (slash = strchr(tmp + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -errno;
-		*slash = '/';
-	}
-	if (mkdir(tmp, 0700) && errno != EEXIST)
+	if (lstat(path, &st)) {
+		snprintf(err, errlen, "cannot check pin directory %s: %s: %s", dir, path, strerror(errno));
 		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "pin directory %s: %s is not a directory", dir, path);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "pin directory %s is not safe: %s belongs to uid %u, who could replace xskmap's pins: use a directory of your own, e.g. a private bpffs ('mkdir -p DIR && mount -t bpf bpf DIR', then --pin-dir DIR/NAME)",
+			 dir, path, st.st_uid);
+		return -EPERM;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !((st.st_mode & S_ISVTX) && st.st_uid == 0)) {
+		snprintf(err, errlen, "pin directory %s is not safe: %s is writable by others (mode %04o) and not sticky and root's: 'chmod go-w %s', or use a private bpffs ('mkdir -p DIR && mount -t bpf bpf DIR', then --pin-dir DIR/NAME)",
+			 dir, path, st.st_mode & 07777, path);
+		return -EPERM;
+	}
 	return 0;
 }
 
-void cls_unpin(const char *dir)
+int cls_pin_dir_check(const char *dir, char *real, size_t reallen, char *err, size_t errlen)
 {
-	char path[600], parent[512], *slash;
-
-#define X(name) snprintf(path, sizeof(path), "%s/" #name, dir); unlink(path);
-	CLS_MAPS(X)
-#undef X
-	if (rmdir(dir))
-		return;
-	/* The shared parent (/sys/fs/bpf/xskmap) goes when the last one does. */
-	snprintf(parent, sizeof(parent), "%s", dir);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		if (!strcmp(parent, BPFFS_ROOT "/xskmap"))
-			rmdir(parent);
-	}
-}
-
-int cls_pin(struct xsk_redirect *skel, const char *dir, char *err, size_t errlen)
-{
-	char path[600];
+	char path[PATH_MAX], head[PATH_MAX], *slash;
+	const char *tail = "";
+	struct statfs sf;
+	struct stat st;
 	int ret;
 
+	if (dir[0] != '/' || strlen(dir) >= sizeof(path) - 1 || strstr(dir, "/../") ||
+	    strstr(dir, "/./") || (strlen(dir) >= 3 && !strcmp(dir + strlen(dir) - 3, "/..")) ||
+	    (strlen(dir) >= 2 && !strcmp(dir + strlen(dir) - 2, "/."))) {
+		snprintf(err, errlen, "pin directory '%s' must be an absolute path without '.' or '..' components", dir);
+		return -EINVAL;
+	}
 	if (!strncmp(dir, BPFFS_ROOT "/", sizeof(BPFFS_ROOT)) && !is_bpffs(BPFFS_ROOT)) {
 		/* `ip netns exec` gives a fresh /sys without bpffs: mount one. */
 		if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
 			ret = -errno;
-			snprintf(err, errlen, "cannot mount bpffs on " BPFFS_ROOT " to pin the rule maps: %s; mount it or use --pin-dir",
+			snprintf(err, errlen, "cannot mount bpffs on " BPFFS_ROOT " to pin the rule maps: %s; mount it ('mount -t bpf bpf " BPFFS_ROOT "') or use --pin-dir on a bpffs",
 				 strerror(-ret));
 			return ret;
 		}
 	}
-	ret = make_dir(dir);
-	if (ret) {
-		snprintf(err, errlen, "cannot create pin directory %s: %s; use --pin-dir on a bpf filesystem",
-			 dir, strerror(-ret));
+	/* The deepest part of the path that exists; the rest is made later. */
+	snprintf(head, sizeof(head), "%s", dir);
+	while (stat(head, &st)) {
+		if (errno != ENOENT) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot use pin directory %s: %s: %s", dir, head, strerror(-ret));
+			return ret;
+		}
+		slash = strrchr(head, '/');
+		if (!slash || slash == head) {
+			snprintf(head, sizeof(head), "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	if (strcmp(head, dir))
+		tail = dir + strlen(head);
+	if (!realpath(head, path)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot resolve pin directory %s: %s", dir, strerror(-ret));
 		return ret;
 	}
-	/* The caller made sure no instance runs here: these pins are stale. */
-	cls_unpin(dir);
-	make_dir(dir);
-#define X(name)								\
-	snprintf(path, sizeof(path), "%s/" #name, dir);			\
-	ret = bpf_map__pin(skel->maps.name, path);			\
-	if (ret) {							\
-		snprintf(err, errlen, "cannot pin %s: %s; is %s on a bpf filesystem? (use --pin-dir)", \
-			 path, strerror(-ret), dir);			\
-		cls_unpin(dir);						\
-		return ret;						\
+	if (statfs(path, &sf) || sf.f_type != BPF_FS_MAGIC) {
+		snprintf(err, errlen, "pin directory %s is not on a bpf filesystem (%s is not bpffs): pins live only on bpffs; mount one ('mkdir -p DIR && mount -t bpf bpf DIR') and give --pin-dir DIR/NAME",
+			 dir, path);
+		return -EXDEV;
 	}
-	CLS_MAPS(X)
-#undef X
+	/* Every directory from the deepest existing one up to /. */
+	snprintf(head, sizeof(head), "%s", path);
+	for (;;) {
+		ret = check_component(head, dir, err, errlen);
+		if (ret)
+			return ret;
+		slash = strrchr(head, '/');
+		if (!slash)
+			break;
+		if (slash == head) {
+			if (!head[1])
+				break;
+			head[1] = '\0';
+			continue;
+		}
+		*slash = '\0';
+	}
+	if ((size_t)snprintf(real, reallen, "%s%s", strcmp(path, "/") ? path : "", tail) >= reallen) {
+		snprintf(err, errlen, "pin directory %s: path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+__u32 cls_pins_present(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	__u32 bits = 0;
+	unsigned int i;
+
+	for (i = 0; i < CLS_NR_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cls_map_name(i));
+		if (!lstat(path, &st))
+			bits |= 1u << i;
+	}
+	return bits;
+}
+
+/* mkdir -p; top gets the highest directory made here, if any. */
+static int make_dir(const char *dir, char *top, size_t toplen)
+{
+	char tmp[PATH_MAX];
+	char *slash;
+
+	top[0] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (slash = strchr(tmp + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (!mkdir(tmp, 0700)) {
+			if (!top[0])
+				snprintf(top, toplen, "%s", tmp);
+		} else if (errno != EEXIST) {
+			return -errno;
+		}
+		if (!slash)
+			return 0;
+		*slash = '/';
+	}
+}
+
+void cls_pin_dir_remove(const char *dir, const char *top)
+{
+	char path[PATH_MAX], *slash;
+
+	if (!top[0] || strncmp(dir, top, strlen(top)) ||
+	    (dir[strlen(top)] != '/' && dir[strlen(top)] != '\0'))
+		return;
+	snprintf(path, sizeof(path), "%s", dir);
+	while (strlen(path) >= strlen(top)) {
+		if (rmdir(path))
+			return;
+		slash = strrchr(path, '/');
+		if (!slash || slash == path)
+			return;
+		*slash = '\0';
+	}
+}
+
+/* Whether fd is a BPF map (and not a program or link pinned by that name). */
+static bool fd_is_map(int fd)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return !strcmp(target, "anon_inode:bpf-map");
+}
+
+/* 0 if the map behind fd is map i as recorded: name, id, type. */
+static int map_matches(int fd, unsigned int i, const struct pin_map *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!m->id || !fd_is_map(fd) || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -ESTALE;
+	if (info.id != m->id || info.type != m->type || strncmp(info.name, cls_map_name(i), sizeof(info.name)))
+		return -ESTALE;
+	return 0;
+}
+
+int cls_unpin_recorded(const char *dir, const struct pin_map maps[CLS_NR_MAPS], bool dry_run,
+		       __u32 *bits)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+	int n = 0, fd;
+
+	if (bits)
+		*bits = 0;
+	for (i = 0; i < CLS_NR_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cls_map_name(i));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!map_matches(fd, i, &maps[i]) && (dry_run || !unlink(path))) {
+			n++;
+			if (bits)
+				*bits |= 1u << i;
+		}
+		close(fd);
+	}
+	return n;
+}
+
+int cls_pin(struct xsk_redirect *skel, const char *dir, char *created_top, size_t toplen,
+	    char *err, size_t errlen)
+{
+	struct pin_map none[CLS_NR_MAPS] = {}, mine[CLS_NR_MAPS];
+	struct cls_fds f;
+	char path[PATH_MAX];
+	unsigned int i;
+	int ret;
+
+	ret = make_dir(dir, created_top, toplen);
+	if (ret) {
+		snprintf(err, errlen, "cannot create pin directory %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	ret = cls_maps_describe(skel, mine);
+	if (ret) {
+		snprintf(err, errlen, "cannot read the ids of the rule maps: %s", strerror(-ret));
+		goto fail;
+	}
+	cls_fds_from_skel(skel, &f);
+	for (i = 0; i < CLS_NR_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cls_map_name(i));
+		if (bpf_obj_pin(cls_fd(&f, i), path)) {
+			ret = -errno;
+			if (ret == -EEXIST)
+				snprintf(err, errlen, "cannot pin %s: something else has that name (another run started there meanwhile?); xskmap never replaces what it did not make",
+					 path);
+			else
+				snprintf(err, errlen, "cannot pin %s: %s", path, strerror(-ret));
+			goto fail;
+		}
+		none[i] = mine[i];
+	}
+	return 0;
+fail:
+	cls_unpin_recorded(dir, none, false, NULL);
+	cls_pin_dir_remove(dir, created_top);
+	created_top[0] = '\0';
+	return ret;
+}
+
+int cls_fds_match(const struct cls_fds *f, const struct pin_map maps[CLS_NR_MAPS])
+{
+	unsigned int i;
+
+	for (i = 0; i < CLS_NR_MAPS; i++)
+		if (map_matches(cls_fd(f, i), i, &maps[i]))
+			return -ESTALE;
 	return 0;
 }
 
@@ -129,8 +359,12 @@ int cls_fds_open(const char *dir, struct cls_fds *f, char *err, size_t errlen)
 	f->name = bpf_obj_get(path);					\
 	if (f->name < 0) {						\
 		ret = -errno;						\
-		snprintf(err, errlen, "no running xskmap found at %s (%s): is 'xskmap run' running? (same --pin-dir; in a namespace, bpffs must be shared)", \
-			 dir, strerror(-ret));				\
+		if (ret == -EACCES || ret == -EPERM)			\
+			snprintf(err, errlen, "permission denied opening the pinned maps under %s (%s): 'xskmap rules' needs root, or CAP_BPF and access to %s", \
+				 dir, strerror(-ret), dir);		\
+		else							\
+			snprintf(err, errlen, "no running xskmap found at %s (%s): is 'xskmap run' running? (same --pin-dir; in a namespace, bpffs must be shared)", \
+				 dir, strerror(-ret));			\
 		cls_fds_close(f);					\
 		return ret;						\
 	}

@@ -35,22 +35,69 @@ struct cls_fds {
 	bool owned;		/* opened from pins: close them */
 };
 
+/* Index of each pinned map, in CLS_MAPS order. */
+enum cls_map_idx {
+#define X(name) CLS_MAP_##name,
+	CLS_MAPS(X)
+#undef X
+	CLS_NR_MAPS
+};
+
+/* A pinned map as a run records it: what a pin must be to be that run's. */
+struct pin_map {
+	__u32 id;		/* map id, 0: not pinned */
+	__u32 type;		/* enum bpf_map_type */
+};
+
 struct xsk_redirect;
 
 void cls_fds_from_skel(struct xsk_redirect *skel, struct cls_fds *f);
+
+/* Name of map i (CLS_MAPS order); NULL past the end. */
+const char *cls_map_name(unsigned int i);
+
+/* Ids and types of the skeleton's maps, to record before pinning. */
+int cls_maps_describe(struct xsk_redirect *skel, struct pin_map maps[CLS_NR_MAPS]);
 
 /* Default pin directory of an interface: /sys/fs/bpf/xskmap/IFNAME. */
 void cls_pin_dir_default(const char *ifname, char *buf, size_t len);
 
 /*
- * Pin the maps under dir (made if needed; stale pins of a killed run are
- * replaced). Mounts bpffs on /sys/fs/bpf when dir is under it and nothing
- * is mounted there (as in `ip netns exec`). 0 or -errno + err.
+ * Check a pin directory before anything in it is touched: the path (made
+ * absolute and resolved, into real) must lead to a bpf filesystem, and no
+ * directory from there up to / may be writable by others unless it is
+ * sticky and owned by root (as sshd's StrictModes and systemd-tmpfiles
+ * demand), nor owned by a user other than root or us. The directory itself
+ * need not exist yet. Mounts bpffs on /sys/fs/bpf when dir is under it and
+ * nothing is mounted there (as in `ip netns exec`). 0 or -errno + err.
  */
-int cls_pin(struct xsk_redirect *skel, const char *dir, char *err, size_t errlen);
+int cls_pin_dir_check(const char *dir, char *real, size_t reallen, char *err, size_t errlen);
 
-/* Remove the pins and the directory (and its parent if left empty). */
-void cls_unpin(const char *dir);
+/* Bit i set: an entry named as map i exists under dir (whatever it is). */
+__u32 cls_pins_present(const char *dir);
+
+/*
+ * Pin the maps under dir (checked, resolved): makes the directory if
+ * needed and records in created_top the highest directory it made ("" if
+ * none). Refuses (EEXIST) a name already taken. On failure removes what it
+ * pinned. 0 or -errno + err.
+ */
+int cls_pin(struct xsk_redirect *skel, const char *dir, char *created_top, size_t toplen,
+	    char *err, size_t errlen);
+
+/*
+ * Unlink the pins under dir that are exactly the maps recorded (a map, of
+ * that name, id and type); nothing else is touched. With dry_run only
+ * count them. Returns how many, their bits (as cls_pins_present()) in bits.
+ */
+int cls_unpin_recorded(const char *dir, const struct pin_map maps[CLS_NR_MAPS], bool dry_run,
+		       __u32 *bits);
+
+/* rmdir dir, then its parents up to and including top, while empty. */
+void cls_pin_dir_remove(const char *dir, const char *top);
+
+/* 0 if every fd of f is the map recorded in maps, else -ESTALE. */
+int cls_fds_match(const struct cls_fds *f, const struct pin_map maps[CLS_NR_MAPS]);
 
 /* Open the pinned maps of a running instance. 0 or -errno + err. */
 int cls_fds_open(const char *dir, struct cls_fds *f, char *err, size_t errlen);

@@ -21,6 +21,8 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/membarrier.h>
 
@@ -32,6 +34,7 @@
 #include "options.h"
 #include "pcap_out.h"
 #include "prog.h"
+#include "run_owner.h"
 #include "rx.h"
 #include "stats.h"
 #include "xsk_queue.h"
@@ -66,8 +69,8 @@ static void usage(FILE *f)
 "                  show or change the rules of a running 'xskmap run'\n"
 "                  ('xskmap rules --help')\n"
 "  detach [--pin-dir DIR] IFNAME\n"
-"                  remove an xskmap program (and its pinned maps) left on\n"
-"                  IFNAME after a crash or SIGKILL, and say what was removed\n"
+"                  remove the pinned maps an xskmap run killed by SIGKILL\n"
+"                  left, and name any XDP program still on IFNAME\n"
 "  features [--json] [IFNAME]\n"
 "                  what this kernel (and IFNAME) can do, probed, and what a\n"
 "                  missing capability needs\n"
@@ -95,8 +98,7 @@ struct run_state {
 	struct queue_report *reports;
 	double start;
 	struct xsk_ruleset ruleset;	/* what the run starts with */
-	char pin_dir[512];
-	bool pinned;
+	struct run_owner own;		/* the interface's record, the pins */
 };
 
 static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
@@ -188,10 +190,9 @@ static int run_teardown(struct run_state *s)
 	for (i = 0; i < s->nr_created; i++)
 		xsk_queue_destroy(&s->queues[i]);
 	s->nr_created = 0;
-	if (s->pinned)
-		cls_unpin(s->pin_dir);
-	s->pinned = false;
 	prog_destroy(&s->prog);
+	/* After the link is closed: no record while the program is still on. */
+	run_owner_release(&s->own);
 	pcap_out_free(s->pcap);
 	s->pcap = NULL;
 	free(s->queues);
@@ -291,6 +292,10 @@ static int run_setup(struct run_state *s)
 	char err[512];
 	__u32 i;
 
+	/* Who owns the interface and the pin directory, before anything changes. */
+	if (run_owner_claim(&s->own, s->ifindex, o->ifname, o->pin_dir))
+		return EXIT_FAIL;
+
 	s->queues = calloc(s->nr_queues, sizeof(*s->queues));
 	s->workers = calloc(s->nr_queues, sizeof(*s->workers));
 	s->threads = calloc(s->nr_queues, sizeof(*s->threads));
@@ -327,24 +332,12 @@ static int run_setup(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
-	pr_info("attached %s to %s in %s mode\n", XSKMAP_PROG_NAME, o->ifname,
-		attach_mode_str(s->prog.mode));
+	pr_info("attached %s to %s in %s mode (BPF link %u)\n", XSKMAP_PROG_NAME, o->ifname,
+		attach_mode_str(s->prog.mode), s->prog.link_id);
 
-	/* Attach succeeded, so no other instance owns these pins. */
-	if (o->pin_dir)
-		snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", o->pin_dir);
-	else
-		cls_pin_dir_default(o->ifname, s->pin_dir, sizeof(s->pin_dir));
-	if (cls_pin(s->prog.skel, s->pin_dir, err, sizeof(err))) {
-		if (o->pin_dir) {
-			pr_err("%s\n", err);
-			return EXIT_FAIL;
-		}
-		pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
-	} else {
-		s->pinned = true;
-		pr_debug("rule maps pinned under %s\n", s->pin_dir);
-	}
+	/* Attached: clean what a dead run left, pin, write the record. */
+	if (run_owner_commit(&s->own, &s->prog))
+		return EXIT_FAIL;
 
 	xsk_queue_cfg_from_opts(&qcfg, o);
 	for (i = 0; i < s->nr_queues && !stop_flag; i++) {
@@ -413,13 +406,59 @@ static int run_start_threads(struct run_state *s)
 	return EXIT_OK;
 }
 
-static void run_loop(struct run_state *s)
+/*
+ * Faults that end a run: the interface gone (deleted, moved, or its
+ * namespace with it), the program detached behind our back (the link says
+ * where it is attached: 0 once detached), a socket in error (the kernel
+ * sets ENETDOWN on the sockets when the device unregisters). One line in
+ * msg, and true, when the run must stop.
+ */
+static bool run_fault(struct run_state *s, char *msg, size_t len)
+{
+	char name[IF_NAMESIZE];
+	__u32 i;
+	int ret;
+
+	if (!if_indextoname(s->ifindex, name)) {
+		snprintf(msg, len, "%s disappeared (deleted, moved to another namespace, or its namespace went away): stopping",
+			 s->opts.ifname);
+		return true;
+	}
+	ret = prog_link_check(&s->prog);
+	if (ret == -ENODEV) {
+		if (!if_indextoname(s->ifindex, name))
+			snprintf(msg, len, "%s disappeared: stopping", s->opts.ifname);
+		else
+			snprintf(msg, len, "the XDP program was detached from %s by another tool (link id %u): stopping",
+				 s->opts.ifname, s->prog.link_id);
+		return true;
+	}
+	for (i = 0; i < s->nr_created; i++) {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		/* Read the error itself: reading it does not depend on what poll() reports. */
+		if (getsockopt(xsk_queue_fd(&s->queues[i]), SOL_SOCKET, SO_ERROR, &soerr, &sl) || !soerr)
+			continue;
+		snprintf(msg, len, "the AF_XDP socket of %s queue %u failed (%s): stopping",
+			 s->opts.ifname, s->queues[i].queue_id, strerror(soerr));
+		return true;
+	}
+	return false;
+}
+
+/* Until a stop condition; EXIT_FAIL when a fault ended it (already said). */
+static int run_loop(struct run_state *s)
 {
 	const struct run_opts *o = &s->opts;
 	struct queue_report *prev_q = calloc(s->nr_created ? s->nr_created : 1, sizeof(*prev_q));
 	struct run_report prev, now;
 	double next = o->interval;
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	/* Faults are looked for every 100 ms: noticed well within a second. */
+	double next_check = 0;
+	char fault[256];
+	int ret = EXIT_OK;
 
 	collect(s, &prev, prev_q);
 	while (!stop_flag) {
@@ -427,6 +466,14 @@ static void run_loop(struct run_state *s)
 
 		if ((o->duration && t >= o->duration) || rx_budget_spent(&s->budget))
 			break;
+		if (t >= next_check) {
+			next_check = t + 0.1;
+			if (run_fault(s, fault, sizeof(fault))) {
+				pr_err("%s\n", fault);
+				ret = EXIT_FAIL;
+				break;
+			}
+		}
 		if (o->interval && t >= next && prev_q) {
 			collect(s, &now, s->reports);
 			report_interval(stderr, &now, &prev);
@@ -438,6 +485,7 @@ static void run_loop(struct run_state *s)
 		nanosleep(&tick, NULL);	/* EINTR on a signal: loop re-checks */
 	}
 	free(prev_q);
+	return ret;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -488,7 +536,7 @@ static int cmd_run(int argc, char **argv)
 		pr_info("receiving on %s, %u queue%s; Ctrl-C stops\n", s->opts.ifname,
 			s->nr_created, s->nr_created == 1 ? "" : "s");
 		s->start = now_sec();
-		run_loop(s);
+		ret = run_loop(s);
 		stop_flag = 1;
 		stop_ns = (__u64)(now_sec() * 1e9);
 		run_quiesce(s);
@@ -607,6 +655,87 @@ static int rules_change(const struct cls_fds *f, struct xsk_ruleset *rs,
 }
 
 /*
+ * The maps of the live run on ifname, opened into f, their directory in
+ * dir. Pins are trusted only when the interface's record is held by a live
+ * run and names these very maps: the pins of a dead run change nothing any
+ * run reads. EXIT_OK, or an exit code after one line.
+ */
+static int rules_find_run(const char *ifname, const char *pin_dir, char *dir, size_t dirlen,
+			  struct cls_fds *f)
+{
+	struct owner o;
+	struct owner_rec rec;
+	enum owner_state st;
+	char err[2 * PATH_MAX];
+	struct stat sb;
+	int ifindex = if_nametoindex(ifname);
+
+	if (!ifindex) {
+		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", ifname);
+		return EXIT_USAGE;
+	}
+	if (owner_lookup(&o, ifindex, false, &st, &rec, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	if (pin_dir)
+		snprintf(dir, dirlen, "%s", pin_dir);
+	else if (st == OWNER_LIVE && rec.pin_dir[0])
+		snprintf(dir, dirlen, "%s", rec.pin_dir);
+	else
+		cls_pin_dir_default(ifname, dir, dirlen);
+	if (stat(dir, &sb) && (errno == EACCES || errno == EPERM)) {
+		pr_err("permission denied reaching the pinned maps under %s (%s): 'xskmap rules' needs root, or CAP_BPF and access to %s\n",
+		       dir, strerror(errno), dir);
+		return EXIT_FAIL;
+	}
+	if (st == OWNER_DEAD) {
+		pr_err("the xskmap run on %s (pid %d) is gone: it ended without cleaning up (kill -9?), so no run reads the pins under %s; 'xskmap detach %s' removes them\n",
+		       ifname, rec.pid, rec.pin_dir[0] ? rec.pin_dir : dir, ifname);
+		return EXIT_FAIL;
+	}
+	if (st == OWNER_NONE) {
+		if (cls_fds_open(dir, f, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		cls_fds_close(f);
+		pr_err("no xskmap runs on %s: the maps pinned under %s belong to no live run (an older xskmap or another tool left them; 'xskmap detach %s' names them)\n",
+		       ifname, dir, ifname);
+		return EXIT_FAIL;
+	}
+	if (!rec.running) {
+		pr_err("the xskmap run on %s (pid %d) is still starting: retry in a moment\n", ifname, rec.pid);
+		return EXIT_FAIL;
+	}
+	if (!rec.pin_dir[0]) {
+		pr_err("the xskmap run on %s (pid %d) pinned no maps (it said why when it started): 'xskmap rules' cannot reach it\n",
+		       ifname, rec.pid);
+		return EXIT_FAIL;
+	}
+	if (!owner_same_dir(dir, rec.pin_dev, rec.pin_ino)) {
+		if (pin_dir)
+			pr_err("the xskmap run on %s (pid %d) pins its maps under %s, not %s: give that --pin-dir, or none\n",
+			       ifname, rec.pid, rec.pin_dir, dir);
+		else
+			pr_err("the xskmap run on %s (pid %d) pinned its maps under %s in a mount namespace this command does not share (under 'ip netns exec' each command has its own /sys/fs/bpf): give both commands --pin-dir on a shared bpffs\n",
+			       ifname, rec.pid, rec.pin_dir);
+		return EXIT_FAIL;
+	}
+	if (cls_fds_open(dir, f, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	if (cls_fds_match(f, rec.maps)) {
+		cls_fds_close(f);
+		pr_err("the maps pinned under %s are not those of the xskmap run on %s (pid %d): something replaced them\n",
+		       dir, ifname, rec.pid);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/*
  * An index action of add or default must name a slot the run's xsks_map
  * has. 0, 1 after a usage message, or -errno when the size is unreadable.
  */
@@ -645,7 +774,7 @@ static int cmd_rules(int argc, char **argv)
 	struct rules_args q;
 	struct cls_fds f;
 	const char *ifname;
-	char dir[512], err[512];
+	char dir[PATH_MAX], err[512];
 	bool json, usage_err = false;
 	int ret, lock_fd;
 
@@ -659,15 +788,10 @@ static int cmd_rules(int argc, char **argv)
 	ifname = q.ifname;
 	json = q.json;
 	log_init(0);
-	if (q.pin_dir)
-		snprintf(dir, sizeof(dir), "%s", q.pin_dir);
-	else
-		cls_pin_dir_default(ifname, dir, sizeof(dir));
-
-	if (cls_fds_open(dir, &f, err, sizeof(err))) {
-		pr_err("%s\n", err);
+	ret = rules_find_run(ifname, q.pin_dir, dir, sizeof(dir), &f);
+	if (ret) {
 		rules_args_free(&q);
-		return EXIT_FAIL;
+		return ret;
 	}
 	/* One writer at a time: two changes must not interleave. */
 	lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -694,18 +818,23 @@ static int cmd_rules(int argc, char **argv)
 	return ret ? (usage_err ? EXIT_USAGE : EXIT_FAIL) : EXIT_OK;
 }
 
+static int detach_leftovers(int ifindex, const char *ifname, const char *pin_dir);
+
 static int cmd_detach(int argc, char **argv)
 {
 	const char *pin_dir = NULL, *ifname;
-	char msg[1024], dir[512];
-	int ifindex, ret, i = 1;
+	int ifindex, i = 1;
 
 	for (; i < argc && !strncmp(argv[i], "-", 1); i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("Usage: xskmap detach [--pin-dir DIR] IFNAME\n\n"
-			       "Remove an xsk_redirect program left attached to IFNAME (any mode) and\n"
-			       "the rule maps its run pinned (default /sys/fs/bpf/xskmap/IFNAME).\n"
-			       "Other programs are never touched.\n");
+			       "An xskmap run attaches through a BPF link, so the kernel detaches its\n"
+			       "program when it ends, even by SIGKILL; what SIGKILL leaves is the rule\n"
+			       "maps it pinned. detach removes those of dead runs only (found from the\n"
+			       "run's record in " OWNER_STATE_DIR ", whatever --pin-dir it used; DIR adds\n"
+			       "a directory to look in), refuses a live run naming its pid, and names\n"
+			       "every XDP program still on IFNAME with the way to remove it: it never\n"
+			       "removes a program, xsk_redirect or not, that some other tool attached.\n");
 			return EXIT_OK;
 		}
 		if (!strcmp(argv[i], "--version")) {
@@ -731,21 +860,100 @@ static int cmd_detach(int argc, char **argv)
 		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", ifname);
 		return EXIT_USAGE;
 	}
-	ret = prog_detach_leftover(ifindex, ifname, msg, sizeof(msg));
-	if (ret < 0) {
-		pr_err("%s%s\n", msg, ret == -EPERM ? "; run as root (CAP_NET_ADMIN, CAP_BPF)" : "");
+	return detach_leftovers(ifindex, ifname, pin_dir);
+}
+
+struct dead_scan {
+	__u64 dev, ino;
+	char names[RUN_OWNER_MAX_DEAD][64];
+	unsigned int n;
+};
+
+static int dead_scan_one(const char *name, enum owner_state st, const struct owner_rec *rec, void *arg)
+{
+	struct dead_scan *d = arg;
+
+	if (st == OWNER_DEAD && rec->pin_dir[0] && rec->pin_dev == d->dev && rec->pin_ino == d->ino &&
+	    d->n < RUN_OWNER_MAX_DEAD)
+		snprintf(d->names[d->n++], sizeof(d->names[0]), "%s", name);
+	return 0;
+}
+
+/*
+ * `xskmap detach`: what an xskmap run leaves when it dies without cleaning
+ * up is its record and its pins (the kernel closes its BPF link, and so
+ * detaches its program). Remove those, of dead runs only, and name every
+ * XDP program still on the interface with the way to remove it.
+ */
+static int detach_leftovers(int ifindex, const char *ifname, const char *pin_dir)
+{
+	struct owner o;
+	struct owner_rec rec;
+	enum owner_state st;
+	char msg[2048], dir[PATH_MAX], names[128];
+	struct stat sb;
+	bool said = false;
+	unsigned int k;
+	int ret;
+
+	if (owner_lookup(&o, ifindex, true, &st, &rec, msg, sizeof(msg))) {
+		pr_err("%s\n", msg);
 		return EXIT_FAIL;
 	}
-	printf("xskmap: %s\n", msg);
-	/* The pins of a killed run go with its program. */
+	if (st == OWNER_LIVE) {
+		pr_err("xskmap (pid %d) is running on %s: stop it ('kill %d') and it removes its program and pins itself; detach never takes an interface from a live run\n",
+		       rec.pid, ifname, rec.pid);
+		return EXIT_FAIL;
+	}
+	if (st == OWNER_DEAD) {
+		owner_clean_dead(&o.rec, msg, sizeof(msg));
+		owner_release(&o, true);
+		printf("xskmap: %s\n", msg);
+		said = true;
+	}
+
+	/* Pins at the given (or default) directory that no dead record above covered. */
 	if (pin_dir)
 		snprintf(dir, sizeof(dir), "%s", pin_dir);
 	else
 		cls_pin_dir_default(ifname, dir, sizeof(dir));
-	if (ret > 0 && !access(dir, F_OK)) {
-		cls_unpin(dir);
-		printf("xskmap: removed pinned maps %s\n", dir);
+	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode) &&
+	    !(st == OWNER_DEAD && rec.pin_dev == sb.st_dev && rec.pin_ino == sb.st_ino)) {
+		struct dead_scan ds = { .dev = sb.st_dev, .ino = sb.st_ino };
+		__u32 left;
+
+		owner_foreach(dead_scan_one, &ds);
+		for (k = 0; k < ds.n; k++) {
+			struct owner d;
+
+			if (owner_hold_dead(&d, ds.names[k]))
+				continue;
+			owner_clean_dead(&d.rec, msg, sizeof(msg));
+			owner_release(&d, true);
+			printf("xskmap: %s\n", msg);
+			said = true;
+		}
+		left = stat(dir, &sb) ? 0 : cls_pins_present(dir);
+		if (left) {
+			pin_names(left, names, sizeof(names));
+			printf("xskmap: left %s under %s: no xskmap run recorded them (an older xskmap, or another tool, made them); if they are stale, remove them yourself ('rm %s/NAME')\n",
+			       names, dir, dir);
+			said = true;
+		}
 	}
+
+	ret = prog_describe_attached(ifindex, ifname, msg, sizeof(msg));
+	if (ret < 0) {
+		pr_err("%s%s\n", msg, ret == -EPERM ? "; run as root (CAP_NET_ADMIN, CAP_BPF)" : "");
+		return EXIT_FAIL;
+	}
+	if (ret > 0) {
+		printf("xskmap: %s\n", msg);
+		said = true;
+	}
+	if (!said)
+		printf("xskmap: nothing to remove on %s: no dead xskmap run left pins, and no XDP program is attached\n",
+		       ifname);
 	return EXIT_OK;
 }
 

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -29,6 +32,7 @@ int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errl
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	p->link_fd = -1;
 	p->skel = xsk_redirect__open();
 	if (!p->skel) {
 		ret = -errno;
@@ -77,6 +81,7 @@ struct attached {
 	__u32 id;
 	__u32 flags;		/* XDP_FLAGS_DRV_MODE / SKB_MODE / HW_MODE */
 	const char *mode;
+	const char *ip_word;	/* `ip link set dev IF <word> off` */
 };
 
 /* What is attached to ifindex, one entry per mode. */
@@ -89,70 +94,154 @@ static int query_attached(int ifindex, struct attached out[3])
 	if (ret)
 		return ret;
 	if (q.drv_prog_id)
-		out[n++] = (struct attached){ q.drv_prog_id, XDP_FLAGS_DRV_MODE, "native" };
+		out[n++] = (struct attached){ q.drv_prog_id, XDP_FLAGS_DRV_MODE, "native", "xdpdrv" };
 	if (q.skb_prog_id)
-		out[n++] = (struct attached){ q.skb_prog_id, XDP_FLAGS_SKB_MODE, "skb" };
+		out[n++] = (struct attached){ q.skb_prog_id, XDP_FLAGS_SKB_MODE, "skb", "xdpgeneric" };
 	if (q.hw_prog_id)
-		out[n++] = (struct attached){ q.hw_prog_id, XDP_FLAGS_HW_MODE, "hw" };
+		out[n++] = (struct attached){ q.hw_prog_id, XDP_FLAGS_HW_MODE, "hw", "xdpoffload" };
 	return n;
 }
 
-static int try_attach(struct prog *p, int ifindex, __u32 mode_flag, bool force)
+/*
+ * The id of the XDP link that attaches prog_id to ifindex, 0 when it was
+ * attached through netlink. Link info names the ifindex, not the namespace,
+ * so the program id must match too.
+ */
+static __u32 link_holding(int ifindex, __u32 prog_id)
 {
-	int fd = bpf_program__fd(p->skel->progs.xsk_redirect);
-	__u32 flags = mode_flag | (force ? 0 : XDP_FLAGS_UPDATE_IF_NOEXIST);
+	__u32 id = 0;
 
-	return bpf_xdp_attach(ifindex, fd, flags, NULL);
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+		    info.prog_id == prog_id && (int)info.xdp.ifindex == ifindex) {
+			close(fd);
+			return id;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static int link_attach(struct prog *p, int ifindex, __u32 mode_flag)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flag);
+	int fd = bpf_link_create(bpf_program__fd(p->skel->progs.xsk_redirect), ifindex, BPF_XDP, &opts);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int iface_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+/* Why native attach most likely failed, for an errno the kernel gave. */
+static void native_cause(int err, const char *ifname, char *buf, size_t len)
+{
+	int mtu = iface_mtu(ifname);
+
+	switch (err) {
+	case EOPNOTSUPP:
+		snprintf(buf, len, "the driver of %s has no native XDP", ifname);
+		break;
+	case ERANGE:
+	case EINVAL:
+		snprintf(buf, len, "MTU %d (or, on veth, the peer's MTU) is likely too large for a single-buffer XDP program on this driver; a smaller MTU allows native mode",
+			 mtu);
+		break;
+	case ENOMEM:
+		snprintf(buf, len, "the driver could not allocate its XDP rings");
+		break;
+	default:
+		snprintf(buf, len, "the driver refused it");
+		break;
+	}
 }
 
 int prog_attach(struct prog *p, int ifindex, const char *ifname,
 		enum attach_mode mode, bool force, char *err, size_t errlen)
 {
 	struct attached cur[3];
-	char name[BPF_OBJ_NAME_LEN];
+	char name[BPF_OBJ_NAME_LEN], cause[192];
 	int n, i, ret;
 
+	p->link_fd = -1;
 	n = query_attached(ifindex, cur);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot query XDP programs on %s: %s", ifname, strerror(-n));
 		return n;
 	}
 	for (i = 0; i < n; i++) {
+		__u32 link = link_holding(ifindex, cur[i].id);
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+		int fd;
+
 		prog_name_by_id(cur[i].id, name, sizeof(name));
+		if (link) {
+			/* Nobody replaces a link's program, not even with --force. */
+			snprintf(err, errlen, "%s already has XDP program '%s' (id %u, %s mode) held by BPF link %u of a running process%s: it goes when that process ends ('bpftool link detach id %u' forces it off)",
+				 ifname, name, cur[i].id, cur[i].mode, link,
+				 force ? "; --force cannot replace it" : "", link);
+			return -EBUSY;
+		}
 		if (!force) {
-			if (!strcmp(name, XSKMAP_PROG_NAME))
-				snprintf(err, errlen, "%s already has xskmap's program attached (%s mode, id %u): another xskmap runs there, or one was killed: run 'xskmap detach %s'",
-					 ifname, cur[i].mode, cur[i].id, ifname);
-			else
-				snprintf(err, errlen, "%s already has XDP program '%s' attached (%s mode, id %u): remove it, or use --force to replace it",
-					 ifname, name, cur[i].mode, cur[i].id);
+			snprintf(err, errlen, "%s already has XDP program '%s' attached (%s mode, id %u)%s: remove it ('ip link set dev %s %s off'), or use --force to replace it",
+				 ifname, name, cur[i].mode, cur[i].id,
+				 strcmp(name, XSKMAP_PROG_NAME) ? "" :
+				 " through netlink, so not by a running xskmap (xdp-loader, ip link or an older xskmap put it there)",
+				 ifname, cur[i].ip_word);
 			return -EEXIST;
 		}
-		pr_warn("replacing XDP program '%s' (id %u, %s mode) on %s (--force); it is not restored on exit\n",
+		pr_warn("replacing XDP program '%s' (id %u, %s mode, attached through netlink) on %s (--force); it is not restored on exit\n",
 			name, cur[i].id, cur[i].mode, ifname);
-		/* Native and skb programs cannot coexist: clear the other mode. */
-		if ((mode == ATTACH_SKB && cur[i].flags != XDP_FLAGS_SKB_MODE) ||
-		    (mode != ATTACH_SKB && cur[i].flags != XDP_FLAGS_DRV_MODE))
-			bpf_xdp_detach(ifindex, cur[i].flags, NULL);
+		/* A link cannot take over a netlink attachment: remove it first, if still that one. */
+		fd = bpf_prog_get_fd_by_id(cur[i].id);
+		if (fd < 0)
+			continue;	/* already gone */
+		opts.old_prog_fd = fd;
+		ret = bpf_xdp_detach(ifindex, cur[i].flags, &opts);
+		close(fd);
+		if (ret && ret != -EEXIST) {
+			snprintf(err, errlen, "cannot remove XDP program '%s' (id %u) from %s: %s",
+				 name, cur[i].id, ifname, strerror(-ret));
+			return ret;
+		}
 	}
 
 	p->ifindex = ifindex;
 	if (mode == ATTACH_NATIVE || mode == ATTACH_AUTO) {
-		ret = try_attach(p, ifindex, XDP_FLAGS_DRV_MODE, force);
-		if (!ret) {
-			p->xdp_flags = XDP_FLAGS_DRV_MODE;
+		ret = link_attach(p, ifindex, XDP_FLAGS_DRV_MODE);
+		if (ret >= 0) {
+			p->link_fd = ret;
 			p->mode = ATTACH_NATIVE;
-			return 0;
+			goto attached;
 		}
 		if (mode == ATTACH_NATIVE || ret == -EBUSY || ret == -EEXIST || ret == -EPERM)
 			goto fail;
-		pr_debug("native attach failed (%s), trying skb mode\n", strerror(-ret));
+		native_cause(-ret, ifname, cause, sizeof(cause));
+		pr_info("native XDP attach to %s failed (%s: %s): %s; trying skb (generic) mode\n",
+			ifname, strerrorname_np(-ret) ? strerrorname_np(-ret) : "?", strerror(-ret), cause);
 	}
-	ret = try_attach(p, ifindex, XDP_FLAGS_SKB_MODE, force);
-	if (!ret) {
-		p->xdp_flags = XDP_FLAGS_SKB_MODE;
+	ret = link_attach(p, ifindex, XDP_FLAGS_SKB_MODE);
+	if (ret >= 0) {
+		p->link_fd = ret;
 		p->mode = ATTACH_SKB;
-		return 0;
+		goto attached;
 	}
 fail:
 	if (ret == -EBUSY || ret == -EEXIST)
@@ -161,29 +250,53 @@ fail:
 	else if (ret == -EPERM)
 		snprintf(err, errlen, "attaching to %s was refused (%s): run as root or grant CAP_NET_ADMIN",
 			 ifname, strerror(-ret));
-	else if (mode == ATTACH_NATIVE && (ret == -EOPNOTSUPP || ret == -EINVAL))
+	else if (ret == -EINVAL && mode == ATTACH_SKB)
+		snprintf(err, errlen, "cannot attach to %s in skb mode: %s (a kernel before 5.9 has no XDP links)",
+			 ifname, strerror(-ret));
+	else if (mode == ATTACH_NATIVE && ret == -EOPNOTSUPP)
 		snprintf(err, errlen, "%s does not support native XDP (%s): use --mode skb or --mode auto",
 			 ifname, strerror(-ret));
-	else
+	else if (mode == ATTACH_NATIVE && (ret == -EINVAL || ret == -ERANGE)) {
+		native_cause(-ret, ifname, cause, sizeof(cause));
+		snprintf(err, errlen, "%s does not support native XDP as configured (%s): %s; or use --mode skb or --mode auto",
+			 ifname, strerror(-ret), cause);
+	} else
 		snprintf(err, errlen, "cannot attach to %s in %s mode: %s (MTU too large for XDP? try a smaller MTU or --mode skb)",
 			 ifname, mode == ATTACH_SKB ? "skb" : "native", strerror(-ret));
 	p->ifindex = 0;
 	return ret;
+
+attached: {
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!bpf_obj_get_info_by_fd(p->link_fd, &info, &len)) {
+		p->link_id = info.id;
+		p->prog_id = info.prog_id;
+	}
+	return 0;
+}
+}
+
+int prog_link_check(const struct prog *p)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (p->link_fd < 0)
+		return -EBADF;
+	if (bpf_obj_get_info_by_fd(p->link_fd, &info, &len))
+		return -errno;
+	return (int)info.xdp.ifindex == p->ifindex ? 0 : -ENODEV;
 }
 
 void prog_detach(struct prog *p)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	int ret;
-
-	if (!p->skel || !p->xdp_flags)
+	if (!p->skel || p->link_fd < 0)
 		return;
-	/* XDP_FLAGS_REPLACE (set by libbpf for old_prog_fd): only if still ours. */
-	opts.old_prog_fd = bpf_program__fd(p->skel->progs.xsk_redirect);
-	ret = bpf_xdp_detach(p->ifindex, p->xdp_flags, &opts);
-	if (ret && ret != -EEXIST)
-		pr_warn("detaching from ifindex %d failed: %s\n", p->ifindex, strerror(-ret));
-	p->xdp_flags = 0;
+	/* The last reference: the kernel detaches the program. */
+	close(p->link_fd);
+	p->link_fd = -1;
 }
 
 void prog_destroy(struct prog *p)
@@ -204,12 +317,12 @@ int prog_stats_map_fd(const struct prog *p)
 	return bpf_map__fd(p->skel->maps.xsk_stats);
 }
 
-int prog_detach_leftover(int ifindex, const char *ifname, char *msg, size_t msglen)
+int prog_describe_attached(int ifindex, const char *ifname, char *msg, size_t msglen)
 {
 	struct attached cur[3];
 	char name[BPF_OBJ_NAME_LEN];
 	size_t off = 0;
-	int n, i, removed = 0, ret;
+	int n, i;
 
 	msg[0] = '\0';
 	n = query_attached(ifindex, cur);
@@ -217,37 +330,21 @@ int prog_detach_leftover(int ifindex, const char *ifname, char *msg, size_t msgl
 		snprintf(msg, msglen, "cannot query XDP programs on %s: %s", ifname, strerror(-n));
 		return n;
 	}
-	if (!n) {
-		snprintf(msg, msglen, "no XDP program on %s: nothing to remove", ifname);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-		int fd;
+	for (i = 0; i < n && off < msglen; i++) {
+		__u32 link = link_holding(ifindex, cur[i].id);
 
 		prog_name_by_id(cur[i].id, name, sizeof(name));
-		if (strcmp(name, XSKMAP_PROG_NAME)) {
+		if (link)
 			off += snprintf(msg + off, msglen - off,
-					"%sleft XDP program '%s' (id %u, %s mode) on %s: it is not xskmap's; remove it with 'ip link set dev %s xdp off'",
-					off ? "; " : "", name, cur[i].id, cur[i].mode, ifname, ifname);
-			continue;
-		}
-		fd = bpf_prog_get_fd_by_id(cur[i].id);
-		if (fd < 0)
-			continue;	/* already gone */
-		opts.old_prog_fd = fd;
-		ret = bpf_xdp_detach(ifindex, cur[i].flags, &opts);
-		close(fd);
-		if (ret) {
-			snprintf(msg, msglen, "cannot remove '%s' (id %u) from %s: %s",
-				 name, cur[i].id, ifname, strerror(-ret));
-			return ret;
-		}
-		removed++;
-		off += snprintf(msg + off, msglen - off, "%sremoved XDP program '%s' (id %u, %s mode) from %s",
-				off ? "; " : "", name, cur[i].id, cur[i].mode, ifname);
-		if (off >= msglen)
-			off = msglen - 1;
+					"%sleft XDP program '%s' (id %u, %s mode) on %s: held by BPF link %u of another process, not by an xskmap run; it goes when that process ends ('bpftool link detach id %u' forces it off)",
+					off ? "\n" : "", name, cur[i].id, cur[i].mode, ifname, link, link);
+		else
+			off += snprintf(msg + off, msglen - off,
+					"%sleft XDP program '%s' (id %u, %s mode) on %s: attached through netlink, so not by an xskmap run (it is not xskmap's to remove%s); remove it with 'ip link set dev %s %s off'",
+					off ? "\n" : "", name, cur[i].id, cur[i].mode, ifname,
+					strcmp(name, XSKMAP_PROG_NAME) ? "" :
+					": xdp-loader, ip link or an older xskmap attached it",
+					ifname, cur[i].ip_word);
 	}
-	return removed;
+	return n;
 }

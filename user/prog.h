@@ -27,7 +27,14 @@ struct prog_cfg {
 struct prog {
 	struct xsk_redirect *skel;
 	int ifindex;
-	__u32 xdp_flags;	/* mode flag it was attached with, 0 if not */
+	/*
+	 * The BPF link that attaches the program (-1: not attached). The kernel
+	 * detaches it when the last fd closes, so even a SIGKILL leaves nothing
+	 * on the interface, and while it lives nobody can detach or replace
+	 * the program through netlink (`ip link set ... xdp off` gets EBUSY).
+	 */
+	int link_fd;
+	__u32 link_id, prog_id;
 	enum attach_mode mode;	/* the mode in use once attached */
 };
 
@@ -39,13 +46,15 @@ struct prog {
 int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errlen);
 
 /*
- * Attach to ifindex. ATTACH_AUTO tries native, then skb. An XDP program
- * already on the interface is refused unless force. 0 or -errno + err.
+ * Attach to ifindex through a BPF link. ATTACH_AUTO tries native, then skb
+ * (and says why native failed). An XDP program already on the interface
+ * is refused unless force; a program held by another BPF link is refused
+ * even then (the kernel does not let anyone replace it). 0 or -errno + err.
  */
 int prog_attach(struct prog *p, int ifindex, const char *ifname,
 		enum attach_mode mode, bool force, char *err, size_t errlen);
 
-/* Detach if still ours (never someone else's), then free. Idempotent. */
+/* Close the link (the kernel detaches), then free. Idempotent. */
 void prog_detach(struct prog *p);
 void prog_destroy(struct prog *p);
 
@@ -55,11 +64,19 @@ int prog_stats_map_fd(const struct prog *p);
 const char *attach_mode_str(enum attach_mode m);
 
 /*
- * `xskmap detach`: remove xsk_redirect programs attached to ifindex in any
- * mode. Describes what it did (or why it refused) in msg. Returns the
- * number removed (>= 0), or -errno.
+ * Whether the link still attaches the program to our interface: 0, or
+ * -ENODEV when it was detached (another tool, or the device went away),
+ * or -errno when the link cannot be read.
  */
-int prog_detach_leftover(int ifindex, const char *ifname, char *msg, size_t msglen);
+int prog_link_check(const struct prog *p);
+
+/*
+ * `xskmap detach`: describe each XDP program on ifindex, who holds it and
+ * how its owner removes it; nothing is removed (xskmap's own runs attach
+ * through links, which die with them). Returns how many programs there
+ * are (>= 0), or -errno with the reason in msg.
+ */
+int prog_describe_attached(int ifindex, const char *ifname, char *msg, size_t msglen);
 
 #ifdef __cplusplus
 }

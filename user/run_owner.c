@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "run_owner.h"
+#include "xsk_redirect.skel.h"
+
+bool owner_same_dir(const char *path, __u64 dev, __u64 ino)
+{
+	struct stat st;
+
+	return dev && !stat(path, &st) && S_ISDIR(st.st_mode) && st.st_dev == dev && st.st_ino == ino;
+}
+
+void pin_names(__u32 bits, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < CLS_NR_MAPS && off < len; i++)
+		if (bits & (1u << i) && n++ < 3)
+			off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "", cls_map_name(i));
+	if (n > 3 && off < len)
+		snprintf(buf + off, len - off, " and %u more", n - 3);
+}
+
+struct share_scan {
+	struct run_owner *r;
+	__u64 dev, ino;
+	const char *self;
+	__u32 known;			/* pins the dead records account for */
+	const struct owner_rec *live;	/* a live run using the same directory */
+	struct owner_rec live_rec;
+};
+
+static int share_scan_one(const char *name, enum owner_state st, const struct owner_rec *rec, void *arg)
+{
+	struct share_scan *sc = arg;
+	__u32 bits;
+
+	if (!strcmp(name, sc->self) || !rec->pin_dir[0] || rec->pin_dev != sc->dev ||
+	    rec->pin_ino != sc->ino)
+		return 0;
+	if (st == OWNER_LIVE) {
+		sc->live_rec = *rec;
+		sc->live = &sc->live_rec;
+		return 1;
+	}
+	cls_unpin_recorded(sc->r->pin_dir, rec->maps, true, &bits);
+	sc->known |= bits;
+	if (sc->r->nr_dead < RUN_OWNER_MAX_DEAD)
+		snprintf(sc->r->dead[sc->r->nr_dead++], sizeof(sc->r->dead[0]), "%s", name);
+	return 0;
+}
+
+/*
+ * The pin directory, before anything in it is touched. 0 when usable,
+ * -errno with err otherwise.
+ */
+static int pin_dir_vet(struct run_owner *r, char *err, size_t errlen)
+{
+	struct share_scan sc = { .r = r, .self = r->own.name };
+	char names[128];
+	struct stat st;
+	__u32 present, bits;
+	int ret;
+
+	if (stat(r->pin_dir, &st))
+		return 0;	/* made later: nobody's yet */
+	sc.dev = st.st_dev;
+	sc.ino = st.st_ino;
+	ret = owner_foreach(share_scan_one, &sc);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot read the run records under %s: %s", OWNER_STATE_DIR,
+			 strerror(-ret));
+		return ret;
+	}
+	if (sc.live) {
+		snprintf(err, errlen, "pin directory %s is in use by the xskmap run on %s (pid %d): give each interface its own --pin-dir",
+			 r->pin_dir, sc.live->ifname, sc.live->pid);
+		return -EBUSY;
+	}
+	if (r->own.has_stale && owner_same_dir(r->pin_dir, r->own.stale.pin_dev, r->own.stale.pin_ino)) {
+		cls_unpin_recorded(r->pin_dir, r->own.stale.maps, true, &bits);
+		sc.known |= bits;
+	}
+	present = cls_pins_present(r->pin_dir) & ~sc.known;
+	if (present) {
+		pin_names(present, names, sizeof(names));
+		snprintf(err, errlen, "pin directory %s already holds %s, which no xskmap run recorded: xskmap never deletes what it did not make; remove them yourself if they are stale (an older xskmap left such pins after kill -9) or choose another --pin-dir",
+			 r->pin_dir, names);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const char *pin_dir)
+{
+	char dir[PATH_MAX], err[3 * PATH_MAX];
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	owner_init(&r->own);
+	ret = owner_claim(&r->own, ifindex, ifname, err, sizeof(err));
+	if (ret == -EBUSY) {
+		if (r->own.stale.pid)
+			pr_err("xskmap already runs on %s (pid %d): stop it first ('kill %d'); nothing, not even --force, replaces a running xskmap\n",
+			       ifname, r->own.stale.pid, r->own.stale.pid);
+		else
+			pr_err("another xskmap is starting on %s: wait for it, or stop it\n", ifname);
+		return ret;
+	}
+	if ((ret == -EACCES || ret == -EPERM || ret == -EROFS) && !pin_dir) {
+		/*
+		 * Without root (file capabilities only) /run is not ours to write.
+		 * The kernel still guards the interface (the link), but pins nobody
+		 * can prove live must not be made: run without them.
+		 */
+		pr_warn("%s; running without a record or pins: 'xskmap rules' and 'xskmap detach' will not know this run\n",
+			err);
+		return 0;
+	}
+	if (ret) {
+		pr_err("%s\n", err);
+		return ret;
+	}
+	r->claimed = true;
+
+	r->pin_custom = pin_dir != NULL;
+	if (pin_dir)
+		snprintf(dir, sizeof(dir), "%s", pin_dir);
+	else
+		cls_pin_dir_default(ifname, dir, sizeof(dir));
+	ret = cls_pin_dir_check(dir, r->pin_dir, sizeof(r->pin_dir), err, sizeof(err));
+	if (!ret)
+		ret = pin_dir_vet(r, err, sizeof(err));
+	if (ret) {
+		r->pin_dir[0] = '\0';
+		r->nr_dead = 0;
+		if (r->pin_custom) {
+			pr_err("%s\n", err);
+			return ret;
+		}
+		pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
+	}
+	return 0;
+}
+
+/* Clean what a dead run recorded: its pins and the directories it made. */
+static void clean_dead(struct run_owner *r, const struct owner_rec *d, bool ours_too)
+{
+	int n = 0;
+
+	if (owner_same_dir(d->pin_dir, d->pin_dev, d->pin_ino)) {
+		n = cls_unpin_recorded(d->pin_dir, d->maps, false, NULL);
+		if (!strcmp(d->pin_dir, r->pin_dir)) {
+			/* Our pin dir: the directories it made are ours to remove now. */
+			if (!r->own.rec.created_top[0])
+				snprintf(r->own.rec.created_top, sizeof(r->own.rec.created_top), "%s",
+					 d->created_top);
+		} else if (ours_too) {
+			cls_pin_dir_remove(d->pin_dir, d->created_top);
+		}
+	}
+	pr_info("removed %d pin%s of the dead xskmap run on %s (pid %d) under %s\n", n,
+		n == 1 ? "" : "s", d->ifname, d->pid, d->pin_dir[0] ? d->pin_dir : "(none)");
+}
+
+int run_owner_commit(struct run_owner *r, struct prog *p)
+{
+	char err[3 * PATH_MAX], top[PATH_MAX];
+	struct stat st;
+	unsigned int i;
+	int ret;
+
+	if (!r->claimed)
+		return 0;	/* no record (see run_owner_claim()): no pins either */
+
+	r->own.rec.prog_id = p->prog_id;
+	r->own.rec.link_id = p->link_id;
+	if (r->own.has_stale) {
+		if (r->own.stale.pin_dir[0])
+			clean_dead(r, &r->own.stale, true);
+		r->took_over = true;
+	}
+	for (i = 0; i < r->nr_dead; i++) {
+		struct owner d;
+
+		if (owner_hold_dead(&d, r->dead[i]))
+			continue;	/* came back to life, or gone: leave it */
+		clean_dead(r, &d.rec, false);
+		owner_release(&d, true);
+	}
+	r->nr_dead = 0;
+
+	if (r->pin_dir[0]) {
+		ret = cls_pin(p->skel, r->pin_dir, top, sizeof(top), err, sizeof(err));
+		if (ret) {
+			if (r->pin_custom) {
+				pr_err("%s\n", err);
+				return ret;
+			}
+			pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
+			r->pin_dir[0] = '\0';
+		} else {
+			r->pinned = true;
+			if (top[0] && (!r->own.rec.created_top[0] ||
+				       strlen(top) < strlen(r->own.rec.created_top)))
+				snprintf(r->own.rec.created_top, sizeof(r->own.rec.created_top), "%s", top);
+			cls_maps_describe(p->skel, r->own.rec.maps);
+			if (!stat(r->pin_dir, &st)) {
+				r->own.rec.pin_dev = st.st_dev;
+				r->own.rec.pin_ino = st.st_ino;
+			}
+			snprintf(r->own.rec.pin_dir, sizeof(r->own.rec.pin_dir), "%s", r->pin_dir);
+			pr_debug("rule maps pinned under %s\n", r->pin_dir);
+		}
+	}
+	r->own.rec.running = true;
+	ret = owner_write(&r->own);
+	if (ret) {
+		pr_err("cannot write the run record %s/%s: %s\n", OWNER_STATE_DIR, r->own.name,
+		       strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+void run_owner_release(struct run_owner *r)
+{
+	if (!r->claimed)
+		return;
+	if (r->pinned) {
+		cls_unpin_recorded(r->pin_dir, r->own.rec.maps, false, NULL);
+		cls_pin_dir_remove(r->pin_dir, r->own.rec.created_top);
+		r->pinned = false;
+	} else if (r->took_over && r->own.rec.created_top[0] && r->pin_dir[0]) {
+		cls_pin_dir_remove(r->pin_dir, r->own.rec.created_top);
+	}
+	/* A start that failed before taking over leaves the dead run's record. */
+	owner_release(&r->own, r->took_over || !r->own.has_stale);
+	r->claimed = false;
+}
+
+int owner_clean_dead(const struct owner_rec *d, char *msg, size_t len)
+{
+	char names[128];
+	__u32 left;
+	int n;
+
+	if (!d->pin_dir[0]) {
+		snprintf(msg, len, "the dead xskmap run on %s (pid %d) had pinned nothing", d->ifname, d->pid);
+		return 0;
+	}
+	if (!owner_same_dir(d->pin_dir, d->pin_dev, d->pin_ino)) {
+		snprintf(msg, len, "the pins of the dead xskmap run on %s (pid %d) under %s are not in this mount namespace (a private bpffs, as under 'ip netns exec', went with that run): nothing to remove there",
+			 d->ifname, d->pid, d->pin_dir);
+		return 0;
+	}
+	n = cls_unpin_recorded(d->pin_dir, d->maps, false, NULL);
+	left = cls_pins_present(d->pin_dir);
+	cls_pin_dir_remove(d->pin_dir, d->created_top);
+	if (left) {
+		pin_names(left, names, sizeof(names));
+		snprintf(msg, len, "removed %d pinned map%s of the dead xskmap run on %s (pid %d) under %s; left %s there, which that run did not pin",
+			 n, n == 1 ? "" : "s", d->ifname, d->pid, d->pin_dir, names);
+	} else {
+		snprintf(msg, len, "removed %d pinned map%s of the dead xskmap run on %s (pid %d) under %s",
+			 n, n == 1 ? "" : "s", d->ifname, d->pid, d->pin_dir);
+	}
+	return n;
+}
