@@ -2799,6 +2799,26 @@ TEST_F(E2E, DISABLED_ReviewCaptureRefusesADirectoryLinkAnotherUserPlanted)
 	rmdir(victim.c_str());
 }
 
+/*
+ * --json with a stdout that cannot take it (/dev/full; or closed, when fd 1
+ * is then reused by a socket of the run) exits 0 and the summary is gone:
+ * the same "never lies about success" as a failed capture write. Check the
+ * write and the flush of stdout at exit (coreutils' close_stdout) and exit
+ * 1 with one line naming stdout and the error.
+ */
+TEST_F(E2E, DISABLED_ReviewJsonSummaryThatCannotBeWrittenFailsTheRun)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	Result r = finish(spawn({ ip_bin(), "netns", "exec", t.ns_a, "/bin/sh", "-c",
+				  "exec \"$0\" \"$@\" >/dev/full" },
+				{ "run", "-d", "0.5", "--json", t.if_a }),
+			  EXIT_TIMEOUT);
+	EXPECT_EQ(r.rc, 1) << "the JSON summary was lost and the run still exited " << r.rc << ":\n" << r.err;
+	EXPECT_TRUE(has(r.err, "No space left on device")) << r.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
 /* ==== end of the review block ==== */
 
 /* Namespaces from a killed earlier run go first; a signal cleans up ours. */
