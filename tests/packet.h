@@ -175,7 +175,10 @@ inline Layout layout_of(const Bytes &b)
 // or payload (IPv6) length, the UDP length, the TCP data offset, set to a
 // value near the consistent one, below or above it, or anything; or the
 // datagram shortened consistently and the frame padded, as short frames
-// are on Ethernet. pick(n) gives 0..n-1.
+// are on Ethernet; or the fragment field (IPv4, or an IPv6 fragment header
+// right after the fixed one) made a first, middle, last or whole one, so
+// the UDP length check of a first fragment (header only) is exercised.
+// pick(n) gives 0..n-1.
 template <typename Pick>
 inline void mutate_lengths(Bytes &b, Pick pick)
 {
@@ -197,7 +200,7 @@ inline void mutate_lengths(Bytes &b, Pick pick)
 			b.push_back(pick(256));
 		return;
 	}
-	switch (pick(5)) {
+	switch (pick(6)) {
 	case 0:
 		set16(b, ip_len_off, near(b.size() - ip_base));
 		break;
@@ -220,6 +223,17 @@ inline void mutate_lengths(Bytes &b, Pick pick)
 				b[i] = pick(2) ? 0 : pick(256);
 		}
 		break;
+	case 4: {
+		/* MF and offset 0 (first), MF and an offset, offset only (last), none. */
+		static const uint16_t v4[] = { 0x2000, 0x2000 | 185, 0x0001, 0x4000, 0 };
+		static const uint16_t v6[] = { 1, 185 << 3 | 1, 185 << 3, 0 };
+
+		if (l.ver == 4)
+			set16(b, l.ip_off + 6, v4[pick(5)]);
+		else if (b[l.ip_off + 6] == 44 && b.size() >= l.ip_off + 48)
+			set16(b, l.ip_off + 42, v6[pick(4)]);
+		break;
+	}
 	default:
 		/* Link padding after the datagram: never part of it. */
 		for (size_t n = 1 + pick(40); n; n--)

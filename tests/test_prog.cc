@@ -590,6 +590,17 @@ Bytes udp_hdr_and(size_t n)
 	return b;
 }
 
+// The head of a fragmented UDP datagram: a UDP header whose length is the
+// whole datagram's (as a real stack writes it, the sum of all fragments),
+// and the n payload bytes this first fragment carries.
+Bytes udp_first_frag(size_t n, uint16_t whole = 3008)
+{
+	Bytes b = udp_hdr_and(n);
+
+	xt::set16(b, 4, whole);
+	return b;
+}
+
 // A bare TCP header (SYN, no options).
 Bytes tcp_hdr()
 {
@@ -804,7 +815,7 @@ std::vector<Row> table()
 	t.push_back(R("udp4_no_payload",
 		      Packet().ipv4(xt::IP_UDP).udp(1, 2).build()).udp().expect(XDP_PASS, NOSOCK));
 	t.push_back(R("udp4_first_frag_mf",
-		      frag_udp4(0x2000, udp_hdr_and(16))).udp().expect(XDP_PASS, NOSOCK));
+		      frag_udp4(0x2000, udp_first_frag(16))).udp().expect(XDP_PASS, NOSOCK));
 	t.push_back(R("udp4_df", frag_udp4(0x4000, udp_hdr_and(16))).udp().expect(XDP_PASS, NOSOCK));
 	/* Full 1500-byte MTU frame. */
 	t.push_back(R("udp4_1514",
@@ -843,7 +854,7 @@ std::vector<Row> table()
 	t.push_back(R("udp6_after_ah",
 		      ipv6_chain({ { 51, 4 } }, xt::IP_UDP, udp_hdr_and(4))).udp().expect(XDP_PASS, NOSOCK));
 	t.push_back(R("udp6_first_frag_mf",
-		      ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_hdr_and(40))).udp().expect(XDP_PASS, NOSOCK));
+		      ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_first_frag(40))).udp().expect(XDP_PASS, NOSOCK));
 	t.push_back(R("udp6_after_8_ext",
 		      ipv6_chain(std::vector<Ext>(8, { 60, 0 }), xt::IP_UDP, udp_hdr_and(4))).udp().expect(XDP_PASS, NOSOCK));
 	t.push_back(R("other_ethertype", other_ether()).udp().expect(XDP_PASS, NOMATCH));
@@ -1001,7 +1012,7 @@ std::vector<Row> rule_table()
 		    .rules(six_ext).sock(3).expect(XDP_REDIRECT, REDIR, 0));
 	t.push_back(R("ip6_frag_first", ipv6_chain({ { 44, 0 } }, xt::IP_UDP, udp_hdr_and(4)))
 		    .rules(six_ext).sock(3).expect(XDP_REDIRECT, REDIR, 0));
-	t.push_back(R("ip6_frag_first_mf", ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_hdr_and(4)))
+	t.push_back(R("ip6_frag_first_mf", ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_first_frag(4)))
 		    .rules(six_ext).sock(3).expect(XDP_REDIRECT, REDIR, 0));
 	t.push_back(R("ip6_8_ext_mixed", ipv6_chain({ { 0, 0 }, { 43, 0 }, { 60, 0 }, { 51, 1 }, { 60, 1 }, { 43, 0 },
 						     { 60, 0 }, { 44, 0 } }, xt::IP_UDP, udp_hdr_and(4)))
@@ -1016,7 +1027,7 @@ std::vector<Row> rule_table()
 	t.push_back(R("no_rules_index_socket", tcp6()).dflt("index 3").sock(3).expect(XDP_REDIRECT, REDIR, DFLT));
 
 	/* Fragments: a non-first one has addresses but no L4 protocol or ports. */
-	t.push_back(R("ip4_first_frag", frag_udp4(0x2000, udp_hdr_and(16))).rules({ "udp dport 2 -> drop" })
+	t.push_back(R("ip4_first_frag", frag_udp4(0x2000, udp_first_frag(16))).rules({ "udp dport 2 -> drop" })
 		    .expect(XDP_DROP, RDROP, 0));
 	t.push_back(R("ip4_nonfirst_frag", frag_udp4(0x0001, udp_hdr_and(16)))
 		    .rules({ "udp -> drop", "proto 17 -> drop", "dport 0-65535 -> drop", "ip4 src 198.18.0.2 -> pass" })
@@ -1024,7 +1035,7 @@ std::vector<Row> rule_table()
 	t.push_back(R("ip6_nonfirst_frag", ipv6_chain({ { 44, 185 << 3 } }, xt::IP_UDP, pl(32)))
 		    .rules({ "udp -> drop", "proto 44 -> drop", "sport 0-65535 -> drop", "ip6 dst 2001:db8::1 -> pass" })
 		    .expect(XDP_PASS, RPASS, 3));
-	t.push_back(R("ip6_first_frag_l4_after", ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_hdr_and(8)))
+	t.push_back(R("ip6_first_frag_l4_after", ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_first_frag(8)))
 		    .rules({ "proto 44 -> drop", "udp sport 1 -> pass" }).expect(XDP_PASS, RPASS, 1));
 
 	/* L4: ports, ICMP type and code, protocol numbers. */
@@ -1200,6 +1211,81 @@ Bytes padded(Bytes b, size_t n)
 	return b;
 }
 
+// First fragments (more fragments follow, offset 0): IPv4 with MF, IPv6
+// with a fragment header with M, untagged and 802.1Q, UDP and TCP. The IP
+// length is this fragment's; the UDP length is the whole datagram's, which
+// the kernel checks only after reassembly, so only the L4 header has to lie
+// inside the fragment. Without MF (a whole datagram, also an IPv6 atomic
+// fragment) the full check applies.
+void first_frag_rows(std::vector<Row> &t)
+{
+	for (int ver : { 4, 6 }) {
+		for (bool tag : { false, true }) {
+			for (bool tcp : { false, true }) {
+				Packet p;
+				size_t ip = tag ? 18 : 14, l4 = ip + (ver == 4 ? 20 : 48);
+				size_t lenf = ver == 4 ? ip + 2 : ip + 4, fragf = ver == 4 ? ip + 6 : ip + 42;
+				Bytes l4b = udp_first_frag(16), f;
+
+				if (tag)
+					p.vlan(xt::ETH_8021Q, 7);
+				if (tcp) {
+					l4b = tcp_hdr();
+					Bytes more = pl(16);
+					l4b.insert(l4b.end(), more.begin(), more.end());
+				}
+				uint8_t proto = tcp ? xt::IP_TCP : xt::IP_UDP;
+				if (ver == 4)
+					f = p.ipv4(proto, xt::IP4_B, xt::IP4_A, 0, 0x2000).payload(l4b).build();
+				else
+					f = p.ipv6(44).payload(ext_body({ { 44, 1 } }, proto, l4b)).build();
+				std::string n = std::string(tag ? "vlan_" : "") + (tcp ? "tcp" : "udp") +
+						std::to_string(ver) + "_first_frag_";
+				size_t dgram = f.size() - (ver == 4 ? ip : ip + 40);
+				auto add = [&](const std::string &what, Bytes pkt, bool ok) {
+					Row r(n + what, std::move(pkt));
+
+					if (tcp)
+						r.rules({ "tcp -> drop" }).dflt("pass");
+					else
+						r.udp();
+					if (!ok)
+						r.expect(XDP_PASS, MALF);
+					else if (tcp)
+						r.expect(XDP_DROP, RDROP);
+					else
+						r.expect(XDP_PASS, NOSOCK);
+					t.push_back(r);
+				};
+
+				add("consistent", f, true);
+				add("padded_18", padded(f, 18), true);
+				add("cut_1_payload_byte", cut(f, f.size() - 1), false);
+				add("iplen_plus_1", with16(f, lenf, dgram + 1), false);
+				/* The IP length ends inside the L4 header; the frame still holds it. */
+				add("l4_header_outside", with16(f, lenf, (ver == 4 ? 20 : 8) + 4), false);
+				if (tcp) {
+					/* 40 header bytes, 36 in the fragment: the options run past it. */
+					add("doff_10_past_datagram",
+					    padded(with_byte(f, l4 + 12, 0xa0 | (f[l4 + 12] & 0x0f)), 40), false);
+					add("doff_9_whole_fragment", with_byte(f, l4 + 12, 0x90 | (f[l4 + 12] & 0x0f)), true);
+					continue;
+				}
+				/* The old fixtures' shape: the UDP length of this fragment alone. */
+				add("udplen_of_this_fragment", with16(f, l4 + 4, f.size() - l4), true);
+				add("udplen_max", with16(f, l4 + 4, 0xFFFF), true);
+				add("udplen_7", with16(f, l4 + 4, 7), false);
+				add("udplen_0", with16(f, l4 + 4, 0), ver == 6);
+				/* No more fragments: a whole datagram, the UDP length must fit. */
+				add("without_more_fragments", with16(f, fragf, 0), false);
+				add("without_more_fragments_udplen_fits", with16(with16(f, fragf, 0), l4 + 4, f.size() - l4), true);
+				if (ver == 4)
+					add("df_not_mf", with16(f, fragf, 0x4000), false);
+			}
+		}
+	}
+}
+
 std::vector<Row> length_table()
 {
 	std::vector<Row> t;
@@ -1284,6 +1370,7 @@ std::vector<Row> length_table()
 	t.push_back(Row("ip6_no_next_header_empty", Packet().ipv6(59).build()).udp().expect(XDP_PASS, NOMATCH));
 	t.push_back(Row("icmp4_outside_datagram", padded(with16(icmp4(), 14 + 2, 22), 8))
 		    .udp().expect(XDP_PASS, MALF));
+	first_frag_rows(t);
 	return t;
 }
 
@@ -1352,6 +1439,7 @@ Class model_udp(const Bytes &b)
 	auto be16 = [&](size_t o) { return (uint16_t)(b[o] << 8 | b[o + 1]); };
 	auto is_ext = [](uint8_t nh) { return nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60; };
 	size_t off = 14, end;
+	bool more = false;	/* a fragment, more follow: the UDP length covers them too */
 	uint16_t proto;
 	uint8_t l4;
 
@@ -1375,6 +1463,7 @@ Class model_udp(const Bytes &b)
 			return C_MALFORMED;
 		l4 = b[off + 9];
 		bool nonfirst = be16(off + 6) & 0x1fff;
+		more = be16(off + 6) & 0x2000;
 		off += ihl;
 		/* Fragment payload is not a header: nothing more to check. */
 		if (nonfirst)
@@ -1397,6 +1486,7 @@ Class model_udp(const Bytes &b)
 				return C_MALFORMED;
 			if (l4 == 44) {
 				bool nonfirst = be16(off + 2) & 0xfff8;
+				more = more || (be16(off + 2) & 1);
 				l4 = b[off];
 				off += 8;
 				if (nonfirst)
@@ -1427,11 +1517,14 @@ Class model_udp(const Bytes &b)
 		return C_NOT_MATCHED;
 	if (end < off + 8)
 		return C_MALFORMED;
-	/* __udp4_lib_rcv(): 8 <= length <= IP payload; udp6: 0 means all of it. */
+	/*
+	 * __udp4_lib_rcv(): 8 <= length <= IP payload; udp6: 0 means all of it.
+	 * A first fragment's length is checked after reassembly: not its end.
+	 */
 	size_t ulen = be16(off + 4);
 	if (ulen == 0 && proto == xt::ETH_IPV6)
 		ulen = end - off;
-	return ulen < 8 || end < off + ulen ? C_MALFORMED : C_MATCHED;
+	return ulen < 8 || (!more && end < off + ulen) ? C_MALFORMED : C_MATCHED;
 }
 
 class ProgTest : public ::testing::Test {};
@@ -1550,7 +1643,8 @@ std::vector<std::pair<std::string, Bytes>> all_frames()
 		{ "nonfirst_frag", frag_udp4(1, pl(30)) }, { "other", other_ether() },
 		{ "eth_only", cut(udp4(), 14) },
 		{ "udp6_hbh_routing", ipv6_chain({ { 0, 0 }, { 43, 1 } }, xt::IP_UDP, udp_hdr_and(6)) },
-		{ "udp6_frag_first", ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_hdr_and(6)) },
+		{ "udp6_frag_first", ipv6_chain({ { 44, 1 } }, xt::IP_UDP, udp_first_frag(6)) },
+		{ "udp4_frag_first", frag_udp4(0x2000, udp_first_frag(24)) },
 		{ "udp6_frag_nonfirst", ipv6_chain({ { 44, 8 << 3 } }, xt::IP_UDP, pl(16)) },
 		{ "udp6_ah_dstopts", ipv6_chain({ { 51, 1 }, { 60, 0 } }, xt::IP_UDP, udp_hdr_and(6)) },
 		{ "udp6_8_ext", ipv6_chain(std::vector<Ext>(8, { 0, 0 }), xt::IP_UDP, udp_hdr_and(2)) },
@@ -2524,7 +2618,7 @@ TEST_F(ProgTest, DifferentialAgainstReference)
 }
 
 
-// ==== review of issue 7 (hostile tester): findings, disabled until fixed ====
+// ==== review of issue 7 (hostile tester): findings (F1, fixed: enabled) ====
 
 // A real first fragment: MF set, offset 0, and a UDP length that covers the
 // whole datagram, so longer than this fragment's IP payload. The kernel
@@ -2558,7 +2652,7 @@ std::vector<Row> review_frag_table()
 	return t;
 }
 
-INSTANTIATE_TEST_SUITE_P(DISABLED_ReviewFragments, ProgTable, ::testing::ValuesIn(review_frag_table()),
+INSTANTIATE_TEST_SUITE_P(ReviewFragments, ProgTable, ::testing::ValuesIn(review_frag_table()),
 			 [](const auto &info) { return info.param.name; });
 
 // ==== end of the review block ====

@@ -1154,14 +1154,14 @@ TEST(ClsEval, MixedGenerationsOfTheSwitchTestAreDetectable)
 	       dropped, as_s1, as_s2);
 }
 
-// ==== review of issue 7 (hostile tester): findings, disabled until fixed ====
+// ==== review of issue 7 (hostile tester): findings (F1, fixed: enabled) ====
 namespace {
 
 // A first fragment (MF, offset 0) carries the UDP header of the whole
 // datagram: its length is the reassembled one, more than this fragment
 // holds. The kernel reassembles before it checks the UDP length, so both
 // parsers must take the fragment as well formed, with its ports.
-TEST(ReviewParser, DISABLED_FirstFragmentWithTheWholeDatagramsUdpLengthIsWellFormed)
+TEST(ReviewParser, FirstFragmentWithTheWholeDatagramsUdpLengthIsWellFormed)
 {
 	for (int v6 = 0; v6 < 2; v6++) {
 		xt::Bytes udp = { 0x04, 0xd2, 0x1e, 0x61, 0x0b, 0xc0, 0, 0 };	/* 1234 > 7777, len 3008 */

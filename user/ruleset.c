@@ -680,6 +680,7 @@ int ref_parse_frame(const void *data, size_t len, struct xk_pkt *p)
 {
 	const __u8 *b = data;
 	size_t off = ETH_HDR_LEN, end, hl;
+	bool more_frags = false;	/* a fragment with more to follow */
 	__u16 proto;
 	__u8 nh;
 	int i;
@@ -710,6 +711,7 @@ int ref_parse_frame(const void *data, size_t len, struct xk_pkt *p)
 		memcpy(p->daddr, b + off + 16, 4);
 		nh = p->l4_proto = b[off + 9];
 		p->nonfirst_frag = (ref_be16(b, off + 6) & XK_IP_OFFSET) != 0;
+		more_frags = (ref_be16(b, off + 6) & XK_IP_MF) != 0;
 		off += hl;
 	} else if (proto == XK_ETH_P_IPV6) {
 		if (len < off + 40 || b[off] >> 4 != 6)
@@ -728,6 +730,7 @@ int ref_parse_frame(const void *data, size_t len, struct xk_pkt *p)
 				return XK_MALFORMED;
 			if (nh == XK_IPPROTO_FRAGMENT) {
 				p->nonfirst_frag = (ref_be16(b, off + 2) & 0xFFF8) != 0;
+				more_frags = more_frags || (ref_be16(b, off + 2) & 1);
 				hl = 8;
 			} else if (nh == XK_IPPROTO_AH) {
 				hl = (b[off + 1] + 2) * 4;
@@ -753,11 +756,15 @@ int ref_parse_frame(const void *data, size_t len, struct xk_pkt *p)
 
 		if (end < off + 8)
 			return XK_MALFORMED;
-		/* 8 <= length <= the IP payload; 0 is "all of it" in IPv6. */
+		/*
+		 * 8 <= length <= the IP payload; 0 is "all of it" in IPv6. A
+		 * first fragment's length is the reassembled datagram's, which
+		 * the kernel checks only after reassembly: just the lower bound.
+		 */
 		ulen = ref_be16(b, off + 4);
 		if (ulen == 0 && p->ip_version == 6)
 			ulen = end - off;
-		if (ulen < 8 || end < off + ulen)
+		if (ulen < 8 || (!more_frags && end < off + ulen))
 			return XK_MALFORMED;
 	} else if (nh == XK_IPPROTO_TCP) {
 		/* Data offset: at least 5 words, all inside the datagram. */

@@ -54,6 +54,9 @@ frames = {
     "ip6_hbh_frag_udp": eth([], 0x86DD, ip6(0, bytes([44, 0, 1, 4, 0, 0, 0, 0]) + bytes([17, 0, 0, 1, 0, 0, 0, 1]) + udp(7, 8, P))),
     "ip6_jumbo_claim": eth([], 0x86DD, ip6(0, bytes([17, 0, 0xC2, 4, 0, 1, 0, 0]) + udp(7, 8), plen=0)),
     "frag4_nonfirst": eth([], 0x0800, ip4(17, P, frag=0x2010)),
+    # First fragments: the UDP length is the whole datagram's (3008 bytes).
+    "frag4_first_udp": eth([], 0x0800, ip4(17, udp(1, 53, P, ulen=3008), frag=0x2000)),
+    "vlan_frag6_first_udp": eth([(0x8100, 7)], 0x86DD, ip6(44, bytes([17, 0, 0, 1, 0, 0, 0, 2]) + udp(1, 53, P, ulen=3008))),
     "arp": eth([], 0x0806, bytes(28)),
 }
 rulesets = [
