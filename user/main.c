@@ -46,14 +46,6 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-static double now_sec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -108,7 +100,7 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	for (i = 0; i < s->nr_created; i++)
 		if (s->queues[i].zerocopy)
 			r->bind_mode = "zero-copy";
-	r->seconds = now_sec() - s->start;
+	r->seconds = mono_sec() - s->start;
 	r->nr_queues = s->nr_created;
 	r->queues = qr;
 	for (i = 0; i < s->nr_created; i++) {
@@ -335,7 +327,13 @@ static int run_setup(struct run_state *s)
 	if (run_owner_commit(&s->own, &s->prog))
 		return EXIT_FAIL;
 
-	xsk_queue_cfg_from_opts(&qcfg, o);
+	qcfg = (struct xsk_queue_cfg){
+		.frames = o->frames,
+		.frame_size = o->frame_size,
+		.ring_size = o->ring_size,
+		.bind = o->bind,
+		.need_wakeup = o->need_wakeup,
+	};
 	for (i = 0; i < s->nr_queues && !stop_flag; i++) {
 		struct xsk_queue *q = &s->queues[i];
 		__u32 slot = o->fixed ? o->fixed_index : s->queue_ids[i];
@@ -458,7 +456,7 @@ static int run_loop(struct run_state *s)
 
 	collect(s, &prev, prev_q);
 	while (!stop_flag) {
-		double t = now_sec() - s->start;
+		double t = mono_sec() - s->start;
 
 		if ((o->duration && t >= o->duration) || rx_budget_spent(&s->budget))
 			break;
@@ -524,17 +522,17 @@ static int cmd_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
 
-	s->start = now_sec();
+	s->start = mono_sec();
 	ret = run_setup(s);
 	if (!ret)
 		ret = run_start_threads(s);
 	if (!ret) {
 		pr_info("receiving on %s, %u queue%s; Ctrl-C stops\n", s->opts.ifname,
 			s->nr_created, s->nr_created == 1 ? "" : "s");
-		s->start = now_sec();
+		s->start = mono_sec();
 		ret = run_loop(s);
 		stop_flag = 1;
-		stop_ns = (__u64)(now_sec() * 1e9);
+		stop_ns = (__u64)(mono_sec() * 1e9);
 		run_quiesce(s);
 		/* The writer gets what is left of half a second; the stop stays under one. */
 		if (s->pcap && pcap_out_finish(s->pcap, stop_ns + 500000000ULL, err, sizeof(err)))

@@ -92,47 +92,7 @@ void run_usage(FILE *f)
 		XSK_MAX_RULES, XSKMAP_MAX_BATCH);
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
-{
-	unsigned long long v;
-	char *end;
-
-	/* strtoull() also takes leading blanks and a sign: " -1" would be UINT64_MAX. */
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int parse_seconds(const char *s, double *out)
-{
-	double v;
-	char *end;
-
-	/* Decimal only: strtod would also take blanks, signs and hex floats. */
-	if (!s || (!(*s >= '0' && *s <= '9') && *s != '.') || strpbrk(s, "xX"))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > 1e7)
-		return -1;
-	*out = v;
-	return 0;
-}
+#define fail errf
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -187,11 +147,6 @@ int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 	*all = false;
 	*n = cnt;
 	return 0;
-}
-
-static bool is_pow2(__u64 v)
-{
-	return v && !(v & (v - 1));
 }
 
 enum {

@@ -9,7 +9,10 @@
 #include <linux/types.h>
 
 #include "xsk_redirect.h"
+#include "prog.h"
 #include "ruleset.h"
+#include "util.h"
+#include "xsk_queue.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,21 +21,9 @@ extern "C" {
 #define XSKMAP_MAX_QUEUES 256
 #define XSKMAP_MAX_BATCH 256
 
-enum attach_mode {
-	ATTACH_AUTO = 0,	/* native, else skb */
-	ATTACH_NATIVE,
-	ATTACH_SKB,
-};
-
 enum xsk_match {
 	XSK_MATCH_ALL = 0,	/* no implicit rule */
 	XSK_MATCH_UDP,		/* shorthand for --rule 'udp -> queue' --default pass */
-};
-
-enum bind_mode {
-	BIND_AUTO = 0,		/* the kernel picks zero-copy if it can */
-	BIND_COPY,
-	BIND_ZEROCOPY,
 };
 
 struct run_opts {
@@ -64,13 +55,6 @@ struct run_opts {
 	int verbose;
 };
 
-/* Exit codes, as documented in --help. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,		/* runtime failure */
-	EXIT_USAGE = 2,		/* bad usage: fix the command line */
-};
-
 void run_opts_default(struct run_opts *o);
 
 /*
@@ -83,10 +67,6 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 /* "all" sets *all; else "0,2,4-7" into out[] sorted and unique. 0 or -1 + err. */
 int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 		     char *err, size_t errlen);
-
-/* Strict unsigned parsing with bounds: 0 or -1. */
-int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
-int parse_seconds(const char *s, double *out);
 
 void run_usage(FILE *f);
 

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "options.h"
 #include "rx.h"
+#include "util.h"
 
 /* An idle queue sleeps in poll(); this bounds how late it notices *stop. */
 #define RX_IDLE_POLL_MS 100
@@ -19,14 +19,6 @@
  * covers that, and a queue that goes idle sleeps after it.
  */
 #define RX_BUSY_SPIN_NS 50000
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 __u32 rx_budget_take(struct rx_budget *b, __u32 n)
 {

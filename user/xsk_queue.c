@@ -12,15 +12,6 @@
 #define SOL_XDP 283
 #endif
 
-void xsk_queue_cfg_from_opts(struct xsk_queue_cfg *cfg, const struct run_opts *o)
-{
-	cfg->frames = o->frames;
-	cfg->frame_size = o->frame_size;
-	cfg->ring_size = o->ring_size;
-	cfg->bind = o->bind;
-	cfg->need_wakeup = o->need_wakeup;
-}
-
 static void explain_bind_error(int err, const char *ifname, __u32 qid,
 			       const struct xsk_queue_cfg *cfg, char *buf, size_t len)
 {

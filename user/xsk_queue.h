@@ -12,11 +12,16 @@
 #include <linux/if_xdp.h>
 #include <xdp/xsk.h>
 
-#include "options.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+enum bind_mode {
+	BIND_AUTO = 0,		/* the kernel picks zero-copy if it can */
+	BIND_COPY,
+	BIND_ZEROCOPY,
+};
 
 struct xsk_queue_cfg {
 	__u32 frames;		/* UMEM frames; also the fill ring size */
@@ -43,8 +48,6 @@ struct xsk_queue {
 	__u64 rx_bytes;
 	__u64 rx_past_count;		/* taken off the ring once --count was reached */
 };
-
-void xsk_queue_cfg_from_opts(struct xsk_queue_cfg *cfg, const struct run_opts *o);
 
 /*
  * Create the UMEM and the socket bound to ifname/queue_id, and stock the
