@@ -9,6 +9,7 @@
 #include <linux/types.h>
 
 #include "xsk_redirect.h"
+#include "opts.h"
 #include "prog.h"
 #include "ruleset.h"
 #include "util.h"
@@ -70,9 +71,6 @@ int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 
 void run_usage(FILE *f);
 
-/* "xskmap 0.1.0 (libbpf v1.1, libxdp 1.3.1)" and a newline. */
-void print_version(FILE *f);
-
 enum rules_verb { RULES_LIST, RULES_ADD, RULES_DEL, RULES_DEFAULT };
 
 /* An `xskmap rules` command line, checked in full before any map is touched. */
@@ -82,6 +80,7 @@ struct rules_args {
 	bool json;
 	enum rules_verb verb;
 	int at;				/* add: rank, -1 = append */
+	bool at_given;			/* --at was given */
 	__u32 id;			/* del */
 	struct xsk_rule rule;		/* add */
 	__u32 action, index;		/* default */
