@@ -34,7 +34,7 @@
 #include "options.h"
 #include "pcap_out.h"
 #include "ruleset.h"
-#include "rx.h"
+#include "worker.h"
 #include "stats.h"
 
 namespace {

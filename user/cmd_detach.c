@@ -2,35 +2,23 @@
 /* xskmap detach: what a run killed by SIGKILL left, and who holds IFNAME. */
 #include <errno.h>
 #include <net/if.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/membarrier.h>
 
 #include "cls_maps.h"
-#include "hostmem.h"
-#include "iface.h"
 #include "log.h"
 #include "options.h"
-#include "pcap_out.h"
 #include "prog.h"
-#include "run_owner.h"
-#include "rx.h"
-#include "stats.h"
-#include "xsk_queue.h"
 #include "cmd.h"
+#include "run_owner.h"
 #include "opts.h"
 #include "owner.h"
 #include "util.h"

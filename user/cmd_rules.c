@@ -1,36 +1,27 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* xskmap rules: show or change the rules of a live run through its pins. */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <linux/membarrier.h>
 
 #include "cls_maps.h"
-#include "hostmem.h"
 #include "iface.h"
 #include "log.h"
 #include "options.h"
-#include "pcap_out.h"
 #include "prog.h"
-#include "run_owner.h"
-#include "rx.h"
 #include "stats.h"
-#include "xsk_queue.h"
 #include "cmd.h"
+#include "run_owner.h"
 #include "util.h"
 
 static void rules_list(const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json)

@@ -34,9 +34,10 @@
 #include "pcap_out.h"
 #include "prog.h"
 #include "run_owner.h"
-#include "rx.h"
 #include "stats.h"
-#include "xsk_queue.h"
+#include "sock.h"
+#include "umem.h"
+#include "worker.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -55,8 +56,11 @@ struct run_state {
 	__u32 queue_ids[XSKMAP_MAX_QUEUES];
 	__u32 nr_queues;		/* the selected ones */
 	struct prog prog;
-	struct xsk_queue *queues;	/* nr_queues, allocated once at setup */
-	struct rx_worker *workers;
+	/* nr_queues each, allocated once at setup; one UMEM per socket today. */
+	struct xskmap_umem *umems;
+	struct xskmap_sock *socks;
+	struct xskmap_worker *workers;
+	__u32 nr_umems;			/* UMEMs created */
 	pthread_t *threads;
 	__u32 nr_created;		/* sockets created */
 	__u32 nr_started;		/* threads started */
@@ -80,17 +84,20 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	r->attach_mode = attach_mode_str(s->prog.mode);
 	r->bind_mode = "copy";
 	for (i = 0; i < s->nr_created; i++)
-		if (s->queues[i].zerocopy)
+		if (s->socks[i].zerocopy)
 			r->bind_mode = "zero-copy";
 	r->seconds = mono_sec() - s->start;
 	r->nr_queues = s->nr_created;
 	r->queues = qr;
 	for (i = 0; i < s->nr_created; i++) {
-		qr[i].queue_id = s->queues[i].queue_id;
-		qr[i].rx_packets = __atomic_load_n(&s->queues[i].rx_packets, __ATOMIC_RELAXED);
-		qr[i].rx_bytes = __atomic_load_n(&s->queues[i].rx_bytes, __ATOMIC_RELAXED);
-		qr[i].rx_past_count = __atomic_load_n(&s->queues[i].rx_past_count, __ATOMIC_RELAXED);
-		xsk_queue_stats(&s->queues[i], &qr[i].xdp);
+		struct xskmap_worker_counters c;
+
+		xskmap_worker_read(&s->workers[i], &c);
+		qr[i].queue_id = s->socks[i].queue_id;
+		qr[i].rx_packets = c.rx_packets;
+		qr[i].rx_bytes = c.rx_bytes;
+		qr[i].rx_past_count = c.rx_past_count;
+		xskmap_sock_stats(&s->socks[i], &qr[i].xdp);
 	}
 	if (s->pcap) {
 		struct pcap_out_stats ps;
@@ -136,11 +143,8 @@ static void run_quiesce(struct run_state *s)
 
 	if (!s->nr_started)
 		return;
-	for (i = 0; i < s->nr_created && s->prog.skel; i++) {
-		__u32 slot = s->opts.fixed ? s->opts.fixed_index : s->queues[i].queue_id;
-
-		bpf_map_delete_elem(prog_xsks_map_fd(&s->prog), &slot);
-	}
+	for (i = 0; i < s->nr_created; i++)
+		xskmap_sock_remove(&s->socks[i]);
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
 		nanosleep(&wait, NULL);
 	__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
@@ -157,15 +161,20 @@ static int run_teardown(struct run_state *s)
 
 	stop_flag = 1;
 	run_quiesce(s);
+	/* Sockets before UMEMs: a UMEM is busy while a socket uses it. */
 	for (i = 0; i < s->nr_created; i++)
-		xsk_queue_destroy(&s->queues[i]);
+		xskmap_sock_destroy(&s->socks[i]);
 	s->nr_created = 0;
+	for (i = 0; i < s->nr_umems; i++)
+		xskmap_umem_destroy(&s->umems[i]);
+	s->nr_umems = 0;
 	prog_destroy(&s->prog);
 	/* After the link is closed: no record while the program is still on. */
 	run_owner_release(&s->own);
 	pcap_out_free(s->pcap);
 	s->pcap = NULL;
-	free(s->queues);
+	free(s->umems);
+	free(s->socks);
 	free(s->workers);
 	free(s->threads);
 	free(s->reports);
@@ -256,7 +265,16 @@ static int run_check(struct run_state *s)
 static int run_setup(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
-	struct xsk_queue_cfg qcfg;
+	struct xskmap_umem_cfg ucfg = {
+		.frames = o->frames,
+		.frame_size = o->frame_size,
+		.comp_size = o->ring_size,
+	};
+	struct xskmap_sock_cfg scfg = {
+		.rx_size = o->ring_size,
+		.bind = o->bind,
+		.need_wakeup = o->need_wakeup,
+	};
 	struct prog_cfg pcfg = { .fallback = o->fallback };
 	struct cls_fds fds;
 	char err[512];
@@ -266,11 +284,12 @@ static int run_setup(struct run_state *s)
 	if (run_owner_claim(&s->own, s->ifindex, o->ifname, o->pin_dir))
 		return EXIT_FAIL;
 
-	s->queues = calloc(s->nr_queues, sizeof(*s->queues));
+	s->umems = calloc(s->nr_queues, sizeof(*s->umems));
+	s->socks = calloc(s->nr_queues, sizeof(*s->socks));
 	s->workers = calloc(s->nr_queues, sizeof(*s->workers));
 	s->threads = calloc(s->nr_queues, sizeof(*s->threads));
 	s->reports = calloc(s->nr_queues, sizeof(*s->reports));
-	if (!s->queues || !s->workers || !s->threads || !s->reports) {
+	if (!s->umems || !s->socks || !s->workers || !s->threads || !s->reports) {
 		pr_err("out of memory\n");
 		return EXIT_FAIL;
 	}
@@ -309,28 +328,23 @@ static int run_setup(struct run_state *s)
 	if (run_owner_commit(&s->own, &s->prog))
 		return EXIT_FAIL;
 
-	qcfg = (struct xsk_queue_cfg){
-		.frames = o->frames,
-		.frame_size = o->frame_size,
-		.ring_size = o->ring_size,
-		.bind = o->bind,
-		.need_wakeup = o->need_wakeup,
-	};
 	for (i = 0; i < s->nr_queues && !stop_flag; i++) {
-		struct xsk_queue *q = &s->queues[i];
 		__u32 slot = o->fixed ? o->fixed_index : s->queue_ids[i];
-		int fd, ret;
 
-		if (xsk_queue_create(q, o->ifname, s->queue_ids[i], &qcfg, err, sizeof(err))) {
+		if (xskmap_umem_create(&s->umems[i], &ucfg, s->queue_ids[i], err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		s->nr_umems++;
+		if (xskmap_sock_create(&s->socks[i], o->ifname, s->queue_ids[i], &s->umems[i], &scfg,
+				       err, sizeof(err))) {
 			pr_err("%s\n", err);
 			return EXIT_FAIL;
 		}
 		s->nr_created++;
-		fd = xsk_queue_fd(q);
-		ret = bpf_map_update_elem(prog_xsks_map_fd(&s->prog), &slot, &fd, BPF_ANY);
-		if (ret) {
-			pr_err("cannot put the socket of queue %u into xsks_map slot %u: %s\n",
-			       s->queue_ids[i], slot, strerror(errno));
+		if (xskmap_sock_insert(&s->socks[i], prog_xsks_map_fd(&s->prog), slot, err,
+				       sizeof(err))) {
+			pr_err("%s\n", err);
 			return EXIT_FAIL;
 		}
 	}
@@ -360,8 +374,9 @@ static int run_start_threads(struct run_state *s)
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < s->nr_created; i++) {
-		s->workers[i] = (struct rx_worker){
-			.q = &s->queues[i],
+		s->workers[i] = (struct xskmap_worker){
+			.sock = &s->socks[i],
+			.action = xskmap_action_find("count"),
 			.batch = s->opts.batch,
 			.pcap = s->pcap,
 			.pcap_queue = i,
@@ -370,10 +385,10 @@ static int run_start_threads(struct run_state *s)
 			.budget = &s->budget,
 			.stop = &s->rx_stop,
 		};
-		ret = pthread_create(&s->threads[i], NULL, rx_worker_run, &s->workers[i]);
+		ret = pthread_create(&s->threads[i], NULL, xskmap_worker_run, &s->workers[i]);
 		if (ret) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			pr_err("cannot start the thread of queue %u: %s\n", s->queues[i].queue_id, strerror(ret));
+			pr_err("cannot start the thread of queue %u: %s\n", s->socks[i].queue_id, strerror(ret));
 			return EXIT_FAIL;
 		}
 		s->nr_started++;
@@ -414,10 +429,10 @@ static bool run_fault(struct run_state *s, char *msg, size_t len)
 		socklen_t sl = sizeof(soerr);
 
 		/* Read the error itself: reading it does not depend on what poll() reports. */
-		if (getsockopt(xsk_queue_fd(&s->queues[i]), SOL_SOCKET, SO_ERROR, &soerr, &sl) || !soerr)
+		if (getsockopt(xskmap_sock_fd(&s->socks[i]), SOL_SOCKET, SO_ERROR, &soerr, &sl) || !soerr)
 			continue;
 		snprintf(msg, len, "the AF_XDP socket of %s queue %u failed (%s): stopping",
-			 s->opts.ifname, s->queues[i].queue_id, strerror(soerr));
+			 s->opts.ifname, s->socks[i].queue_id, strerror(soerr));
 		return true;
 	}
 	return false;

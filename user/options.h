@@ -13,7 +13,7 @@
 #include "prog.h"
 #include "ruleset.h"
 #include "util.h"
-#include "xsk_queue.h"
+#include "sock.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "rx.h"
 #include "util.h"
+#include "worker.h"
 
 /* An idle queue sleeps in poll(); this bounds how late it notices *stop. */
 #define RX_IDLE_POLL_MS 100
@@ -37,6 +37,40 @@ bool rx_budget_spent(const struct rx_budget *b)
 	return b->limit && __atomic_load_n(&b->taken, __ATOMIC_RELAXED) >= b->limit;
 }
 
+void xskmap_worker_recycle_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+{
+	struct xskmap_sock *s = w->sock;
+	__u32 idx_fq = 0, i;
+
+	/*
+	 * The fill ring holds as many entries as the UMEM has frames, so this
+	 * reservation cannot come up short.
+	 */
+	xsk_ring_prod__reserve(s->fq, n, &idx_fq);
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
+
+		*xsk_ring_prod__fill_addr(s->fq, idx_fq + i) = xsk_umem__extract_addr(d->addr);
+	}
+	xsk_ring_prod__submit(s->fq, n);
+	xsk_ring_cons__release(&s->rx, n);
+}
+
+void xskmap_worker_account(struct xskmap_worker *w, __u32 kept, __u32 past, __u64 bytes)
+{
+	/* One writer: plain sums, published whole for the reader. */
+	__atomic_store_n(&w->c.rx_packets, w->c.rx_packets + kept, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.rx_bytes, w->c.rx_bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.rx_past_count, w->c.rx_past_count + past, __ATOMIC_RELAXED);
+}
+
+void xskmap_worker_read(const struct xskmap_worker *w, struct xskmap_worker_counters *out)
+{
+	out->rx_packets = __atomic_load_n(&w->c.rx_packets, __ATOMIC_RELAXED);
+	out->rx_bytes = __atomic_load_n(&w->c.rx_bytes, __ATOMIC_RELAXED);
+	out->rx_past_count = __atomic_load_n(&w->c.rx_past_count, __ATOMIC_RELAXED);
+}
+
 /*
  * The frame's receive time, wall clock in ns. Best: the time the XDP
  * program stamped in front of the frame (struct xsk_rx_meta, copied into
@@ -44,7 +78,7 @@ bool rx_budget_spent(const struct rx_budget *b)
  * is read here. The magic is cleared once read: the buffer is reused, and
  * a later frame without metadata must not inherit this one's time.
  */
-static __u64 rx_frame_time(const struct rx_worker *w, unsigned char *data)
+static __u64 rx_frame_time(const struct xskmap_worker *w, unsigned char *data)
 {
 	struct xsk_rx_meta m;
 	unsigned char *at = data - sizeof(m);
@@ -60,12 +94,58 @@ static __u64 rx_frame_time(const struct rx_worker *w, unsigned char *data)
 	return mono_ns() + w->wall_offset_ns;
 }
 
-void *rx_worker_run(void *arg)
+/* count: keep (and with -w capture) up to --count, count the rest, recycle all. */
+static void action_count_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
 {
-	struct rx_worker *w = arg;
-	struct xsk_queue *q = w->q;
-	struct pollfd pfd = { .fd = xsk_queue_fd(q), .events = POLLIN };
-	__u64 packets = q->rx_packets, bytes = q->rx_bytes, past = q->rx_past_count;
+	struct xskmap_sock *s = w->sock;
+	__u64 bytes = 0;
+	__u32 keep, i;
+
+	/* Past --count a frame is taken off the ring and counted, not kept. */
+	keep = rx_budget_take(w->budget, n);
+	for (i = 0; i < keep; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
+
+		bytes += d->len;
+		if (w->pcap) {
+			unsigned char *data = xskmap_umem_data(s->umem, d->addr);
+
+			/* Copied out before the frame goes back to the kernel. */
+			pcap_out_put(w->pcap, w->pcap_queue, rx_frame_time(w, data), data, d->len);
+		}
+	}
+	if (w->pcap && keep)
+		pcap_out_publish(w->pcap, w->pcap_queue);
+	xskmap_worker_recycle_rx(w, idx_rx, n);
+	xskmap_worker_account(w, keep, n - keep, bytes);
+}
+
+static const struct xskmap_action action_count = {
+	.name = "count",
+	.rx_batch = action_count_rx,
+};
+
+const struct xskmap_action *const xskmap_actions[] = {
+	&action_count,
+	NULL,
+};
+
+const struct xskmap_action *xskmap_action_find(const char *name)
+{
+	const struct xskmap_action *const *a;
+
+	for (a = xskmap_actions; *a; a++)
+		if (!strcmp((*a)->name, name))
+			return *a;
+	return NULL;
+}
+
+void *xskmap_worker_run(void *arg)
+{
+	struct xskmap_worker *w = arg;
+	struct xskmap_sock *s = w->sock;
+	const struct xskmap_action *act = w->action ? w->action : &action_count;
+	struct pollfd pfd = { .fd = xskmap_sock_fd(s), .events = POLLIN };
 	/*
 	 * busy: a full batch was seen since the last sleep, so frames come
 	 * faster than one batch per wakeup; spin_end: when a spin on an empty
@@ -82,9 +162,11 @@ void *rx_worker_run(void *arg)
 		 * ago), so the loop drains what is there and ends on empty.
 		 */
 		bool last = __atomic_load_n(w->stop, __ATOMIC_ACQUIRE);
-		__u32 idx_rx = 0, idx_fq = 0, n, keep, i;
+		__u32 idx_rx = 0, n;
 
-		n = xsk_ring_cons__peek(&q->rx, w->batch, &idx_rx);
+		if (act->tick)
+			act->tick(w);
+		n = xsk_ring_cons__peek(&s->rx, w->batch, &idx_rx);
 		if (!n && last)
 			break;
 		if (!n && busy) {
@@ -94,7 +176,7 @@ void *rx_worker_run(void *arg)
 				spin_end = t + RX_BUSY_SPIN_NS;
 			if (t < spin_end) {
 				/* A zero-copy driver may wait for a kick meanwhile. */
-				if (xsk_ring_prod__needs_wakeup(&q->fq))
+				if (xsk_ring_prod__needs_wakeup(s->fq))
 					poll(&pfd, 1, 0);
 				continue;
 			}
@@ -113,41 +195,7 @@ void *rx_worker_run(void *arg)
 		spin_end = 0;
 		if (n == w->batch)
 			busy = true;
-
-		/* Past --count a frame is taken off the ring and counted, not kept. */
-		keep = rx_budget_take(w->budget, n);
-		for (i = 0; i < keep; i++) {
-			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx_rx + i);
-
-			bytes += d->len;
-			if (w->pcap) {
-				unsigned char *data = xsk_umem__get_data(q->area, d->addr);
-
-				/* Copied out before the frame goes back to the kernel. */
-				pcap_out_put(w->pcap, w->pcap_queue, rx_frame_time(w, data), data, d->len);
-			}
-		}
-		if (w->pcap && keep)
-			pcap_out_publish(w->pcap, w->pcap_queue);
-
-		/*
-		 * Recycle the batch. The fill ring holds as many entries as the
-		 * UMEM has frames, so this reservation cannot come up short.
-		 */
-		xsk_ring_prod__reserve(&q->fq, n, &idx_fq);
-		for (i = 0; i < n; i++) {
-			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&q->rx, idx_rx + i);
-
-			*xsk_ring_prod__fill_addr(&q->fq, idx_fq + i) = xsk_umem__extract_addr(d->addr);
-		}
-		xsk_ring_prod__submit(&q->fq, n);
-		xsk_ring_cons__release(&q->rx, n);
-
-		packets += keep;
-		past += n - keep;
-		__atomic_store_n(&q->rx_packets, packets, __ATOMIC_RELAXED);
-		__atomic_store_n(&q->rx_bytes, bytes, __ATOMIC_RELAXED);
-		__atomic_store_n(&q->rx_past_count, past, __ATOMIC_RELAXED);
+		act->rx_batch(w, idx_rx, n);
 	}
 	return NULL;
 }
