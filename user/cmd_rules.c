@@ -24,42 +24,6 @@
 #include "run_owner.h"
 #include "util.h"
 
-static void rules_list(const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json)
-{
-	char text[RULE_FORMAT_MAX], act[32];
-	__u32 i;
-
-	action_format(rs->default_action, rs->default_index, act, sizeof(act));
-	if (json) {
-		printf("{\"rules\":[");
-		for (i = 0; i < rs->nr_rules; i++) {
-			const struct xsk_rule *r = &rs->rules[i];
-
-			rule_format(r, text, sizeof(text));
-			printf("%s{\"id\":%u,\"rank\":%u,\"rule\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
-			       i ? "," : "", r->id, i, text,
-			       (unsigned long long)hits[r->id].packets,
-			       (unsigned long long)hits[r->id].bytes);
-		}
-		printf("],\"default\":{\"action\":\"%s\",\"packets\":%llu,\"bytes\":%llu}}\n", act,
-		       (unsigned long long)hits[XSK_HITS_DEFAULT].packets,
-		       (unsigned long long)hits[XSK_HITS_DEFAULT].bytes);
-		return;
-	}
-	printf("%-4s %-4s %14s %16s  %s\n", "id", "rank", "packets", "bytes", "rule");
-	for (i = 0; i < rs->nr_rules; i++) {
-		const struct xsk_rule *r = &rs->rules[i];
-
-		rule_format(r, text, sizeof(text));
-		printf("%-4u %-4u %14llu %16llu  %s\n", r->id, i,
-		       (unsigned long long)hits[r->id].packets,
-		       (unsigned long long)hits[r->id].bytes, text);
-	}
-	printf("%-9s %14llu %16llu  -> %s\n", "default",
-	       (unsigned long long)hits[XSK_HITS_DEFAULT].packets,
-	       (unsigned long long)hits[XSK_HITS_DEFAULT].bytes, act);
-}
-
 /* Carry out a change on the rule set rs read from f. 0 or -errno. */
 static int rules_change(const struct cls_fds *f, struct xsk_ruleset *rs,
 			struct rules_args *q, const char *ifname)
@@ -268,7 +232,7 @@ int cmd_rules(int argc, char **argv)
 		if (ret)
 			pr_err("cannot read the rule hit counters: %s\n", strerror(-ret));
 		else
-			rules_list(&rs, hits, json);
+			report_rules(stdout, &rs, hits, json);
 	} else {
 		ret = rules_change(&f, &rs, &q, ifname);
 	}
