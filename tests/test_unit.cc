@@ -223,6 +223,8 @@ const OptCase opt_cases[] = {
 	{ "interval_long", { "--interval", "0.25" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.interval, 0.25); } },
 	{ "interval_short", { "-i", "1" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.interval, 1.0); } },
 	{ "json", { "--json" }, [](auto &o) { EXPECT_TRUE(o.json); } },
+	{ "action_drop", { "--action", "drop" }, [](auto &o) { EXPECT_STREQ(o.action, "drop"); } },
+	{ "action_count_short", { "-a", "count" }, [](auto &o) { EXPECT_STREQ(o.action, "count"); } },
 	{ "frames", { "--frames", "8192" }, [](auto &o) { EXPECT_EQ(o.frames, 8192u); } },
 	{ "frames_min", { "--frames", "64", "--ring-size", "64" }, [](auto &o) {
 		EXPECT_EQ(o.frames, 64u);
@@ -282,6 +284,20 @@ TEST(RunOpts, OptionsAfterIfname)
 	EXPECT_STREQ(c.p.o.ifname, "eth0");
 	EXPECT_EQ(c.p.o.count, 9u);
 	EXPECT_TRUE(c.p.o.json);
+}
+
+/* drop never reads the frames: a capture would be empty, so -w is refused. */
+TEST(RunOpts, ActionDropRefusesWrite)
+{
+	ParseCase d({ "--action", "drop", "-w", "x.pcap", "eth0" });
+
+	EXPECT_EQ(d.p.ret, -1);
+	EXPECT_NE(d.p.err.find("--action drop writes no capture"), std::string::npos) << d.p.err;
+	ParseCase c({ "--action", "count", "-w", "x.pcap", "eth0" });
+	EXPECT_EQ(c.p.ret, 0) << c.p.err;
+	ParseCase def({ "eth0" });
+	ASSERT_EQ(def.p.ret, 0) << def.p.err;
+	EXPECT_STREQ(def.p.o.action, "count");
 }
 
 TEST(RunOpts, DoubleDashEndsOptions)
@@ -359,6 +375,7 @@ const BadValue bad_values[] = {
 	{ "--mode", "fast" }, { "-m", "NATIVE" }, { "-m", "" },
 	{ "--queues", "x" }, { "-q", "1,a" }, { "-q", "3-1" }, { "-q", "256" }, { "-q", "" },
 	{ "--match", "tcp" }, { "--match", "UDP" },
+	{ "--action", "fwd2" }, { "--action", "" }, { "--action", "DROP" },
 	{ "--fixed-index", "-1" }, { "--fixed-index", "256" }, { "--fixed-index", "1x" }, { "--fixed-index", "" },
 	{ "--fallback", "abort" }, { "--fallback", "redirect" },
 	{ "--count", "0" }, { "-c", "-5" }, { "-c", "+5" }, { "-c", "5k" }, { "-c", "18446744073709551616" },

@@ -376,7 +376,7 @@ static int run_start_threads(struct run_state *s)
 	for (i = 0; i < s->nr_created; i++) {
 		s->workers[i] = (struct xskmap_worker){
 			.sock = &s->socks[i],
-			.action = xskmap_action_find("count"),
+			.action = xskmap_action_find(s->opts.action),
 			.batch = s->opts.batch,
 			.pcap = s->pcap,
 			.pcap_queue = i,

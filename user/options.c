@@ -12,6 +12,7 @@
 
 #include "options.h"
 #include "opts.h"
+#include "worker.h"
 
 void run_opts_default(struct run_opts *o)
 {
@@ -26,6 +27,7 @@ void run_opts_default(struct run_opts *o)
 	o->batch = 64;
 	o->bind = BIND_AUTO;
 	o->need_wakeup = true;
+	o->action = "count";
 }
 
 #define fail errf
@@ -278,6 +280,16 @@ RUN_SETTER(run_set_no_wakeup)
 	return 0;
 }
 
+RUN_SETTER(run_set_action)
+{
+	RUN_O;
+
+	if (!xskmap_action_find(v))
+		return fail(err, errlen, "invalid --action '%s': use count or drop", v);
+	o->action = xskmap_action_find(v)->name;
+	return 0;
+}
+
 RUN_SETTER(run_set_write)
 {
 	RUN_O;
@@ -306,6 +318,9 @@ static int run_words(void *obj, int n, char **w, char *err, size_t errlen)
 	/* Both would go to stdout, and a JSON reader would get a pcap. */
 	if (o->json && o->pcap_path && !strcmp(o->pcap_path, "-"))
 		return fail(err, errlen, "--json and -w - both write to stdout: write the capture to a file, or drop --json (the text summary goes to stderr)");
+	if (o->pcap_path && strcmp(o->action, "count"))
+		return fail(err, errlen, "--action %s writes no capture: drop -w, or use --action count",
+			    o->action);
 	if (o->batch > o->ring_size)
 		return fail(err, errlen, "--batch %u is larger than --ring-size %u: lower --batch",
 			    o->batch, o->ring_size);
@@ -347,6 +362,8 @@ static const struct opt_def run_defs[] = {
 	     .help = "verdict when the slot holds no socket (default pass)"),
 	OPT_PIN_DIR(struct run_opts, "where the rule maps are pinned for 'xskmap rules'\n(default /sys/fs/bpf/xskmap/IFNAME); on a bpffs,\nand not writable by others unless sticky and root's"),
 	OPT_SECTION("Output:"),
+	CALL(.name = "action", .key = 'a', .arg = "ACTION", .parse = run_set_action,
+	     .help = "what the sockets do with the frames: count (default:\ncount them, and write them with -w) or drop (give\nthem straight back to the kernel, no capture)"),
 	CALL(.name = "write", .key = 'w', .arg = "FILE", .parse = run_set_write,
 	     .help = "write every received frame to FILE (pcap, ns; - is stdout)"),
 	CALL(.name = "count", .key = 'c', .arg = "N", .parse = run_set_count,

@@ -41,6 +41,7 @@ struct run_opts {
 	bool fixed;				/* --fixed-index given */
 	__u32 fixed_index;
 	__u32 fallback;				/* XDP_PASS or XDP_DROP */
+	const char *action;			/* --action: count (default) or drop */
 	const char *pcap_path;
 	__u64 count;				/* 0: no limit */
 	double duration;			/* seconds, 0: no limit */

@@ -120,13 +120,37 @@ static void action_count_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
 	xskmap_worker_account(w, keep, n - keep, bytes);
 }
 
+/*
+ * drop: the frames go straight back to the fill ring; the frame data is
+ * never read, so a frame costs its two descriptors. --count still ends
+ * the run, and rx_bytes is still the sum of the lengths.
+ */
+static void action_drop_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+{
+	struct xskmap_sock *s = w->sock;
+	__u64 bytes = 0;
+	__u32 keep, i;
+
+	keep = rx_budget_take(w->budget, n);
+	for (i = 0; i < keep; i++)
+		bytes += xsk_ring_cons__rx_desc(&s->rx, idx_rx + i)->len;
+	xskmap_worker_recycle_rx(w, idx_rx, n);
+	xskmap_worker_account(w, keep, n - keep, bytes);
+}
+
 static const struct xskmap_action action_count = {
 	.name = "count",
 	.rx_batch = action_count_rx,
 };
 
+static const struct xskmap_action action_drop = {
+	.name = "drop",
+	.rx_batch = action_drop_rx,
+};
+
 const struct xskmap_action *const xskmap_actions[] = {
 	&action_count,
+	&action_drop,
 	NULL,
 };
 
