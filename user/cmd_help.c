@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* xskmap help, xskmap version. */
 #include <stdio.h>
-#include <string.h>
 
 #include "cmd.h"
 #include "opts.h"
@@ -17,7 +16,6 @@ void cmd_usage(FILE *f)
 	      "Steer packets from XDP into AF_XDP sockets.\n\n"
 	      "Commands:\n", f);
 	for (c = xskmap_cmds; c->name; c++) {
-		const char *h = c->summary, *nl;
 		int n = fprintf(f, "  %s", c->synopsis);
 
 		/* A long synopsis has the summary on the lines below it. */
@@ -25,14 +23,7 @@ void cmd_usage(FILE *f)
 			fprintf(f, "\n%*s", CMD_SUMMARY_COLUMN, "");
 		else
 			fprintf(f, "%*s", CMD_SUMMARY_COLUMN - n, "");
-		for (;;) {
-			nl = strchr(h, '\n');
-			fprintf(f, "%.*s\n", nl ? (int)(nl - h) : (int)strlen(h), h);
-			if (!nl)
-				break;
-			h = nl + 1;
-			fprintf(f, "%*s", CMD_SUMMARY_COLUMN, "");
-		}
+		opts_put_lines(f, c->summary, CMD_SUMMARY_COLUMN);
 	}
 }
 

@@ -237,12 +237,26 @@ static int opt_shown(const struct opt_def *d, char *buf, size_t len)
 			d->arg ? d->arg : "");
 }
 
+void opts_put_lines(FILE *f, const char *text, int column)
+{
+	const char *nl;
+
+	for (;;) {
+		nl = strchr(text, '\n');
+		fprintf(f, "%.*s\n", nl ? (int)(nl - text) : (int)strlen(text), text);
+		if (!nl)
+			break;
+		text = nl + 1;
+		fprintf(f, "%*s", column, "");
+	}
+}
+
 static void usage_defs(const struct opt_def *d, FILE *f)
 {
 	char left[128];
 
 	for (; d->kind != OPT_KIND_END; d++) {
-		const char *h = d->help, *nl;
+		const char *h = d->help;
 		int n;
 
 		if (d->kind == OPT_KIND_SECTION) {
@@ -257,14 +271,7 @@ static void usage_defs(const struct opt_def *d, FILE *f)
 		if (n >= OPTS_HELP_COLUMN - 1)
 			fputs(" ", f);
 		fputs(" ", f);
-		for (;;) {
-			nl = strchr(h, '\n');
-			fprintf(f, "%.*s\n", nl ? (int)(nl - h) : (int)strlen(h), h);
-			if (!nl)
-				break;
-			h = nl + 1;
-			fprintf(f, "%*s", OPTS_HELP_COLUMN, "");
-		}
+		opts_put_lines(f, h, OPTS_HELP_COLUMN);
 	}
 }
 

@@ -77,6 +77,12 @@ int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *obj, char
 /* The command's --help text. */
 void opts_usage(const struct opt_cmd *cmd, FILE *f);
 
+/*
+ * text's lines ('\n' between them) on f, each after the first indented to
+ * column: the layout of --help's second column.
+ */
+void opts_put_lines(FILE *f, const char *text, int column);
+
 /* IFNAME as the kernel takes it: 0, or -1 + err. */
 int opts_check_ifname(const char *ifname, char *err, size_t errlen);
 
