@@ -44,6 +44,8 @@
 #include "cls_maps.h"
 #include "xsk_redirect.h"
 #include "xsk_redirect.skel.h"
+#include "sock.h"
+#include "umem.h"
 
 namespace {
 
@@ -56,71 +58,44 @@ constexpr __u32 VETH_QUEUES = 4;
 
 // ------------------------------------------------------------ sockets
 
-// One AF_XDP socket in copy mode with a small UMEM. The program under test
-// only needs its fd in xsks_map: BPF_PROG_TEST_RUN returns XDP_REDIRECT
-// without delivering, so the rings are never serviced.
+// One AF_XDP socket in copy mode with a small UMEM, through the product's
+// own UMEM and socket layer (user/umem.h, user/sock.h). The program under
+// test only needs its fd in xsks_map: BPF_PROG_TEST_RUN returns
+// XDP_REDIRECT without delivering, so the rings are never serviced.
 class XskSock {
 public:
-	XskSock() = default;
+	XskSock() { sock_.map_fd = -1; /* in no xsks_map: destroy deletes nothing */ }
 	XskSock(const XskSock &) = delete;
 	XskSock &operator=(const XskSock &) = delete;
 	~XskSock()
 	{
-		if (xsk_)
-			xsk_socket__delete(xsk_);
-		if (umem_)
-			xsk_umem__delete(umem_);
-		if (area_)
-			munmap(area_, size_);
+		xskmap_sock_destroy(&sock_);
+		xskmap_umem_destroy(&umem_);
 	}
 
 	/* 0, or -errno with what failed in *why. */
 	int create(const char *ifname, __u32 queue, std::string *why)
 	{
-		const __u32 frames = 64, frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE;
-		struct xsk_umem_config ucfg = {};
-		struct xsk_socket_config scfg = {};
+		const struct xskmap_umem_cfg ucfg = { .frames = 64, .frame_size = 4096,
+						      .comp_size = 64, .tx_frames = 0 };
+		const struct xskmap_sock_cfg scfg = { .rx_size = 64, .tx_size = 0,
+						      .bind = BIND_COPY, .need_wakeup = false };
+		char err[512];
 		int ret;
 
-		size_ = (size_t)frames * frame_size;
-		area_ = mmap(NULL, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (area_ == MAP_FAILED) {
-			area_ = nullptr;
-			*why = "mmap UMEM";
-			return -errno;
-		}
-		ucfg.fill_size = frames;
-		ucfg.comp_size = frames;
-		ucfg.frame_size = frame_size;
-		ucfg.frame_headroom = 0;
-		ret = xsk_umem__create(&umem_, area_, size_, &fq_, &cq_, &ucfg);
-		if (ret) {
-			umem_ = nullptr;
-			*why = "xsk_umem__create";
-			return ret;
-		}
-		scfg.rx_size = frames;
-		scfg.tx_size = 0;
-		/* Our xsks_map only: never let libxdp load its default program. */
-		scfg.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
-		scfg.bind_flags = XDP_COPY;
-		ret = xsk_socket__create(&xsk_, ifname, queue, umem_, &rx_, NULL, &scfg);
-		if (ret) {
-			xsk_ = nullptr;
-			*why = std::string("xsk_socket__create ") + ifname + " queue " + std::to_string(queue);
-			return ret;
-		}
-		return 0;
+		ret = xskmap_umem_create(&umem_, &ucfg, queue, err, sizeof(err));
+		if (!ret)
+			ret = xskmap_sock_create(&sock_, ifname, queue, &umem_, &scfg, err,
+						 sizeof(err));
+		if (ret)
+			*why = err;
+		return ret;
 	}
-	int fd() const { return xsk_socket__fd(xsk_); }
+	int fd() const { return xskmap_sock_fd(&sock_); }
 
 private:
-	void *area_ = nullptr;
-	size_t size_ = 0;
-	struct xsk_umem *umem_ = nullptr;
-	struct xsk_socket *xsk_ = nullptr;
-	struct xsk_ring_prod fq_;
-	struct xsk_ring_cons cq_, rx_;
+	struct xskmap_umem umem_ = {};
+	struct xskmap_sock sock_ = {};
 };
 
 enum Dev { DEV_NONE, DEV_LO, DEV_VETH };
