@@ -15,7 +15,6 @@
 
 #include "cls_maps.h"
 #include "log.h"
-#include "options.h"
 #include "prog.h"
 #include "cmd.h"
 #include "run_owner.h"
