@@ -11,7 +11,7 @@
 #include <poll.h>
 
 #include "cls_maps.h"
-#include "minijson.h"
+#include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
 #include "prog.h"

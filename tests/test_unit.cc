@@ -30,7 +30,7 @@
 
 #include "hostmem.h"
 #include "iface.h"
-#include "minijson.h"
+#include "json_reader.h"
 #include "options.h"
 #include "pcap_out.h"
 #include "ruleset.h"
