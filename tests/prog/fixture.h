@@ -84,12 +84,16 @@ public:
 	/* 0, or -errno with what failed in *why. */
 	int create(const char *ifname, __u32 queue, std::string *why)
 	{
-		const struct xskmap_umem_cfg ucfg = { .frames = 64, .frame_size = 4096,
-						      .comp_size = 64, .tx_frames = 0 };
-		const struct xskmap_sock_cfg scfg = { .rx_size = 64, .tx_size = 0,
-						      .bind = BIND_COPY, .need_wakeup = false };
+		struct xskmap_umem_cfg ucfg = {};
+		struct xskmap_sock_cfg scfg = {};
 		char err[512];
 		int ret;
+
+		ucfg.frames = 64;
+		ucfg.frame_size = 4096;
+		ucfg.comp_size = 64;
+		scfg.rx_size = 64;
+		scfg.bind = BIND_COPY;
 
 		ret = xskmap_umem_create(&umem_, &ucfg, queue, err, sizeof(err));
 		if (!ret)
