@@ -7,6 +7,22 @@
  * is given: it must release them from the RX ring and give every frame
  * somewhere (the fill ring, the TX ring, the free pool), and it accounts
  * for them in the worker's counters.
+ *
+ * A new path is one struct xskmap_action added to xskmap_actions[] in
+ * worker.c (--action finds it by name). What the TX paths use:
+ * - forward: put each RX descriptor's addr on w->sock->tx (the same UMEM
+ *   frame, no copy: xsk_ring_prod__reserve/tx_desc/submit), release the
+ *   RX descriptors, xskmap_sock_kick_tx() once per batch; in tick(),
+ *   xskmap_umem_complete(umem, sock->cq, sock->fq, batch, true) gives the
+ *   sent frames back to the fill ring. The socket needs tx_size.
+ * - generate: the UMEM keeps cfg.tx_frames out of the fill ring, in its
+ *   free pool; xskmap_umem_alloc() takes one, the frame is written at
+ *   xskmap_umem_data(), put on the TX ring; in tick(),
+ *   xskmap_umem_complete(..., false) returns completed frames to the pool.
+ * xskmap_worker_run() is the loop of the paths that receive: it always
+ * reads the RX ring and sleeps in poll() when it is empty. A transmit-only
+ * path (rx_size 0) needs a loop of its own over the same UMEM and socket
+ * calls, or a flag here that skips the RX ring and never sleeps.
  */
 #ifndef XSKMAP_WORKER_H
 #define XSKMAP_WORKER_H
