@@ -149,6 +149,22 @@ struct xk_pkt {
 	__u8 daddr[16];
 };
 
+/*
+ * A 16-bit length field in host order, for adding to a packet pointer. The
+ * verifier of Linux 6.1 forgets what it knew of a register after a byte
+ * swap (BPF_END leaves it unknown) and then refuses "math between pkt
+ * pointer and register with unbounded min value". The mask bounds it again;
+ * the empty asm keeps the compiler, which knows a bpf_ntohs() result fits
+ * 16 bits, from dropping the mask.
+ */
+static __always_inline __u32 xk_len16(__be16 v)
+{
+	__u32 len = bpf_ntohs(v);
+
+	asm volatile("" : "+r"(len));
+	return len & 0xffff;
+}
+
 /* Do LEN bytes from the cursor lie inside the frame and the datagram? */
 static __always_inline int xk_fits(const struct xk_cursor *c, __u32 len)
 {
@@ -200,7 +216,7 @@ static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 	 * ip_rcv_core(): the total length covers the header and lies within
 	 * what arrived; what follows it is link padding, trimmed away.
 	 */
-	totlen = bpf_ntohs(iph->tot_len);
+	totlen = xk_len16(iph->tot_len);
 	if (totlen < hdrlen)
 		return XK_MALFORMED;
 	if ((char *)c->pos + totlen > (char *)c->end)
@@ -234,7 +250,7 @@ static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 	 * kernel reads it as a jumbogram only with a Jumbo Payload option
 	 * giving more than 65,535 bytes, which no XDP frame (one page) holds.
 	 */
-	c->dgram = (char *)(ip6h + 1) + bpf_ntohs(ip6h->payload_len);
+	c->dgram = (char *)(ip6h + 1) + xk_len16(ip6h->payload_len);
 	if (c->dgram > c->end)
 		return XK_MALFORMED;
 	c->pos = ip6h + 1;
@@ -306,7 +322,7 @@ static __always_inline int xk_parse_udp(struct xk_cursor *c, struct xk_pkt *p)
 	 * reads length 0 as "the rest of the IPv6 payload" (RFC 2675), so does
 	 * this: the header, already known to fit, is then all it checks.
 	 */
-	len = bpf_ntohs(uh->len);
+	len = xk_len16(uh->len);
 	if (len == 0 && p->ip_version == 6)
 		len = sizeof(*uh);
 	if (len < sizeof(*uh) || !xk_fits(c, len))
@@ -326,7 +342,7 @@ static __always_inline int xk_parse_tcp(struct xk_cursor *c, struct xk_pkt *p)
 	if ((void *)(th + 1) > c->end || !xk_fits(c, sizeof(*th)))
 		return XK_MALFORMED;
 	/* tcp_v4_rcv(), tcp_v6_rcv(): doff >= 5, options inside the datagram. */
-	hdrlen = (bpf_ntohs(th->doff_flags) >> 12) * 4;
+	hdrlen = (xk_len16(th->doff_flags) >> 12) * 4;
 	if (hdrlen < sizeof(*th) || !xk_fits(c, hdrlen))
 		return XK_MALFORMED;
 	c->pos = th + 1;

@@ -2211,7 +2211,12 @@ TEST_F(E2E, EveryRedirectedFrameIsAccountedAtEveryStopUnderOverload)
 		ASSERT_TRUE(ready(ld));
 		procs_.push_back(std::make_unique<Proc>());
 		Proc &gen = *procs_.back();
-		ASSERT_TRUE(gen.start({ XDPGEN_BIN, "--netns", t.ns_b, "--seconds", "5", "--src-mac",
+		/*
+		 * Flooding until killed below, whatever the stop: under
+		 * emulation (tests/vm) 5 s of it gave --count fewer than
+		 * its 20000 frames, and the run waited for its -d 30.
+		 */
+		ASSERT_TRUE(gen.start({ XDPGEN_BIN, "--netns", t.ns_b, "--seconds", "20", "--src-mac",
 					Topology::mac_str(t.mac_b), "--dst-mac",
 					Topology::mac_str(t.mac_a), t.if_b },
 				      "xdpgen"));

@@ -22,6 +22,7 @@ extern const struct xskmap_cmd xskmap_cmds[];	/* ends with a NULL name */
 int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

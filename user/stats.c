@@ -4,8 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include <json-c/json.h>
-
+#include "json_out.h"
 #include "stats.h"
 
 const char *const xsk_stat_names[XSK_STAT_MAX] = {
@@ -51,22 +50,6 @@ int stats_read_bpf(int map_fd, struct xsk_stat out[XSK_STAT_MAX])
 static __u64 capture_not_written(const struct capture_report *c)
 {
 	return c->ring_full + c->at_stop + c->after_error;
-}
-
-/* JSON through json-c: built as a tree, printed in one go. */
-static void jput(json_object *o, const char *key, json_object *v)
-{
-	json_object_object_add(o, key, v);
-}
-
-static void jput_u64(json_object *o, const char *key, __u64 v)
-{
-	jput(o, key, json_object_new_uint64(v));
-}
-
-static void jput_str(json_object *o, const char *key, const char *s)
-{
-	jput(o, key, s ? json_object_new_string(s) : NULL);
 }
 
 static json_object *json_stat(const struct xsk_stat *st)
@@ -138,16 +121,6 @@ static void json_rules(json_object *o, const struct xsk_ruleset *rs, const struc
 	jput(o, "default", def);
 }
 
-/* One line, then freed. */
-static void json_print(FILE *f, json_object *o)
-{
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-					     JSON_C_TO_STRING_NOSLASHESCAPE), f);
-	fputc('\n', f);
-	fflush(f);
-	json_object_put(o);
-}
-
 static __u64 past_count(const struct run_report *r)
 {
 	__u64 n = 0;
@@ -204,7 +177,7 @@ void report_json(FILE *f, const struct run_report *r)
 		json_rules(o, r->rules, r->hits);
 	if (r->capture)
 		jput(o, "capture", json_capture(r->capture));
-	json_print(f, o);
+	json_out_print(f, o);
 }
 
 void report_rules(FILE *f, const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json)
@@ -216,7 +189,7 @@ void report_rules(FILE *f, const struct xsk_ruleset *rs, const struct xsk_stat *
 		json_object *o = json_object_new_object();
 
 		json_rules(o, rs, hits);
-		json_print(f, o);
+		json_out_print(f, o);
 		return;
 	}
 	action_format(rs->default_action, rs->default_index, act, sizeof(act));
