@@ -67,12 +67,9 @@ int cmd_detach(int argc, char **argv)
 	char err[512];
 	int ifindex, ret;
 
-	ret = opts_parse(&detach_cmd_opts, argc, argv, &a, err, sizeof(err));
-	if (ret) {
-		if (ret < 0)
-			fprintf(stderr, "xskmap: error: %s\n", err);
-		return ret < 0 ? EXIT_USAGE : EXIT_OK;
-	}
+	ret = opts_exit_code(opts_parse(&detach_cmd_opts, argc, argv, &a, err, sizeof(err)), err);
+	if (ret >= 0)
+		return ret;
 	log_init(0);
 	ifindex = if_nametoindex(a.ifname);
 	if (!ifindex) {

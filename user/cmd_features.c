@@ -56,12 +56,9 @@ int cmd_features(int argc, char **argv)
 	char err[512];
 	int i, ret, unknown = 0;
 
-	ret = opts_parse(&features_cmd_opts, argc, argv, &a, err, sizeof(err));
-	if (ret) {
-		if (ret < 0)
-			fprintf(stderr, "xskmap: error: %s\n", err);
-		return ret < 0 ? EXIT_USAGE : EXIT_OK;
-	}
+	ret = opts_exit_code(opts_parse(&features_cmd_opts, argc, argv, &a, err, sizeof(err)), err);
+	if (ret >= 0)
+		return ret;
 	if (a.ifname && !if_nametoindex(a.ifname)) {
 		fprintf(stderr, "xskmap: error: interface '%s' does not exist: check the name with 'ip link show'\n",
 			a.ifname);

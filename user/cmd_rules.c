@@ -203,12 +203,10 @@ int cmd_rules(int argc, char **argv)
 	bool json, usage_err = false;
 	int ret, lock_fd;
 
-	ret = rules_args_parse(argc, argv, &q, err, sizeof(err));
-	if (ret) {
-		if (ret < 0)
-			fprintf(stderr, "xskmap: error: %s\n", err);
+	ret = opts_exit_code(rules_args_parse(argc, argv, &q, err, sizeof(err)), err);
+	if (ret >= 0) {
 		rules_args_free(&q);
-		return ret < 0 ? EXIT_USAGE : EXIT_OK;
+		return ret;
 	}
 	ifname = q.ifname;
 	json = q.json;

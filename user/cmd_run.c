@@ -491,12 +491,10 @@ int cmd_run(int argc, char **argv)
 
 	if (!s)
 		return EXIT_FAIL;
-	ret = run_opts_parse(argc, argv, &s->opts, err, sizeof(err));
-	if (ret) {
-		if (ret < 0)
-			fprintf(stderr, "xskmap: error: %s\n", err);
+	ret = opts_exit_code(run_opts_parse(argc, argv, &s->opts, err, sizeof(err)), err);
+	if (ret >= 0) {
 		free(s);
-		return ret < 0 ? EXIT_USAGE : EXIT_OK;
+		return ret;
 	}
 	log_init(s->opts.verbose);
 	s->budget.limit = s->opts.count;

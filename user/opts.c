@@ -225,6 +225,17 @@ out:
 	return ret;
 }
 
+int opts_exit_code(int ret, const char *err)
+{
+	if (!ret)
+		return -1;
+	if (ret < 0) {
+		fprintf(stderr, "xskmap: error: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 /* "  -m, --mode MODE" as --help shows it. */
 static int opt_shown(const struct opt_def *d, char *buf, size_t len)
 {

@@ -74,6 +74,13 @@ struct opt_cmd {
 int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *obj, char *err,
 	       size_t errlen);
 
+/*
+ * What a command's handler does with opts_parse()'s ret: -1 to go on;
+ * else the exit code to end with now (EXIT_OK after --help or --version,
+ * EXIT_USAGE after err is said on stderr).
+ */
+int opts_exit_code(int ret, const char *err);
+
 /* The command's --help text. */
 void opts_usage(const struct opt_cmd *cmd, FILE *f);
 
