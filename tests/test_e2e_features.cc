@@ -9,7 +9,7 @@
 #include <sys/utsname.h>
 #include <linux/if_xdp.h>
 #include <string>
-#include "minijson.h"
+#include "json_reader.h"
 #include "netns.h"
 #include "kernel_features.h"
 

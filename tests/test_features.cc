@@ -8,7 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
-#include "minijson.h"
+#include "json_reader.h"
 #include "kernel_features.h"
 
 using namespace xt;

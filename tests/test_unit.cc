@@ -30,11 +30,11 @@
 
 #include "hostmem.h"
 #include "iface.h"
-#include "minijson.h"
+#include "json_reader.h"
 #include "options.h"
 #include "pcap_out.h"
 #include "ruleset.h"
-#include "rx.h"
+#include "worker.h"
 #include "stats.h"
 
 namespace {
@@ -223,6 +223,8 @@ const OptCase opt_cases[] = {
 	{ "interval_long", { "--interval", "0.25" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.interval, 0.25); } },
 	{ "interval_short", { "-i", "1" }, [](auto &o) { EXPECT_DOUBLE_EQ(o.interval, 1.0); } },
 	{ "json", { "--json" }, [](auto &o) { EXPECT_TRUE(o.json); } },
+	{ "action_drop", { "--action", "drop" }, [](auto &o) { EXPECT_STREQ(o.action, "drop"); } },
+	{ "action_count_short", { "-a", "count" }, [](auto &o) { EXPECT_STREQ(o.action, "count"); } },
 	{ "frames", { "--frames", "8192" }, [](auto &o) { EXPECT_EQ(o.frames, 8192u); } },
 	{ "frames_min", { "--frames", "64", "--ring-size", "64" }, [](auto &o) {
 		EXPECT_EQ(o.frames, 64u);
@@ -282,6 +284,20 @@ TEST(RunOpts, OptionsAfterIfname)
 	EXPECT_STREQ(c.p.o.ifname, "eth0");
 	EXPECT_EQ(c.p.o.count, 9u);
 	EXPECT_TRUE(c.p.o.json);
+}
+
+/* drop never reads the frames: a capture would be empty, so -w is refused. */
+TEST(RunOpts, ActionDropRefusesWrite)
+{
+	ParseCase d({ "--action", "drop", "-w", "x.pcap", "eth0" });
+
+	EXPECT_EQ(d.p.ret, -1);
+	EXPECT_NE(d.p.err.find("--action drop writes no capture"), std::string::npos) << d.p.err;
+	ParseCase c({ "--action", "count", "-w", "x.pcap", "eth0" });
+	EXPECT_EQ(c.p.ret, 0) << c.p.err;
+	ParseCase def({ "eth0" });
+	ASSERT_EQ(def.p.ret, 0) << def.p.err;
+	EXPECT_STREQ(def.p.o.action, "count");
 }
 
 TEST(RunOpts, DoubleDashEndsOptions)
@@ -359,6 +375,7 @@ const BadValue bad_values[] = {
 	{ "--mode", "fast" }, { "-m", "NATIVE" }, { "-m", "" },
 	{ "--queues", "x" }, { "-q", "1,a" }, { "-q", "3-1" }, { "-q", "256" }, { "-q", "" },
 	{ "--match", "tcp" }, { "--match", "UDP" },
+	{ "--action", "fwd2" }, { "--action", "" }, { "--action", "DROP" },
 	{ "--fixed-index", "-1" }, { "--fixed-index", "256" }, { "--fixed-index", "1x" }, { "--fixed-index", "" },
 	{ "--fallback", "abort" }, { "--fallback", "redirect" },
 	{ "--count", "0" }, { "-c", "-5" }, { "-c", "+5" }, { "-c", "5k" }, { "-c", "18446744073709551616" },
@@ -2091,9 +2108,21 @@ TEST(ReportJson, CaptureAndPastCountFields)
 	EXPECT_TRUE(strict_json(s)) << s;
 	EXPECT_TRUE(has(s, "\"rx_past_count\":7,")) << s;
 	EXPECT_TRUE(has(s, "\"rx_past_count\":3,")) << s;
-	EXPECT_TRUE(has(s, "\"capture\":{\"file\":\"/tmp/a \\\"b\\\"\\\\c\\u000a.pcap\",\"frames_written\":5,"
-			   "\"frames_not_written\":5,\"not_written\":{\"writer_behind\":2,\"at_stop\":2,"
-			   "\"after_error\":1},\"error\":\"No space left on device\"}")) << s;
+	/* The file name's quotes, backslash and newline come back as they were. */
+	xt::json::Value j;
+	std::string perr;
+	ASSERT_TRUE(xt::json::parse_strict(s, j, perr)) << perr << "\n" << s;
+	const xt::json::Value &cap = j["capture"];
+	EXPECT_EQ(cap["file"].str, "/tmp/a \"b\"\\c\n.pcap") << s;
+	EXPECT_EQ(cap["frames_written"].u64(), 5u) << s;
+	EXPECT_EQ(cap["frames_not_written"].u64(), 5u) << s;
+	EXPECT_EQ(cap["not_written"]["writer_behind"].u64(), 2u) << s;
+	EXPECT_EQ(cap["not_written"]["at_stop"].u64(), 2u) << s;
+	EXPECT_EQ(cap["not_written"]["after_error"].u64(), 1u) << s;
+	EXPECT_EQ(cap["not_written"].size(), 3u) << s;
+	EXPECT_EQ(cap["error"].str, "No space left on device") << s;
+	EXPECT_EQ(cap.size(), 5u) << s;
+	EXPECT_TRUE(has(s, "\"capture\":{\"file\":")) << s;
 	c.error = nullptr;
 	EXPECT_TRUE(has(json_of(r), "\"error\":null}")) << json_of(r);
 	std::string t = written_by([&](FILE *f) { report_text(f, &r); });

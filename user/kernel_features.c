@@ -25,8 +25,9 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "json_out.h"
 #include "kernel_features.h"
-#include "options.h"
+#include "util.h"
 #include "xsk_redirect.skel.h"
 
 /* Newer than bookworm's linux-libc-dev 6.1 headers. */
@@ -590,115 +591,35 @@ void features_print_text(FILE *f, const struct feat_result *res, const char *ifn
 	}
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void features_print_json(FILE *f, const struct feat_result *res, const char *ifname,
 			 const char *kernel)
 {
+	json_object *o = json_object_new_object(), *feats = json_object_new_object();
 	char msg[256];
 	int i;
 
-	fprintf(f, "{\"kernel\":");
-	json_str(f, kernel);
-	fprintf(f, ",\"interface\":");
-	if (ifname)
-		json_str(f, ifname);
-	else
-		fprintf(f, "null");
-	fprintf(f, ",\"features\":{");
+	jput_str(o, "kernel", kernel);
+	jput_str(o, "interface", ifname);
 	for (i = 0; i < FEAT_COUNT; i++) {
 		const struct feat_result *r = &res[i];
+		json_object *e = json_object_new_object();
 
-		fprintf(f, "%s\"%s\":{\"title\":", i ? "," : "", feat_defs[i].key);
-		json_str(f, feat_defs[i].title);
-		fprintf(f, ",\"available\":%s",
-			r->state == FEAT_AVAILABLE ? "true" : r->state == FEAT_MISSING ? "false" : "null");
-		fprintf(f, ",\"needs\":");
-		json_str(f, feat_defs[i].needs);
+		jput_str(e, "title", feat_defs[i].title);
+		jput(e, "available", r->state == FEAT_AVAILABLE ? json_object_new_boolean(1) :
+				     r->state == FEAT_MISSING ? json_object_new_boolean(0) : NULL);
+		jput_str(e, "needs", feat_defs[i].needs);
 		if (r->state == FEAT_MISSING) {
 			features_missing_msg(i, msg, sizeof(msg));
-			fprintf(f, ",\"message\":");
-			json_str(f, msg);
+			jput_str(e, "message", msg);
 		}
-		if (r->state == FEAT_NOT_PROBED) {
-			fprintf(f, ",\"detail\":");
-			json_str(f, NOT_PROBED_HINT);
-		} else if (r->detail[0]) {
-			fprintf(f, ",\"detail\":");
-			json_str(f, r->detail);
-		}
-		fputc('}', f);
+		if (r->state == FEAT_NOT_PROBED)
+			jput_str(e, "detail", NOT_PROBED_HINT);
+		else if (r->detail[0])
+			jput_str(e, "detail", r->detail);
+		jput(feats, feat_defs[i].key, e);
 	}
-	fprintf(f, "}}\n");
+	jput(o, "features", feats);
+	json_out_print(f, o);
 }
 
 /* --------------------------------------------------------------- command */
-
-int cmd_features(int argc, char **argv)
-{
-	struct feat_result res[FEAT_COUNT];
-	const char *ifname = NULL;
-	struct utsname u;
-	bool json = false;
-	int i, unknown = 0;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--version")) {
-			print_version(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("Usage: xskmap features [--json] [IFNAME]\n\n"
-			       "Probe what this kernel can do for AF_XDP and XDP, by trying each capability\n"
-			       "(never by its version number), and say what a missing one needs. With IFNAME,\n"
-			       "also native XDP and zero-copy on that interface: a program is attached and a\n"
-			       "socket bound to queue 0 for an instant, and nothing is left behind.\n"
-			       "Exit 1 when a probe could not tell (for example without root).\n");
-			return EXIT_OK;
-		} else if (argv[i][0] == '-' || ifname) {
-			fprintf(stderr, "xskmap: error: %s '%s': usage: xskmap features [--json] [IFNAME]\n",
-				argv[i][0] == '-' ? "unknown features option" : "one interface at most, got also",
-				argv[i]);
-			return EXIT_USAGE;
-		} else {
-			ifname = argv[i];
-		}
-	}
-	if (ifname && !if_nametoindex(ifname)) {
-		fprintf(stderr, "xskmap: error: interface '%s' does not exist: check the name with 'ip link show'\n",
-			ifname);
-		return EXIT_USAGE;
-	}
-	libbpf_set_print(NULL);
-	features_probe(res, ifname);
-	if (uname(&u))
-		snprintf(u.release, sizeof(u.release), "?");
-	if (json)
-		features_print_json(stdout, res, ifname, u.release);
-	else
-		features_print_text(stdout, res, ifname, u.release);
-	for (i = 0; i < FEAT_COUNT; i++)
-		unknown += res[i].state == FEAT_UNKNOWN;
-	if (unknown) {
-		fflush(stdout);
-		fprintf(stderr, "xskmap: error: %d of the probes could not tell (see why above)%s\n", unknown,
-			geteuid() ? ": run as root" : "");
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}

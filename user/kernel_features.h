@@ -72,8 +72,6 @@ void features_print_text(FILE *f, const struct feat_result *res, const char *ifn
 void features_print_json(FILE *f, const struct feat_result *res, const char *ifname,
 			 const char *kernel);
 
-/* `xskmap features [--json] [IFNAME]`; returns the exit code. */
-int cmd_features(int argc, char **argv);
 
 #ifdef __cplusplus
 }

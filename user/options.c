@@ -10,13 +10,9 @@
 #include <string.h>
 #include <linux/bpf.h>
 
-#include <bpf/libbpf.h>
-
 #include "options.h"
-
-#ifndef XSKMAP_VERSION
-#error "XSKMAP_VERSION comes from project(VERSION) in CMakeLists.txt"
-#endif
+#include "opts.h"
+#include "worker.h"
 
 void run_opts_default(struct run_opts *o)
 {
@@ -31,108 +27,10 @@ void run_opts_default(struct run_opts *o)
 	o->batch = 64;
 	o->bind = BIND_AUTO;
 	o->need_wakeup = true;
+	o->action = "count";
 }
 
-void run_usage(FILE *f)
-{
-	fprintf(f,
-"Usage: xskmap run [OPTIONS] IFNAME\n"
-"\n"
-"Attach the xsk_redirect XDP program to IFNAME, open one AF_XDP socket per\n"
-"selected RX queue and receive what the program steers to them. Whatever no\n"
-"socket takes goes to the kernel (or is dropped with --fallback drop).\n"
-"Stops on SIGINT/SIGTERM, --count or --duration, prints a summary, detaches.\n"
-"\n"
-"Attaching:\n"
-"  -m, --mode MODE        native | skb | auto (default auto: native, else skb)\n"
-"  -q, --queues LIST      RX queues to open sockets on: all (default) or a\n"
-"                         list such as 0,2,4-7\n"
-"      --force            replace an XDP program another tool attached to\n"
-"                         IFNAME through netlink (never a running xskmap)\n"
-"Steering (rules can change while running: see 'xskmap rules'):\n"
-"  -r, --rule RULE        add a steering rule; rules are tried in the order\n"
-"                         given, the first match decides (at most %u)\n"
-"      --default ACTION   action when no rule matches (default: queue)\n"
-"      --match all|udp    shorthand: udp = --rule 'udp -> queue' --default pass\n"
-"      --fixed-index N    make every 'queue' action 'index N'; the socket of\n"
-"                         the single queue given with -q (default 0) is put\n"
-"                         at slot N\n"
-"      --fallback pass|drop  verdict when the slot holds no socket (default pass)\n"
-"      --pin-dir DIR      where the rule maps are pinned for 'xskmap rules'\n"
-"                         (default /sys/fs/bpf/xskmap/IFNAME); on a bpffs,\n"
-"                         and not writable by others unless sticky and root's\n"
-"Output:\n"
-"  -w, --write FILE       write every received frame to FILE (pcap, ns; - is stdout)\n"
-"  -c, --count N          stop after N frames\n"
-"  -d, --duration SEC     stop after SEC seconds\n"
-"  -i, --interval SEC     per-queue stats on stderr every SEC seconds\n"
-"      --json             final summary as one JSON object on stdout\n"
-"Sockets and rings:\n"
-"      --frames N         UMEM frames per queue, power of 2 (default 4096)\n"
-"      --frame-size N     2048 or 4096 (default 4096)\n"
-"      --ring-size N      RX ring entries, power of 2, <= frames (default 2048)\n"
-"      --batch N          descriptors per ring operation, 1-%u (default 64)\n"
-"      --copy | --zero-copy  force the bind mode (default: the kernel picks)\n"
-"      --no-need-wakeup   do not use the need_wakeup flag\n"
-"  -v, --verbose          show libbpf/libxdp messages\n"
-"  -h, --help             this text\n"
-"      --version          the version of xskmap and its libraries\n"
-"\n"
-"Rules: [MATCH...] -> ACTION\n"
-"  MATCH   ip4 | ip6 | vlan ID | udp | tcp | icmp | icmp6 | proto N\n"
-"          src PREFIX | dst PREFIX | sport P[-P] | dport P[-P]\n"
-"          type N | code N (with icmp or icmp6)\n"
-"  ACTION  queue (socket of the frame's RX queue) | index N (socket in slot N)\n"
-"          | pass (to the kernel) | drop\n"
-"  e.g. -r 'udp dport 4789 -> queue' -r 'ip6 tcp dport 22 -> pass'\n"
-"       -r 'src 198.18.0.0/15 -> drop' --default pass\n"
-"\n"
-"Exit status: 0 done, 1 runtime failure, 2 bad usage.\n"
-"Example: xskmap run --match udp -c 1000 -w udp.pcap eth0\n",
-		XSK_MAX_RULES, XSKMAP_MAX_BATCH);
-}
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out)
-{
-	unsigned long long v;
-	char *end;
-
-	/* strtoull() also takes leading blanks and a sign: " -1" would be UINT64_MAX. */
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int parse_seconds(const char *s, double *out)
-{
-	double v;
-	char *end;
-
-	/* Decimal only: strtod would also take blanks, signs and hex floats. */
-	if (!s || (!(*s >= '0' && *s <= '9') && *s != '.') || strpbrk(s, "xX"))
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v) || v <= 0 || v > 1e7)
-		return -1;
-	*out = v;
-	return 0;
-}
+#define fail errf
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -189,196 +87,240 @@ int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 	return 0;
 }
 
-static bool is_pow2(__u64 v)
+/* Each option's parser: 0, or -1 with the cause and the fix in err. */
+#define RUN_SETTER(fn) static int fn(void *obj, const char *v, char *err, size_t errlen)
+#define RUN_O struct run_opts *o = obj
+
+RUN_SETTER(run_set_mode)
 {
-	return v && !(v & (v - 1));
+	RUN_O;
+
+	if (!strcmp(v, "auto"))
+		o->mode = ATTACH_AUTO;
+	else if (!strcmp(v, "native") || !strcmp(v, "drv"))
+		o->mode = ATTACH_NATIVE;
+	else if (!strcmp(v, "skb") || !strcmp(v, "generic"))
+		o->mode = ATTACH_SKB;
+	else
+		return fail(err, errlen, "invalid --mode '%s': use native, skb or auto", v);
+	return 0;
 }
 
-enum {
-	OPT_MATCH = 256, OPT_FIXED, OPT_FALLBACK, OPT_JSON, OPT_FRAMES,
-	OPT_FRAME_SIZE, OPT_RING_SIZE, OPT_BATCH, OPT_COPY, OPT_ZEROCOPY,
-	OPT_NO_WAKEUP, OPT_FORCE, OPT_DEFAULT, OPT_PIN_DIR, OPT_VERSION,
-};
-
-static const struct option run_longopts[] = {
-	{ "mode",	    required_argument, NULL, 'm' },
-	{ "queues",	    required_argument, NULL, 'q' },
-	{ "rule",	    required_argument, NULL, 'r' },
-	{ "default",	    required_argument, NULL, OPT_DEFAULT },
-	{ "pin-dir",	    required_argument, NULL, OPT_PIN_DIR },
-	{ "match",	    required_argument, NULL, OPT_MATCH },
-	{ "fixed-index",    required_argument, NULL, OPT_FIXED },
-	{ "fallback",	    required_argument, NULL, OPT_FALLBACK },
-	{ "write",	    required_argument, NULL, 'w' },
-	{ "count",	    required_argument, NULL, 'c' },
-	{ "duration",	    required_argument, NULL, 'd' },
-	{ "interval",	    required_argument, NULL, 'i' },
-	{ "json",	    no_argument,       NULL, OPT_JSON },
-	{ "frames",	    required_argument, NULL, OPT_FRAMES },
-	{ "frame-size",	    required_argument, NULL, OPT_FRAME_SIZE },
-	{ "ring-size",	    required_argument, NULL, OPT_RING_SIZE },
-	{ "batch",	    required_argument, NULL, OPT_BATCH },
-	{ "copy",	    no_argument,       NULL, OPT_COPY },
-	{ "zero-copy",	    no_argument,       NULL, OPT_ZEROCOPY },
-	{ "no-need-wakeup", no_argument,       NULL, OPT_NO_WAKEUP },
-	{ "force",	    no_argument,       NULL, OPT_FORCE },
-	{ "verbose",	    no_argument,       NULL, 'v' },
-	{ "help",	    no_argument,       NULL, 'h' },
-	{ "version",	    no_argument,       NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
-
-int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen)
+RUN_SETTER(run_set_queues)
 {
-	__u64 v;
-	int c;
+	RUN_O;
 
-	run_opts_default(o);
-	optind = 0;	/* GNU: full reset, so the parser can run more than once */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:q:r:w:c:d:i:vh", run_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (!strcmp(optarg, "auto"))
-				o->mode = ATTACH_AUTO;
-			else if (!strcmp(optarg, "native") || !strcmp(optarg, "drv"))
-				o->mode = ATTACH_NATIVE;
-			else if (!strcmp(optarg, "skb") || !strcmp(optarg, "generic"))
-				o->mode = ATTACH_SKB;
-			else
-				return fail(err, errlen, "invalid --mode '%s': use native, skb or auto", optarg);
-			break;
-		case 'q':
-			if (parse_queue_list(optarg, &o->all_queues, o->queues, XSKMAP_MAX_QUEUES,
-					     &o->nr_queues, err, errlen))
-				return -1;
-			break;
-		case OPT_MATCH:
-			if (!strcmp(optarg, "all"))
-				o->match = XSK_MATCH_ALL;
-			else if (!strcmp(optarg, "udp"))
-				o->match = XSK_MATCH_UDP;
-			else
-				return fail(err, errlen, "invalid --match '%s': use all or udp", optarg);
-			break;
-		case 'r':
-			if (o->nr_rules == XSK_MAX_RULES)
-				return fail(err, errlen, "too many --rule: at most %u", XSK_MAX_RULES);
-			o->rules[o->nr_rules++] = optarg;
-			break;
-		case OPT_DEFAULT:
-			o->default_action = optarg;
-			break;
-		case OPT_PIN_DIR:
-			if (!*optarg)
-				return fail(err, errlen, "invalid --pin-dir '': give a directory on a bpf filesystem");
-			o->pin_dir = optarg;
-			break;
-		case OPT_FIXED:
-			if (parse_u64(optarg, 0, XSKMAP_MAX_QUEUES - 1, &v))
-				return fail(err, errlen, "invalid --fixed-index '%s': use a slot number 0-%u",
-					    optarg, XSKMAP_MAX_QUEUES - 1);
-			o->fixed = true;
-			o->fixed_index = v;
-			break;
-		case OPT_FALLBACK:
-			if (!strcmp(optarg, "pass"))
-				o->fallback = XDP_PASS;
-			else if (!strcmp(optarg, "drop"))
-				o->fallback = XDP_DROP;
-			else
-				return fail(err, errlen, "invalid --fallback '%s': use pass or drop", optarg);
-			break;
-		case 'w':
-			if (!*optarg)
-				return fail(err, errlen, "invalid --write '': give a file name");
-			o->pcap_path = optarg;
-			break;
-		case 'c':
-			if (parse_u64(optarg, 1, UINT64_MAX, &o->count))
-				return fail(err, errlen, "invalid --count '%s': use a whole number >= 1", optarg);
-			break;
-		case 'd':
-			if (parse_seconds(optarg, &o->duration))
-				return fail(err, errlen, "invalid --duration '%s': use seconds > 0, e.g. 10 or 0.5", optarg);
-			break;
-		case 'i':
-			if (parse_seconds(optarg, &o->interval))
-				return fail(err, errlen, "invalid --interval '%s': use seconds > 0, e.g. 1", optarg);
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_FRAMES:
-			if (parse_u64(optarg, 64, 1u << 20, &v) || !is_pow2(v))
-				return fail(err, errlen, "invalid --frames '%s': use a power of 2 from 64 to 1048576", optarg);
-			o->frames = v;
-			break;
-		case OPT_FRAME_SIZE:
-			if (parse_u64(optarg, 2048, 4096, &v) || !is_pow2(v))
-				return fail(err, errlen, "invalid --frame-size '%s': use 2048 or 4096", optarg);
-			o->frame_size = v;
-			break;
-		case OPT_RING_SIZE:
-			if (parse_u64(optarg, 64, 1u << 20, &v) || !is_pow2(v))
-				return fail(err, errlen, "invalid --ring-size '%s': use a power of 2 from 64 to 1048576", optarg);
-			o->ring_size = v;
-			break;
-		case OPT_BATCH:
-			if (parse_u64(optarg, 1, XSKMAP_MAX_BATCH, &v))
-				return fail(err, errlen, "invalid --batch '%s': use 1 to %u", optarg, XSKMAP_MAX_BATCH);
-			o->batch = v;
-			break;
-		case OPT_COPY:
-		case OPT_ZEROCOPY:
-			if (o->bind != BIND_AUTO)
-				return fail(err, errlen, "--copy and --zero-copy exclude each other: give one");
-			o->bind = c == OPT_COPY ? BIND_COPY : BIND_ZEROCOPY;
-			break;
-		case OPT_NO_WAKEUP:
-			o->need_wakeup = false;
-			break;
-		case OPT_FORCE:
-			o->force = true;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'h':
-			run_usage(stdout);
-			return 1;
-		case OPT_VERSION:
-			print_version(stdout);
-			return 1;
-		case ':':
-			return fail(err, errlen, "option '%s' needs a value: see 'xskmap run --help'",
-				    argv[optind - 1]);
-		default:
-			/*
-			 * optopt names an unknown short option; optind has not moved
-			 * past "-xv" yet, so argv[optind - 1] would be the word before.
-			 */
-			if (optopt)
-				return fail(err, errlen, "unknown option '-%c': see 'xskmap run --help'",
-					    optopt);
-			return fail(err, errlen, "unknown option '%s': see 'xskmap run --help'",
-				    argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
+	return parse_queue_list(v, &o->all_queues, o->queues, XSKMAP_MAX_QUEUES, &o->nr_queues,
+				err, errlen);
+}
+
+RUN_SETTER(run_set_match)
+{
+	RUN_O;
+
+	if (!strcmp(v, "all"))
+		o->match = XSK_MATCH_ALL;
+	else if (!strcmp(v, "udp"))
+		o->match = XSK_MATCH_UDP;
+	else
+		return fail(err, errlen, "invalid --match '%s': use all or udp", v);
+	return 0;
+}
+
+RUN_SETTER(run_set_rule)
+{
+	RUN_O;
+
+	if (o->nr_rules == XSK_MAX_RULES)
+		return fail(err, errlen, "too many --rule: at most %u", XSK_MAX_RULES);
+	o->rules[o->nr_rules++] = v;
+	return 0;
+}
+
+RUN_SETTER(run_set_default)
+{
+	RUN_O;
+
+	(void)err;
+	(void)errlen;
+	o->default_action = v;
+	return 0;
+}
+
+RUN_SETTER(run_set_fixed)
+{
+	RUN_O;
+	__u64 n;
+
+	if (parse_u64(v, 0, XSKMAP_MAX_QUEUES - 1, &n))
+		return fail(err, errlen, "invalid --fixed-index '%s': use a slot number 0-%u", v,
+			    XSKMAP_MAX_QUEUES - 1);
+	o->fixed = true;
+	o->fixed_index = n;
+	return 0;
+}
+
+RUN_SETTER(run_set_fallback)
+{
+	RUN_O;
+
+	if (!strcmp(v, "pass"))
+		o->fallback = XDP_PASS;
+	else if (!strcmp(v, "drop"))
+		o->fallback = XDP_DROP;
+	else
+		return fail(err, errlen, "invalid --fallback '%s': use pass or drop", v);
+	return 0;
+}
+
+RUN_SETTER(run_set_count)
+{
+	RUN_O;
+
+	if (parse_u64(v, 1, UINT64_MAX, &o->count))
+		return fail(err, errlen, "invalid --count '%s': use a whole number >= 1", v);
+	return 0;
+}
+
+RUN_SETTER(run_set_duration)
+{
+	RUN_O;
+
+	if (parse_seconds(v, &o->duration))
+		return fail(err, errlen, "invalid --duration '%s': use seconds > 0, e.g. 10 or 0.5", v);
+	return 0;
+}
+
+RUN_SETTER(run_set_interval)
+{
+	RUN_O;
+
+	if (parse_seconds(v, &o->interval))
+		return fail(err, errlen, "invalid --interval '%s': use seconds > 0, e.g. 1", v);
+	return 0;
+}
+
+/* A power of 2 in [lo, hi] into *out, else the message for --name. */
+static int set_pow2(const char *name, const char *v, __u64 lo, __u64 hi, __u32 *out, char *err,
+		    size_t errlen)
+{
+	__u64 n;
+
+	if (parse_u64(v, lo, hi, &n) || !is_pow2(n))
+		return fail(err, errlen, "invalid --%s '%s': use a power of 2 from %llu to %llu", name,
+			    v, (unsigned long long)lo, (unsigned long long)hi);
+	*out = n;
+	return 0;
+}
+
+RUN_SETTER(run_set_frames)
+{
+	RUN_O;
+
+	return set_pow2("frames", v, 64, 1u << 20, &o->frames, err, errlen);
+}
+
+RUN_SETTER(run_set_ring_size)
+{
+	RUN_O;
+
+	return set_pow2("ring-size", v, 64, 1u << 20, &o->ring_size, err, errlen);
+}
+
+RUN_SETTER(run_set_frame_size)
+{
+	RUN_O;
+	__u64 n;
+
+	if (parse_u64(v, 2048, 4096, &n) || !is_pow2(n))
+		return fail(err, errlen, "invalid --frame-size '%s': use 2048 or 4096", v);
+	o->frame_size = n;
+	return 0;
+}
+
+RUN_SETTER(run_set_batch)
+{
+	RUN_O;
+	__u64 n;
+
+	if (parse_u64(v, 1, XSKMAP_MAX_BATCH, &n))
+		return fail(err, errlen, "invalid --batch '%s': use 1 to %u", v, XSKMAP_MAX_BATCH);
+	o->batch = n;
+	return 0;
+}
+
+static int run_set_bind(struct run_opts *o, enum bind_mode b, char *err, size_t errlen)
+{
+	if (o->bind != BIND_AUTO)
+		return fail(err, errlen, "--copy and --zero-copy exclude each other: give one");
+	o->bind = b;
+	return 0;
+}
+
+RUN_SETTER(run_set_copy)
+{
+	(void)v;
+	return run_set_bind(obj, BIND_COPY, err, errlen);
+}
+
+RUN_SETTER(run_set_zerocopy)
+{
+	(void)v;
+	return run_set_bind(obj, BIND_ZEROCOPY, err, errlen);
+}
+
+RUN_SETTER(run_set_no_wakeup)
+{
+	RUN_O;
+
+	(void)v;
+	(void)err;
+	(void)errlen;
+	o->need_wakeup = false;
+	return 0;
+}
+
+RUN_SETTER(run_set_action)
+{
+	RUN_O;
+
+	if (!xskmap_action_find(v))
+		return fail(err, errlen, "invalid --action '%s': use count or drop", v);
+	o->action = xskmap_action_find(v)->name;
+	return 0;
+}
+
+RUN_SETTER(run_set_write)
+{
+	RUN_O;
+
+	if (!*v)
+		return fail(err, errlen, "invalid --write '': give a file name");
+	o->pcap_path = v;
+	return 0;
+}
+
+/* IFNAME, then the checks between options. */
+static int run_words(void *obj, int n, char **w, char *err, size_t errlen)
+{
+	RUN_O;
+
+	if (!n)
 		return fail(err, errlen, "no interface given: xskmap run [OPTIONS] IFNAME");
-	if (optind + 1 < argc)
-		return fail(err, errlen, "unexpected argument '%s' after interface '%s'",
-			    argv[optind + 1], argv[optind]);
-	o->ifname = argv[optind];
-	if (!*o->ifname || strlen(o->ifname) >= 16)
-		return fail(err, errlen, "invalid interface name '%s': at most 15 characters", o->ifname);
+	if (n > 1)
+		return fail(err, errlen, "unexpected argument '%s' after interface '%s'", w[1], w[0]);
+	o->ifname = w[0];
+	if (opts_check_ifname(o->ifname, err, errlen))
+		return -1;
 	if (o->ring_size > o->frames)
 		return fail(err, errlen, "--ring-size %u is larger than --frames %u: raise --frames or lower --ring-size",
 			    o->ring_size, o->frames);
 	/* Both would go to stdout, and a JSON reader would get a pcap. */
 	if (o->json && o->pcap_path && !strcmp(o->pcap_path, "-"))
 		return fail(err, errlen, "--json and -w - both write to stdout: write the capture to a file, or drop --json (the text summary goes to stderr)");
+	if (o->pcap_path && strcmp(o->action, "count"))
+		return fail(err, errlen, "--action %s writes no capture: drop -w, or use --action count",
+			    o->action);
 	if (o->batch > o->ring_size)
 		return fail(err, errlen, "--batch %u is larger than --ring-size %u: lower --batch",
 			    o->batch, o->ring_size);
@@ -393,6 +335,98 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 		}
 	}
 	return 0;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define CALL(...) { .kind = OPT_KIND_CALL, __VA_ARGS__ }
+
+static const struct opt_def run_defs[] = {
+	OPT_SECTION("Attaching:"),
+	CALL(.name = "mode", .key = 'm', .arg = "MODE", .parse = run_set_mode,
+	     .help = "native | skb | auto (default auto: native, else skb)"),
+	CALL(.name = "queues", .key = 'q', .arg = "LIST", .parse = run_set_queues,
+	     .help = "RX queues to open sockets on: all (default) or a\nlist such as 0,2,4-7"),
+	{ .kind = OPT_KIND_FLAG, .name = "force", .off = offsetof(struct run_opts, force),
+	  .help = "replace an XDP program another tool attached to\nIFNAME through netlink (never a running xskmap)" },
+	OPT_SECTION("Steering (rules can change while running: see 'xskmap rules'):"),
+	CALL(.name = "rule", .key = 'r', .arg = "RULE", .parse = run_set_rule,
+	     .help = "add a steering rule; rules are tried in the order\ngiven, the first match decides (at most " STR(XSK_MAX_RULES) ")"),
+	CALL(.name = "default", .arg = "ACTION", .parse = run_set_default,
+	     .help = "action when no rule matches (default: queue)"),
+	CALL(.name = "match", .arg = "all|udp", .parse = run_set_match,
+	     .help = "shorthand: udp = --rule 'udp -> queue' --default pass"),
+	CALL(.name = "fixed-index", .arg = "N", .parse = run_set_fixed,
+	     .help = "make every 'queue' action 'index N'; the socket of\nthe single queue given with -q (default 0) is put\nat slot N"),
+	CALL(.name = "fallback", .arg = "pass|drop", .parse = run_set_fallback,
+	     .help = "verdict when the slot holds no socket (default pass)"),
+	OPT_PIN_DIR(struct run_opts, "where the rule maps are pinned for 'xskmap rules'\n(default /sys/fs/bpf/xskmap/IFNAME); on a bpffs,\nand not writable by others unless sticky and root's"),
+	OPT_SECTION("Output:"),
+	CALL(.name = "action", .key = 'a', .arg = "ACTION", .parse = run_set_action,
+	     .help = "what the sockets do with the frames: count (default:\ncount them, and write them with -w) or drop (give\nthem straight back to the kernel, no capture)"),
+	CALL(.name = "write", .key = 'w', .arg = "FILE", .parse = run_set_write,
+	     .help = "write every received frame to FILE (pcap, ns; - is stdout)"),
+	CALL(.name = "count", .key = 'c', .arg = "N", .parse = run_set_count,
+	     .help = "stop after N frames"),
+	CALL(.name = "duration", .key = 'd', .arg = "SEC", .parse = run_set_duration,
+	     .help = "stop after SEC seconds"),
+	CALL(.name = "interval", .key = 'i', .arg = "SEC", .parse = run_set_interval,
+	     .help = "per-queue stats on stderr every SEC seconds"),
+	OPT_JSON(struct run_opts, "final summary as one JSON object on stdout"),
+	OPT_SECTION("Sockets and rings:"),
+	CALL(.name = "frames", .arg = "N", .parse = run_set_frames,
+	     .help = "UMEM frames per queue, power of 2 (default 4096)"),
+	CALL(.name = "frame-size", .arg = "N", .parse = run_set_frame_size,
+	     .help = "2048 or 4096 (default 4096)"),
+	CALL(.name = "ring-size", .arg = "N", .parse = run_set_ring_size,
+	     .help = "RX ring entries, power of 2, <= frames (default 2048)"),
+	CALL(.name = "batch", .arg = "N", .parse = run_set_batch,
+	     .help = "descriptors per ring operation, 1-" STR(XSKMAP_MAX_BATCH) " (default 64)"),
+	CALL(.name = "copy", .parse = run_set_copy, .shown = "--copy | --zero-copy",
+	     .help = "force the bind mode (default: the kernel picks)"),
+	CALL(.name = "zero-copy", .parse = run_set_zerocopy),
+	CALL(.name = "no-need-wakeup", .parse = run_set_no_wakeup,
+	     .help = "do not use the need_wakeup flag"),
+	OPT_VERBOSE(struct run_opts),
+	OPT_END,
+};
+
+const struct opt_cmd run_cmd_opts = {
+	.name = "run",
+	.head =
+"Usage: xskmap run [OPTIONS] IFNAME\n"
+"\n"
+"Attach the xsk_redirect XDP program to IFNAME, open one AF_XDP socket per\n"
+"selected RX queue and receive what the program steers to them. Whatever no\n"
+"socket takes goes to the kernel (or is dropped with --fallback drop).\n"
+"Stops on SIGINT/SIGTERM, --count or --duration, prints a summary, detaches.\n"
+"\n",
+	.tail =
+"\n"
+"Rules: [MATCH...] -> ACTION\n"
+"  MATCH   ip4 | ip6 | vlan ID | udp | tcp | icmp | icmp6 | proto N\n"
+"          src PREFIX | dst PREFIX | sport P[-P] | dport P[-P]\n"
+"          type N | code N (with icmp or icmp6)\n"
+"  ACTION  queue (socket of the frame's RX queue) | index N (socket in slot N)\n"
+"          | pass (to the kernel) | drop\n"
+"  e.g. -r 'udp dport 4789 -> queue' -r 'ip6 tcp dport 22 -> pass'\n"
+"       -r 'src 198.18.0.0/15 -> drop' --default pass\n"
+"\n"
+"Exit status: 0 done, 1 runtime failure, 2 bad usage.\n"
+"Example: xskmap run --match udp -c 1000 -w udp.pcap eth0\n",
+	.defs = run_defs,
+	.words = run_words,
+};
+
+void run_usage(FILE *f)
+{
+	opts_usage(&run_cmd_opts, f);
+}
+
+int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen)
+{
+	run_opts_default(o);
+	return opts_parse(&run_cmd_opts, argc, argv, o, err, errlen);
 }
 
 int run_opts_ruleset(const struct run_opts *o, struct xsk_ruleset *rs, char *err, size_t errlen)
@@ -432,12 +466,6 @@ int run_opts_ruleset(const struct run_opts *o, struct xsk_ruleset *rs, char *err
 	return 0;
 }
 
-void print_version(FILE *f)
-{
-	fprintf(f, "xskmap %s (libbpf %s, libxdp %s)\n", XSKMAP_VERSION, libbpf_version_string(),
-		XSKMAP_LIBXDP_VERSION);
-}
-
 __u32 run_opts_slots(const struct run_opts *o, __u32 dev_queues)
 {
 	if (o->fixed && o->fixed_index >= dev_queues)
@@ -460,29 +488,6 @@ char *words_join(int n, char *const *words)
 	for (i = 0; i < n; i++)
 		off += sprintf(s + off, "%s%s", i ? " " : "", words[i]);
 	return s;
-}
-
-void rules_usage(FILE *f)
-{
-	fprintf(f,
-"Usage: xskmap rules [OPTIONS] IFNAME list\n"
-"       xskmap rules [OPTIONS] IFNAME add [--at RANK] RULE\n"
-"       xskmap rules [OPTIONS] IFNAME del ID\n"
-"       xskmap rules [OPTIONS] IFNAME default ACTION\n"
-"\n"
-"Show or change the steering rules of the 'xskmap run' on IFNAME, through\n"
-"the maps it pins (default /sys/fs/bpf/xskmap/IFNAME). A change takes\n"
-"effect at once and atomically: each frame is classified by the old rules\n"
-"or the new ones, none is lost. 'add' appends (lowest priority) unless\n"
-"--at gives the rank (0 = first). Quote the rule: 'udp dport 53 -> queue'\n"
-"(unquoted, the shell reads '>' as a redirection).\n"
-"'xskmap run --help' describes the rule language.\n"
-"\n"
-"Options (anywhere on the line):\n"
-"      --pin-dir DIR      the --pin-dir the run was given\n"
-"      --json             list as one JSON object\n"
-"      --version          the version of xskmap\n"
-"  -h, --help             this text\n");
 }
 
 void rules_args_free(struct rules_args *a)
@@ -533,77 +538,71 @@ static int rules_verb_parse(int n, char **w, struct rules_args *a, bool at_given
 	return 0;
 }
 
+RUN_SETTER(rules_set_at)
+{
+	struct rules_args *a = obj;
+	__u64 n;
+
+	if (parse_u64(v, 0, XSK_MAX_RULES - 1, &n))
+		return fail(err, errlen, "invalid --at '%s': give a rank 0-%u", v, XSK_MAX_RULES - 1);
+	a->at = n;
+	a->at_given = true;
+	return 0;
+}
+
+/* IFNAME VERB ARGS..., from the words left once the options are out. */
+static int rules_words(void *obj, int n, char **words, char *err, size_t errlen)
+{
+	struct rules_args *a = obj;
+
+	if (n < 2)
+		return fail(err, errlen, n ? "no command after '%s': xskmap rules IFNAME list|add RULE|del ID|default ACTION" :
+			    "usage: xskmap rules IFNAME list|add RULE|del ID|default ACTION%s", n ? words[0] : "");
+	a->ifname = words[0];
+	if (opts_check_ifname(a->ifname, err, errlen))
+		return -1;
+	return rules_verb_parse(n - 1, words + 1, a, a->at_given, err, errlen);
+}
+
+static const struct opt_def rules_defs[] = {
+	OPT_PIN_DIR(struct rules_args, "the --pin-dir the run was given"),
+	OPT_JSON(struct rules_args, "list as one JSON object"),
+	CALL(.name = "at", .arg = "RANK", .parse = rules_set_at,
+	     .help = "add: the new rule's rank (0 = first; default last)"),
+	OPT_END,
+};
+
+static const struct opt_cmd rules_cmd_opts = {
+	.name = "rules",
+	.head =
+"Usage: xskmap rules [OPTIONS] IFNAME list\n"
+"       xskmap rules [OPTIONS] IFNAME add [--at RANK] RULE\n"
+"       xskmap rules [OPTIONS] IFNAME del ID\n"
+"       xskmap rules [OPTIONS] IFNAME default ACTION\n"
+"\n"
+"Show or change the steering rules of the 'xskmap run' on IFNAME, through\n"
+"the maps it pins (default /sys/fs/bpf/xskmap/IFNAME). A change takes\n"
+"effect at once and atomically: each frame is classified by the old rules\n"
+"or the new ones, none is lost. 'add' appends (lowest priority) unless\n"
+"--at gives the rank (0 = first). Quote the rule: 'udp dport 53 -> queue'\n"
+"(unquoted, the shell reads '>' as a redirection).\n"
+"'xskmap run --help' describes the rule language.\n"
+"\n",
+	.opts_title = "Options (anywhere on the line):",
+	.defs = rules_defs,
+	/* "->" and "-" are rule words; options start with "--" (or are -h). */
+	.dash_words = true,
+	.words = rules_words,
+};
+
+void rules_usage(FILE *f)
+{
+	opts_usage(&rules_cmd_opts, f);
+}
+
 int rules_args_parse(int argc, char **argv, struct rules_args *a, char *err, size_t errlen)
 {
-	char **words = calloc(argc > 0 ? argc : 1, sizeof(*words));
-	bool at_given = false;
-	int i, n = 0, ret;
-	__u64 v;
-
 	memset(a, 0, sizeof(*a));
 	a->at = -1;
-	if (!words)
-		return fail(err, errlen, "out of memory");
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		/* Rule words never start with "--"; "->" and a lone "-" are words. */
-		if (strncmp(arg, "--", 2) && strcmp(arg, "-h")) {
-			words[n++] = argv[i];
-			continue;
-		}
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			free(words);
-			rules_usage(stdout);
-			return 1;
-		}
-		if (!strcmp(arg, "--version")) {
-			free(words);
-			print_version(stdout);
-			return 1;
-		}
-		if (!strcmp(arg, "--json")) {
-			a->json = true;
-			continue;
-		}
-		if (!strcmp(arg, "--pin-dir") || !strcmp(arg, "--at")) {
-			if (i + 1 == argc) {
-				ret = fail(err, errlen, "option '%s' needs a value: see 'xskmap rules --help'", arg);
-				goto out;
-			}
-			if (arg[2] == 'p') {
-				if (!*argv[i + 1]) {
-					ret = fail(err, errlen, "invalid --pin-dir '': give a directory on a bpf filesystem");
-					goto out;
-				}
-				a->pin_dir = argv[++i];
-				continue;
-			}
-			if (parse_u64(argv[i + 1], 0, XSK_MAX_RULES - 1, &v)) {
-				ret = fail(err, errlen, "invalid --at '%s': give a rank 0-%u", argv[i + 1],
-					   XSK_MAX_RULES - 1);
-				goto out;
-			}
-			a->at = v;
-			at_given = true;
-			i++;
-			continue;
-		}
-		ret = fail(err, errlen, "unknown rules option '%s': see 'xskmap rules --help'", arg);
-		goto out;
-	}
-	if (n < 2) {
-		ret = fail(err, errlen, n ? "no command after '%s': xskmap rules IFNAME list|add RULE|del ID|default ACTION" :
-			   "usage: xskmap rules IFNAME list|add RULE|del ID|default ACTION%s", n ? words[0] : "");
-		goto out;
-	}
-	a->ifname = words[0];
-	if (strlen(a->ifname) >= 16) {
-		ret = fail(err, errlen, "invalid interface name '%s': at most 15 characters", a->ifname);
-		goto out;
-	}
-	ret = rules_verb_parse(n - 1, words + 1, a, at_given, err, errlen);
-out:
-	free(words);
-	return ret;
+	return opts_parse(&rules_cmd_opts, argc, argv, a, err, errlen);
 }

@@ -9,7 +9,11 @@
 #include <linux/types.h>
 
 #include "xsk_redirect.h"
+#include "opts.h"
+#include "prog.h"
 #include "ruleset.h"
+#include "util.h"
+#include "sock.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,21 +22,9 @@ extern "C" {
 #define XSKMAP_MAX_QUEUES 256
 #define XSKMAP_MAX_BATCH 256
 
-enum attach_mode {
-	ATTACH_AUTO = 0,	/* native, else skb */
-	ATTACH_NATIVE,
-	ATTACH_SKB,
-};
-
 enum xsk_match {
 	XSK_MATCH_ALL = 0,	/* no implicit rule */
 	XSK_MATCH_UDP,		/* shorthand for --rule 'udp -> queue' --default pass */
-};
-
-enum bind_mode {
-	BIND_AUTO = 0,		/* the kernel picks zero-copy if it can */
-	BIND_COPY,
-	BIND_ZEROCOPY,
 };
 
 struct run_opts {
@@ -49,6 +41,7 @@ struct run_opts {
 	bool fixed;				/* --fixed-index given */
 	__u32 fixed_index;
 	__u32 fallback;				/* XDP_PASS or XDP_DROP */
+	const char *action;			/* --action: count (default) or drop */
 	const char *pcap_path;
 	__u64 count;				/* 0: no limit */
 	double duration;			/* seconds, 0: no limit */
@@ -64,13 +57,6 @@ struct run_opts {
 	int verbose;
 };
 
-/* Exit codes, as documented in --help. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,		/* runtime failure */
-	EXIT_USAGE = 2,		/* bad usage: fix the command line */
-};
-
 void run_opts_default(struct run_opts *o);
 
 /*
@@ -84,14 +70,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 		     char *err, size_t errlen);
 
-/* Strict unsigned parsing with bounds: 0 or -1. */
-int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
-int parse_seconds(const char *s, double *out);
-
 void run_usage(FILE *f);
-
-/* "xskmap 0.1.0 (libbpf v1.1, libxdp 1.3.1)" and a newline. */
-void print_version(FILE *f);
 
 enum rules_verb { RULES_LIST, RULES_ADD, RULES_DEL, RULES_DEFAULT };
 
@@ -102,6 +81,7 @@ struct rules_args {
 	bool json;
 	enum rules_verb verb;
 	int at;				/* add: rank, -1 = append */
+	bool at_given;			/* --at was given */
 	__u32 id;			/* del */
 	struct xsk_rule rule;		/* add */
 	__u32 action, index;		/* default */

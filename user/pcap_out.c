@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "pcap_out.h"
+#include "util.h"
 
 /* A frame in a queue's ring: this header, the bytes, padding to 8. */
 struct ring_rec {
@@ -87,14 +88,6 @@ struct pcap_out {
 #define WRITER_IDLE_NS 1000000
 #define WRITER_IDLE_MAX_NS 16000000
 #define WRITER_POLL_MS 20
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static __u64 align8(__u64 v)
 {

@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "options.h"
 #include "xsk_redirect.h"
 
 #ifdef __cplusplus
@@ -15,6 +14,12 @@ extern "C" {
 #endif
 
 #define XSKMAP_PROG_NAME "xsk_redirect"
+
+enum attach_mode {
+	ATTACH_AUTO = 0,	/* native, else skb */
+	ATTACH_NATIVE,
+	ATTACH_SKB,
+};
 
 struct xsk_redirect;	/* the skeleton */
 

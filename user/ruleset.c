@@ -16,8 +16,8 @@
 #include <linux/types.h>
 #include <bpf/bpf_endian.h>
 
-#include "options.h"
 #include "ruleset.h"
+#include "util.h"
 #include "parse.h"
 
 #define RULE_MAX_WORDS	64

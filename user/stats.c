@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "json_out.h"
 #include "stats.h"
 
 const char *const xsk_stat_names[XSK_STAT_MAX] = {
@@ -46,52 +47,78 @@ int stats_read_bpf(int map_fd, struct xsk_stat out[XSK_STAT_MAX])
 	return 0;
 }
 
-static void json_xdp_stats(FILE *f, const struct xdp_statistics *x)
-{
-	fprintf(f, "{\"rx_dropped\":%llu,\"rx_invalid_descs\":%llu,\"rx_ring_full\":%llu,"
-		"\"rx_fill_ring_empty_descs\":%llu,\"tx_invalid_descs\":%llu,\"tx_ring_empty_descs\":%llu}",
-		(unsigned long long)x->rx_dropped, (unsigned long long)x->rx_invalid_descs,
-		(unsigned long long)x->rx_ring_full, (unsigned long long)x->rx_fill_ring_empty_descs,
-		(unsigned long long)x->tx_invalid_descs, (unsigned long long)x->tx_ring_empty_descs);
-}
-
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static __u64 capture_not_written(const struct capture_report *c)
 {
 	return c->ring_full + c->at_stop + c->after_error;
 }
 
-static void json_capture(FILE *f, const struct capture_report *c)
+static json_object *json_stat(const struct xsk_stat *st)
 {
-	fputs(",\"capture\":{\"file\":", f);
-	json_string(f, c->file);
-	fprintf(f, ",\"frames_written\":%llu,\"frames_not_written\":%llu,"
-		"\"not_written\":{\"writer_behind\":%llu,\"at_stop\":%llu,\"after_error\":%llu},"
-		"\"error\":",
-		(unsigned long long)c->written, (unsigned long long)capture_not_written(c),
-		(unsigned long long)c->ring_full, (unsigned long long)c->at_stop,
-		(unsigned long long)c->after_error);
-	if (c->error)
-		json_string(f, c->error);
-	else
-		fputs("null", f);
-	fputc('}', f);
+	json_object *o = json_object_new_object();
+
+	jput_u64(o, "packets", st->packets);
+	jput_u64(o, "bytes", st->bytes);
+	return o;
+}
+
+static json_object *json_xdp_stats(const struct xdp_statistics *x)
+{
+	json_object *o = json_object_new_object();
+
+	jput_u64(o, "rx_dropped", x->rx_dropped);
+	jput_u64(o, "rx_invalid_descs", x->rx_invalid_descs);
+	jput_u64(o, "rx_ring_full", x->rx_ring_full);
+	jput_u64(o, "rx_fill_ring_empty_descs", x->rx_fill_ring_empty_descs);
+	jput_u64(o, "tx_invalid_descs", x->tx_invalid_descs);
+	jput_u64(o, "tx_ring_empty_descs", x->tx_ring_empty_descs);
+	return o;
+}
+
+static json_object *json_capture(const struct capture_report *c)
+{
+	json_object *o = json_object_new_object(), *nw = json_object_new_object();
+
+	jput_str(o, "file", c->file);
+	jput_u64(o, "frames_written", c->written);
+	jput_u64(o, "frames_not_written", capture_not_written(c));
+	jput_u64(nw, "writer_behind", c->ring_full);
+	jput_u64(nw, "at_stop", c->at_stop);
+	jput_u64(nw, "after_error", c->after_error);
+	jput(o, "not_written", nw);
+	jput_str(o, "error", c->error);
+	return o;
+}
+
+/*
+ * The rules with their hits, the one shape both `run --json` and `rules
+ * list --json` give: "rules": [{id, rank, rule, packets, bytes}...],
+ * "default": {action, packets, bytes}, added to o.
+ */
+static void json_rules(json_object *o, const struct xsk_ruleset *rs, const struct xsk_stat *hits)
+{
+	json_object *arr = json_object_new_array(), *def;
+	char text[RULE_FORMAT_MAX];
+	__u32 i;
+
+	for (i = 0; i < rs->nr_rules; i++) {
+		const struct xsk_rule *rule = &rs->rules[i];
+		json_object *r = json_object_new_object();
+
+		rule_format(rule, text, sizeof(text));
+		jput_u64(r, "id", rule->id);
+		jput_u64(r, "rank", i);
+		jput_str(r, "rule", text);
+		jput_u64(r, "packets", hits[rule->id].packets);
+		jput_u64(r, "bytes", hits[rule->id].bytes);
+		json_object_array_add(arr, r);
+	}
+	jput(o, "rules", arr);
+	action_format(rs->default_action, rs->default_index, text, sizeof(text));
+	def = json_object_new_object();
+	jput_str(def, "action", text);
+	jput_u64(def, "packets", hits[XSK_HITS_DEFAULT].packets);
+	jput_u64(def, "bytes", hits[XSK_HITS_DEFAULT].bytes);
+	jput(o, "default", def);
 }
 
 static __u64 past_count(const struct run_report *r)
@@ -116,59 +143,68 @@ static void totals(const struct run_report *r, __u64 *pkts, __u64 *bytes)
 
 void report_json(FILE *f, const struct run_report *r)
 {
+	json_object *o = json_object_new_object(), *queues = json_object_new_array(), *bpf;
+	char secs[32];
 	__u64 pkts, bytes;
 	__u32 i;
 
 	totals(r, &pkts, &bytes);
-	/* Interface names are [^/\s"] in practice, but escape the two that matter. */
-	fputs("{\"interface\":\"", f);
-	for (const char *c = r->ifname; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fputc('\\', f);
-		fputc(*c, f);
-	}
-	fprintf(f, "\",\"attach_mode\":\"%s\",\"bind_mode\":\"%s\",\"seconds\":%.3f,"
-		"\"rx_packets\":%llu,\"rx_bytes\":%llu,\"rx_past_count\":%llu,\"queues\":[",
-		r->attach_mode, r->bind_mode, r->seconds,
-		(unsigned long long)pkts, (unsigned long long)bytes, (unsigned long long)past_count(r));
+	jput_str(o, "interface", r->ifname);
+	jput_str(o, "attach_mode", r->attach_mode);
+	jput_str(o, "bind_mode", r->bind_mode);
+	snprintf(secs, sizeof(secs), "%.3f", r->seconds);
+	jput(o, "seconds", json_object_new_double_s(r->seconds, secs));
+	jput_u64(o, "rx_packets", pkts);
+	jput_u64(o, "rx_bytes", bytes);
+	jput_u64(o, "rx_past_count", past_count(r));
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];
+		json_object *jq = json_object_new_object();
 
-		fprintf(f, "%s{\"queue\":%u,\"rx_packets\":%llu,\"rx_bytes\":%llu,\"rx_past_count\":%llu,"
-			"\"xdp_statistics\":",
-			i ? "," : "", q->queue_id, (unsigned long long)q->rx_packets,
-			(unsigned long long)q->rx_bytes, (unsigned long long)q->rx_past_count);
-		json_xdp_stats(f, &q->xdp);
-		fputc('}', f);
+		jput_u64(jq, "queue", q->queue_id);
+		jput_u64(jq, "rx_packets", q->rx_packets);
+		jput_u64(jq, "rx_bytes", q->rx_bytes);
+		jput_u64(jq, "rx_past_count", q->rx_past_count);
+		jput(jq, "xdp_statistics", json_xdp_stats(&q->xdp));
+		json_object_array_add(queues, jq);
 	}
-	fputs("],\"bpf\":{", f);
+	jput(o, "queues", queues);
+	bpf = json_object_new_object();
 	for (i = 0; i < XSK_STAT_MAX; i++)
-		fprintf(f, "%s\"%s\":{\"packets\":%llu,\"bytes\":%llu}", i ? "," : "",
-			xsk_stat_names[i], (unsigned long long)r->bpf[i].packets,
-			(unsigned long long)r->bpf[i].bytes);
-	fputc('}', f);
-	if (r->rules) {
-		char text[RULE_FORMAT_MAX];
-
-		fputs(",\"rules\":[", f);
-		for (i = 0; i < r->rules->nr_rules; i++) {
-			const struct xsk_rule *rule = &r->rules->rules[i];
-
-			rule_format(rule, text, sizeof(text));
-			fprintf(f, "%s{\"id\":%u,\"rule\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
-				i ? "," : "", rule->id, text,
-				(unsigned long long)r->hits[rule->id].packets,
-				(unsigned long long)r->hits[rule->id].bytes);
-		}
-		action_format(r->rules->default_action, r->rules->default_index, text, sizeof(text));
-		fprintf(f, "],\"default\":{\"action\":\"%s\",\"packets\":%llu,\"bytes\":%llu}", text,
-			(unsigned long long)r->hits[XSK_HITS_DEFAULT].packets,
-			(unsigned long long)r->hits[XSK_HITS_DEFAULT].bytes);
-	}
+		jput(bpf, xsk_stat_names[i], json_stat(&r->bpf[i]));
+	jput(o, "bpf", bpf);
+	if (r->rules)
+		json_rules(o, r->rules, r->hits);
 	if (r->capture)
-		json_capture(f, r->capture);
-	fputs("}\n", f);
-	fflush(f);
+		jput(o, "capture", json_capture(r->capture));
+	json_out_print(f, o);
+}
+
+void report_rules(FILE *f, const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json)
+{
+	char text[RULE_FORMAT_MAX], act[32];
+	__u32 i;
+
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_rules(o, rs, hits);
+		json_out_print(f, o);
+		return;
+	}
+	action_format(rs->default_action, rs->default_index, act, sizeof(act));
+	fprintf(f, "%-4s %-4s %14s %16s  %s\n", "id", "rank", "packets", "bytes", "rule");
+	for (i = 0; i < rs->nr_rules; i++) {
+		const struct xsk_rule *r = &rs->rules[i];
+
+		rule_format(r, text, sizeof(text));
+		fprintf(f, "%-4u %-4u %14llu %16llu  %s\n", r->id, i,
+			(unsigned long long)hits[r->id].packets,
+			(unsigned long long)hits[r->id].bytes, text);
+	}
+	fprintf(f, "%-9s %14llu %16llu  -> %s\n", "default",
+		(unsigned long long)hits[XSK_HITS_DEFAULT].packets,
+		(unsigned long long)hits[XSK_HITS_DEFAULT].bytes, act);
 }
 
 void report_text(FILE *f, const struct run_report *r)

@@ -3,6 +3,7 @@
 #ifndef XSKMAP_STATS_H
 #define XSKMAP_STATS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <linux/types.h>
 #include <linux/if_xdp.h>
@@ -55,6 +56,11 @@ struct run_report {
 };
 
 void report_json(FILE *f, const struct run_report *r);
+/*
+ * `rules list`: a table, or with json the object whose "rules" and
+ * "default" have the shape report_json() gives them.
+ */
+void report_rules(FILE *f, const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json);
 void report_text(FILE *f, const struct run_report *r);
 
 /*

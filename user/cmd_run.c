@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xskmap run: steer packets from XDP into AF_XDP sockets.
+ *
+ * `run` owns, in order of setup: the pcap file, the program (loaded, then
+ * attached), one UMEM + socket per queue (inserted into xsks_map), one
+ * thread per queue. Teardown is the reverse, through one path for success,
+ * errors and signals: threads, sockets, UMEMs, detach, skeleton.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/membarrier.h>
+
+#include "cls_maps.h"
+#include "hostmem.h"
+#include "iface.h"
+#include "log.h"
+#include "options.h"
+#include "pcap_out.h"
+#include "prog.h"
+#include "run_owner.h"
+#include "stats.h"
+#include "sock.h"
+#include "umem.h"
+#include "worker.h"
+#include "cmd.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+struct run_state {
+	struct run_opts opts;
+	int ifindex;
+	__u32 nr_dev_queues;		/* RX queues of the device */
+	__u32 queue_ids[XSKMAP_MAX_QUEUES];
+	__u32 nr_queues;		/* the selected ones */
+	struct prog prog;
+	/* nr_queues each, allocated once at setup; one UMEM per socket today. */
+	struct xskmap_umem *umems;
+	struct xskmap_sock *socks;
+	struct xskmap_worker *workers;
+	__u32 nr_umems;			/* UMEMs created */
+	pthread_t *threads;
+	__u32 nr_created;		/* sockets created */
+	__u32 nr_started;		/* threads started */
+	struct pcap_out *pcap;		/* NULL: no -w */
+	struct capture_report capture;
+	int rx_stop;			/* the workers' stop: see run_quiesce() */
+	__s64 wall_offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	struct rx_budget budget;
+	struct queue_report *reports;
+	double start;
+	struct xsk_ruleset ruleset;	/* what the run starts with */
+	struct run_owner own;		/* the interface's record, the pins */
+};
+
+static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
+{
+	__u32 i;
+
+	memset(r, 0, sizeof(*r));
+	r->ifname = s->opts.ifname;
+	r->attach_mode = attach_mode_str(s->prog.mode);
+	r->bind_mode = "copy";
+	for (i = 0; i < s->nr_created; i++)
+		if (s->socks[i].zerocopy)
+			r->bind_mode = "zero-copy";
+	r->seconds = mono_sec() - s->start;
+	r->nr_queues = s->nr_created;
+	r->queues = qr;
+	for (i = 0; i < s->nr_created; i++) {
+		struct xskmap_worker_counters c;
+
+		xskmap_worker_read(&s->workers[i], &c);
+		qr[i].queue_id = s->socks[i].queue_id;
+		qr[i].rx_packets = c.rx_packets;
+		qr[i].rx_bytes = c.rx_bytes;
+		qr[i].rx_past_count = c.rx_past_count;
+		xskmap_sock_stats(&s->socks[i], &qr[i].xdp);
+	}
+	if (s->pcap) {
+		struct pcap_out_stats ps;
+
+		pcap_out_get_stats(s->pcap, &ps);
+		s->capture = (struct capture_report){
+			.file = pcap_out_name(s->pcap),
+			.written = ps.written,
+			.ring_full = ps.ring_full,
+			.at_stop = ps.at_stop,
+			.after_error = ps.after_error,
+			.error = ps.error ? strerror(ps.error) : NULL,
+		};
+		r->capture = &s->capture;
+	}
+	if (s->prog.skel && stats_read_bpf(prog_stats_map_fd(&s->prog), r->bpf))
+		memset(r->bpf, 0, sizeof(r->bpf));
+	if (s->prog.skel) {
+		struct cls_fds f;
+
+		cls_fds_from_skel(s->prog.skel, &f);
+		/* Rules may have changed since start: report the live set. */
+		if (!cls_ruleset_read(&f, &s->ruleset) && !cls_hits_read(&f, r->hits))
+			r->rules = &s->ruleset;
+	}
+}
+
+/*
+ * Stop receiving so that every frame the program redirected is accounted
+ * for. The sockets leave xsks_map first: from then on a frame gets the
+ * fallback verdict and counts as no_socket. A frame already redirected is
+ * in the kernel's receive path, inside an RCU read-side section (XDP runs
+ * in NAPI or under rcu_read_lock, up to the flush into the RX ring), so
+ * after a grace period it is in an RX ring or counted in rx_dropped or
+ * rx_ring_full. membarrier(MEMBARRIER_CMD_GLOBAL) is synchronize_rcu();
+ * where it is refused (nohz_full CPUs) a wait far longer than a NAPI poll
+ * stands in. Then the workers drain their rings and end.
+ */
+static void run_quiesce(struct run_state *s)
+{
+	struct timespec wait = { 0, 100 * 1000 * 1000 };
+	__u32 i;
+
+	if (!s->nr_started)
+		return;
+	for (i = 0; i < s->nr_created; i++)
+		xskmap_sock_remove(&s->socks[i]);
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+		nanosleep(&wait, NULL);
+	__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < s->nr_started; i++)
+		pthread_join(s->threads[i], NULL);
+	s->nr_started = 0;
+}
+
+/* The one teardown path: threads, sockets, UMEMs, detach, skeleton, file. */
+static int run_teardown(struct run_state *s)
+{
+	int ret = 0;
+	__u32 i;
+
+	stop_flag = 1;
+	run_quiesce(s);
+	/* Sockets before UMEMs: a UMEM is busy while a socket uses it. */
+	for (i = 0; i < s->nr_created; i++)
+		xskmap_sock_destroy(&s->socks[i]);
+	s->nr_created = 0;
+	for (i = 0; i < s->nr_umems; i++)
+		xskmap_umem_destroy(&s->umems[i]);
+	s->nr_umems = 0;
+	prog_destroy(&s->prog);
+	/* After the link is closed: no record while the program is still on. */
+	run_owner_release(&s->own);
+	pcap_out_free(s->pcap);
+	s->pcap = NULL;
+	free(s->umems);
+	free(s->socks);
+	free(s->workers);
+	free(s->threads);
+	free(s->reports);
+	return ret;
+}
+
+/*
+ * What the device and the machine allow, before anything is allocated:
+ * index actions within xsks_map, the UMEM within the memory available,
+ * and a word on the frames the MTU lets in that a UMEM frame cannot hold.
+ */
+static int run_check_limits(struct run_state *s)
+{
+	const struct run_opts *o = &s->opts;
+	__u32 slots = run_opts_slots(o, s->nr_dev_queues);
+	char err[768], why[128];
+	struct hostmem mem;
+	int mtu;
+
+	/*
+	 * A socket bound to queue q sits in slot q (or at --fixed-index), and
+	 * AF_XDP takes only frames of its own queue: a slot past them can
+	 * never hold a socket, and its frames would all be no_socket.
+	 */
+	snprintf(why, sizeof(why), ", one per RX queue of %s%s", o->ifname,
+		 o->fixed ? " or up to --fixed-index" : "");
+	if (ruleset_check_slots(&s->ruleset, slots, why, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_USAGE;
+	}
+	/* The kernel's OOM killer would end the run half set up, program attached. */
+	hostmem_read(&mem);
+	if (hostmem_check(&mem, o->frames, o->frame_size, o->ring_size, s->nr_queues, err,
+			  sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	mtu = iface_mtu(o->ifname);
+	if (mtu > 0 && iface_frame_warning(o->ifname, mtu, o->frame_size, err, sizeof(err)))
+		pr_warn("%s\n", err);
+	return EXIT_OK;
+}
+
+/* Validate the environment and the queue list before anything is changed. */
+static int run_check(struct run_state *s)
+{
+	struct run_opts *o = &s->opts;
+	char caps[128];
+	int nq;
+	__u32 i;
+
+	if (check_caps(caps, sizeof(caps))) {
+		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
+		       caps);
+		return EXIT_FAIL;
+	}
+	s->ifindex = if_nametoindex(o->ifname);
+	if (!s->ifindex) {
+		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", o->ifname);
+		return EXIT_USAGE;
+	}
+	nq = iface_rx_queues(o->ifname);
+	if (nq <= 0) {
+		pr_err("cannot read the RX queue count of %s: %s\n", o->ifname, strerror(nq ? -nq : ENOENT));
+		return EXIT_FAIL;
+	}
+	if (nq > XSKMAP_MAX_QUEUES)
+		nq = XSKMAP_MAX_QUEUES;
+	s->nr_dev_queues = nq;
+	if (o->all_queues) {
+		for (i = 0; i < (__u32)nq; i++)
+			s->queue_ids[i] = i;
+		s->nr_queues = nq;
+	} else {
+		for (i = 0; i < o->nr_queues; i++) {
+			if (o->queues[i] >= (__u32)nq) {
+				pr_err("queue %u is out of range: %s has %d RX queue%s (0-%d); fix -q\n",
+				       o->queues[i], o->ifname, nq, nq == 1 ? "" : "s", nq - 1);
+				return EXIT_USAGE;
+			}
+			s->queue_ids[i] = o->queues[i];
+		}
+		s->nr_queues = o->nr_queues;
+	}
+	return run_check_limits(s);
+}
+
+static int run_setup(struct run_state *s)
+{
+	struct run_opts *o = &s->opts;
+	struct xskmap_umem_cfg ucfg = {
+		.frames = o->frames,
+		.frame_size = o->frame_size,
+		.comp_size = o->ring_size,
+	};
+	struct xskmap_sock_cfg scfg = {
+		.rx_size = o->ring_size,
+		.bind = o->bind,
+		.need_wakeup = o->need_wakeup,
+	};
+	struct prog_cfg pcfg = { .fallback = o->fallback };
+	struct cls_fds fds;
+	char err[512];
+	__u32 i;
+
+	/* Who owns the interface and the pin directory, before anything changes. */
+	if (run_owner_claim(&s->own, s->ifindex, o->ifname, o->pin_dir))
+		return EXIT_FAIL;
+
+	s->umems = calloc(s->nr_queues, sizeof(*s->umems));
+	s->socks = calloc(s->nr_queues, sizeof(*s->socks));
+	s->workers = calloc(s->nr_queues, sizeof(*s->workers));
+	s->threads = calloc(s->nr_queues, sizeof(*s->threads));
+	s->reports = calloc(s->nr_queues, sizeof(*s->reports));
+	if (!s->umems || !s->socks || !s->workers || !s->threads || !s->reports) {
+		pr_err("out of memory\n");
+		return EXIT_FAIL;
+	}
+
+	/* Checked and opened before anything is attached: a refusal changes nothing. */
+	if (o->pcap_path) {
+		if (pcap_out_open(&s->pcap, o->pcap_path, s->nr_queues, o->frame_size,
+				  PCAP_RING_BYTES_DEFAULT, &stop_flag, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		pcfg.rx_timestamp = true;
+	}
+
+	raise_memlock();
+	/* One slot per device queue (or up to --fixed-index): run_check() checked the rules. */
+	pcfg.map_entries = run_opts_slots(o, s->nr_dev_queues);
+	if (prog_load(&s->prog, &pcfg, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	/* Rules in place before attach: the first frame already obeys them. */
+	cls_fds_from_skel(s->prog.skel, &fds);
+	if (cls_apply(&fds, &s->ruleset, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	if (prog_attach(&s->prog, s->ifindex, o->ifname, o->mode, o->force, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	pr_info("attached %s to %s in %s mode (BPF link %u)\n", XSKMAP_PROG_NAME, o->ifname,
+		attach_mode_str(s->prog.mode), s->prog.link_id);
+
+	/* Attached: clean what a dead run left, pin, write the record. */
+	if (run_owner_commit(&s->own, &s->prog))
+		return EXIT_FAIL;
+
+	for (i = 0; i < s->nr_queues && !stop_flag; i++) {
+		__u32 slot = o->fixed ? o->fixed_index : s->queue_ids[i];
+
+		if (xskmap_umem_create(&s->umems[i], &ucfg, s->queue_ids[i], err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		s->nr_umems++;
+		if (xskmap_sock_create(&s->socks[i], o->ifname, s->queue_ids[i], &s->umems[i], &scfg,
+				       err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		s->nr_created++;
+		if (xskmap_sock_insert(&s->socks[i], prog_xsks_map_fd(&s->prog), slot, err,
+				       sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+	}
+	return EXIT_OK;
+}
+
+static int run_start_threads(struct run_state *s)
+{
+	struct timespec real, mono;
+	sigset_t all, old;
+	char err[512];
+	__u32 i;
+	int ret;
+
+	/* Frame times are CLOCK_MONOTONIC (the kernel's); the pcap wants wall clock. */
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	s->wall_offset_ns = ((__s64)real.tv_sec - mono.tv_sec) * 1000000000LL +
+			    ((__s64)real.tv_nsec - mono.tv_nsec);
+
+	/* Workers never take signals: the main thread handles them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (s->pcap && pcap_out_start(s->pcap, err, sizeof(err))) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < s->nr_created; i++) {
+		s->workers[i] = (struct xskmap_worker){
+			.sock = &s->socks[i],
+			.action = xskmap_action_find(s->opts.action),
+			.batch = s->opts.batch,
+			.pcap = s->pcap,
+			.pcap_queue = i,
+			.meta_time = s->pcap != NULL,
+			.wall_offset_ns = s->wall_offset_ns,
+			.budget = &s->budget,
+			.stop = &s->rx_stop,
+		};
+		ret = pthread_create(&s->threads[i], NULL, xskmap_worker_run, &s->workers[i]);
+		if (ret) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			pr_err("cannot start the thread of queue %u: %s\n", s->socks[i].queue_id, strerror(ret));
+			return EXIT_FAIL;
+		}
+		s->nr_started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return EXIT_OK;
+}
+
+/*
+ * Faults that end a run: the interface gone (deleted, moved, or its
+ * namespace with it), the program detached behind our back (the link says
+ * where it is attached: 0 once detached), a socket in error (the kernel
+ * sets ENETDOWN on the sockets when the device unregisters). One line in
+ * msg, and true, when the run must stop.
+ */
+static bool run_fault(struct run_state *s, char *msg, size_t len)
+{
+	char name[IF_NAMESIZE];
+	__u32 i;
+	int ret;
+
+	if (!if_indextoname(s->ifindex, name)) {
+		snprintf(msg, len, "%s disappeared (deleted, moved to another namespace, or its namespace went away): stopping",
+			 s->opts.ifname);
+		return true;
+	}
+	ret = prog_link_check(&s->prog);
+	if (ret == -ENODEV) {
+		if (!if_indextoname(s->ifindex, name))
+			snprintf(msg, len, "%s disappeared: stopping", s->opts.ifname);
+		else
+			snprintf(msg, len, "the XDP program was detached from %s by another tool (link id %u): stopping",
+				 s->opts.ifname, s->prog.link_id);
+		return true;
+	}
+	for (i = 0; i < s->nr_created; i++) {
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		/* Read the error itself: reading it does not depend on what poll() reports. */
+		if (getsockopt(xskmap_sock_fd(&s->socks[i]), SOL_SOCKET, SO_ERROR, &soerr, &sl) || !soerr)
+			continue;
+		snprintf(msg, len, "the AF_XDP socket of %s queue %u failed (%s): stopping",
+			 s->opts.ifname, s->socks[i].queue_id, strerror(soerr));
+		return true;
+	}
+	return false;
+}
+
+/* Until a stop condition; EXIT_FAIL when a fault ended it (already said). */
+static int run_loop(struct run_state *s)
+{
+	const struct run_opts *o = &s->opts;
+	struct queue_report *prev_q = calloc(s->nr_created ? s->nr_created : 1, sizeof(*prev_q));
+	struct run_report prev, now;
+	double next = o->interval;
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	/* Faults are looked for every 100 ms: noticed well within a second. */
+	double next_check = 0;
+	char fault[256];
+	int ret = EXIT_OK;
+
+	collect(s, &prev, prev_q);
+	while (!stop_flag) {
+		double t = mono_sec() - s->start;
+
+		if ((o->duration && t >= o->duration) || rx_budget_spent(&s->budget))
+			break;
+		if (t >= next_check) {
+			next_check = t + 0.1;
+			if (run_fault(s, fault, sizeof(fault))) {
+				pr_err("%s\n", fault);
+				ret = EXIT_FAIL;
+				break;
+			}
+		}
+		if (o->interval && t >= next && prev_q) {
+			collect(s, &now, s->reports);
+			report_interval(stderr, &now, &prev);
+			memcpy(prev_q, s->reports, s->nr_created * sizeof(*prev_q));
+			prev = now;
+			prev.queues = prev_q;
+			next += o->interval;
+		}
+		nanosleep(&tick, NULL);	/* EINTR on a signal: loop re-checks */
+	}
+	free(prev_q);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_state *s = calloc(1, sizeof(*s));
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct run_report rep;
+	bool capture_failed = false;
+	__u64 stop_ns;
+	char err[512];
+	int ret;
+
+	if (!s)
+		return EXIT_FAIL;
+	ret = opts_exit_code(run_opts_parse(argc, argv, &s->opts, err, sizeof(err)), err);
+	if (ret >= 0) {
+		free(s);
+		return ret;
+	}
+	log_init(s->opts.verbose);
+	s->budget.limit = s->opts.count;
+	if (run_opts_ruleset(&s->opts, &s->ruleset, err, sizeof(err))) {
+		fprintf(stderr, "xskmap: error: %s\n", err);
+		free(s);
+		return EXIT_USAGE;
+	}
+
+	ret = run_check(s);
+	if (ret) {
+		free(s);
+		return ret;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed reader or a file size limit is a write error we report, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+
+	s->start = mono_sec();
+	ret = run_setup(s);
+	if (!ret)
+		ret = run_start_threads(s);
+	if (!ret) {
+		pr_info("receiving on %s, %u queue%s; Ctrl-C stops\n", s->opts.ifname,
+			s->nr_created, s->nr_created == 1 ? "" : "s");
+		s->start = mono_sec();
+		ret = run_loop(s);
+		stop_flag = 1;
+		stop_ns = (__u64)(mono_sec() * 1e9);
+		run_quiesce(s);
+		/* The writer gets what is left of half a second; the stop stays under one. */
+		if (s->pcap && pcap_out_finish(s->pcap, stop_ns + 500000000ULL, err, sizeof(err)))
+			capture_failed = true;
+		collect(s, &rep, s->reports);
+		if (s->opts.json)
+			report_json(stdout, &rep);
+		else
+			report_text(stderr, &rep);
+		if (capture_failed) {
+			pr_err("%s; %llu frame%s not written\n", err,
+			       (unsigned long long)(s->capture.ring_full + s->capture.at_stop +
+						    s->capture.after_error),
+			       s->capture.ring_full + s->capture.at_stop + s->capture.after_error == 1 ?
+			       "" : "s");
+			ret = EXIT_FAIL;
+		}
+	}
+	if (run_teardown(s) && !ret)
+		ret = EXIT_FAIL;
+	free(s);
+	return ret;
+}

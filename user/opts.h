@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Declarative command-line options: one table per command gives both the
+ * getopt_long() parsing and the --help text, so an option is written once.
+ * Options every command shares (--pin-dir, --json, -v) are the OPT_*
+ * macros below, declared once here; -h/--help and --version are added to
+ * every table by the parser itself.
+ */
+#ifndef XSKMAP_OPTS_H
+#define XSKMAP_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum opt_kind {
+	OPT_KIND_END = 0,	/* ends a table */
+	OPT_KIND_SECTION,	/* a heading in --help, no option */
+	OPT_KIND_FLAG,		/* bool at off set to true */
+	OPT_KIND_COUNT,		/* int at off, +1 each time (-vv) */
+	OPT_KIND_PATH,		/* const char * at off; '' refused with the fix in help_empty */
+	OPT_KIND_CALL,		/* parse(obj, value, ...) */
+};
+
+struct opt_def {
+	enum opt_kind kind;
+	const char *name;	/* long name without "--"; section: the heading */
+	int key;		/* short letter, 0: long only */
+	const char *arg;	/* the value's name in --help, NULL: no value */
+	const char *help;	/* lines joined by '\n', aligned in --help; NULL: not listed */
+	const char *shown;	/* what --help shows instead of "-k, --name ARG" */
+	size_t off;		/* FLAG, COUNT, PATH: the field in obj */
+	const char *empty_fix;	/* PATH: what the '' refusal says to do */
+	/* CALL: 0, or -1 with a one-line message (cause and fix) in err. */
+	int (*parse)(void *obj, const char *val, char *err, size_t errlen);
+};
+
+struct opt_cmd {
+	const char *name;	/* "run": messages say 'xskmap run --help' */
+	const char *head;	/* --help before the options */
+	const char *opts_title;	/* heading of the first options, NULL: none */
+	const char *tail;	/* --help after the options, NULL: none */
+	const struct opt_def *defs;
+	/*
+	 * Words may start with '-' ("->" in a rule): only "--..." and the
+	 * table's own short options are options, and they may come anywhere.
+	 */
+	bool dash_words;
+	/* The words left once the options are out: 0 or -1 + err. */
+	int (*words)(void *obj, int n, char **w, char *err, size_t errlen);
+};
+
+#define OPT_SECTION(title) { .kind = OPT_KIND_SECTION, .name = (title) }
+#define OPT_END { .kind = OPT_KIND_END }
+
+/* The shared options, with each command's own words for --help. */
+#define OPT_PIN_DIR(type, helptext)						\
+	{ .kind = OPT_KIND_PATH, .name = "pin-dir", .arg = "DIR", .help = (helptext),	\
+	  .off = offsetof(type, pin_dir), .empty_fix = "give a directory on a bpf filesystem" }
+#define OPT_JSON(type, helptext)						\
+	{ .kind = OPT_KIND_FLAG, .name = "json", .help = (helptext), .off = offsetof(type, json) }
+#define OPT_VERBOSE(type)							\
+	{ .kind = OPT_KIND_COUNT, .name = "verbose", .key = 'v',		\
+	  .help = "show libbpf/libxdp messages", .off = offsetof(type, verbose) }
+
+/*
+ * Parse argv (argv[0] is the command's name) into obj. 0; 1 when --help
+ * or --version was printed to stdout; -1 with a one-line message in err.
+ */
+int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *obj, char *err,
+	       size_t errlen);
+
+/*
+ * What a command's handler does with opts_parse()'s ret: -1 to go on;
+ * else the exit code to end with now (EXIT_OK after --help or --version,
+ * EXIT_USAGE after err is said on stderr).
+ */
+int opts_exit_code(int ret, const char *err);
+
+/* The command's --help text. */
+void opts_usage(const struct opt_cmd *cmd, FILE *f);
+
+/*
+ * text's lines ('\n' between them) on f, each after the first indented to
+ * column: the layout of --help's second column.
+ */
+void opts_put_lines(FILE *f, const char *text, int column);
+
+/* IFNAME as the kernel takes it: 0, or -1 + err. */
+int opts_check_ifname(const char *ifname, char *err, size_t errlen);
+
+/* "xskmap 0.1.0 (libbpf v1.1, libxdp 1.3.1)" and a newline. */
+void print_version(FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

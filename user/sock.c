@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <bpf/bpf.h>
+
+#include "sock.h"
+
+#ifndef SOL_XDP
+#define SOL_XDP 283
+#endif
+
+static void explain_bind_error(int err, const char *ifname, __u32 qid,
+			       const struct xskmap_sock_cfg *cfg, char *buf, size_t len)
+{
+	const char *why = strerror(err);
+
+	switch (err) {
+	case EBUSY:
+		snprintf(buf, len, "queue %u of %s already has an AF_XDP socket bound (%s): stop the other AF_XDP program or pick other queues with -q",
+			 qid, ifname, why);
+		break;
+	case EOPNOTSUPP:
+		if (cfg->bind == BIND_ZEROCOPY) {
+			snprintf(buf, len, "zero-copy bind to %s queue %u failed: the driver does not support it (%s); drop --zero-copy to use copy mode",
+				 ifname, qid, why);
+			break;
+		}
+		/* fall through */
+	default:
+		snprintf(buf, len, "cannot bind an AF_XDP socket to %s queue %u: %s",
+			 ifname, qid, why);
+	}
+}
+
+int xskmap_sock_create(struct xskmap_sock *s, const char *ifname, __u32 queue_id,
+		       struct xskmap_umem *u, const struct xskmap_sock_cfg *cfg, char *err,
+		       size_t errlen)
+{
+	struct xsk_socket_config scfg = {
+		.rx_size = cfg->rx_size,
+		.tx_size = cfg->tx_size,
+		/* Our program and our xsks_map: never libxdp's default one. */
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.xdp_flags = 0,
+		.bind_flags = 0,
+	};
+	struct xdp_options xopts = {};
+	socklen_t optlen = sizeof(xopts);
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->queue_id = queue_id;
+	s->umem = u;
+	s->map_fd = -1;
+	if (cfg->bind == BIND_COPY)
+		scfg.bind_flags |= XDP_COPY;
+	else if (cfg->bind == BIND_ZEROCOPY)
+		scfg.bind_flags |= XDP_ZEROCOPY;
+	if (cfg->need_wakeup)
+		scfg.bind_flags |= XDP_USE_NEED_WAKEUP;
+
+	if (!u->nr_socks) {
+		s->fq = &u->fq;
+		s->cq = &u->cq;
+		ret = xsk_socket__create(&s->xsk, ifname, queue_id, u->umem,
+					 cfg->rx_size ? &s->rx : NULL,
+					 cfg->tx_size ? &s->tx : NULL, &scfg);
+	} else {
+		s->fq = &s->own_fq;
+		s->cq = &s->own_cq;
+		ret = xsk_socket__create_shared(&s->xsk, ifname, queue_id, u->umem,
+						cfg->rx_size ? &s->rx : NULL,
+						cfg->tx_size ? &s->tx : NULL, s->fq, s->cq, &scfg);
+	}
+	if (ret) {
+		s->xsk = NULL;
+		explain_bind_error(-ret, ifname, queue_id, cfg, err, errlen);
+		return ret;
+	}
+	u->nr_socks++;
+	if (!getsockopt(xsk_socket__fd(s->xsk), SOL_XDP, XDP_OPTIONS, &xopts, &optlen))
+		s->zerocopy = xopts.flags & XDP_OPTIONS_ZEROCOPY;
+	return 0;
+}
+
+void xskmap_sock_destroy(struct xskmap_sock *s)
+{
+	xskmap_sock_remove(s);
+	if (s->xsk) {
+		xsk_socket__delete(s->xsk);
+		s->umem->nr_socks--;
+	}
+	s->xsk = NULL;
+}
+
+int xskmap_sock_insert(struct xskmap_sock *s, int map_fd, __u32 slot, char *err, size_t errlen)
+{
+	int fd = xskmap_sock_fd(s);
+
+	if (bpf_map_update_elem(map_fd, &slot, &fd, BPF_ANY)) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "cannot put the socket of queue %u into xsks_map slot %u: %s",
+			 s->queue_id, slot, strerror(-ret));
+		return ret;
+	}
+	s->map_fd = map_fd;
+	s->slot = slot;
+	return 0;
+}
+
+void xskmap_sock_remove(struct xskmap_sock *s)
+{
+	if (s->map_fd < 0)
+		return;
+	bpf_map_delete_elem(s->map_fd, &s->slot);
+	s->map_fd = -1;
+}
+
+int xskmap_sock_stats(const struct xskmap_sock *s, struct xdp_statistics *st)
+{
+	socklen_t len = sizeof(*st);
+
+	memset(st, 0, sizeof(*st));
+	if (getsockopt(xskmap_sock_fd(s), SOL_XDP, XDP_STATISTICS, st, &len))
+		return -errno;
+	return 0;
+}
+
+int xskmap_sock_kick_tx(struct xskmap_sock *s)
+{
+	if (!xsk_ring_prod__needs_wakeup(&s->tx))
+		return 0;
+	if (sendto(xskmap_sock_fd(s), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		return 0;
+	/* A full ring or a busy driver: the next kick sends what is left. */
+	if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS)
+		return 0;
+	return -errno;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * An AF_XDP socket on one queue: its RX and TX rings over a UMEM
+ * (umem.h), and its slot in xsks_map, which this layer alone puts it in
+ * and takes it out of. The first socket of a UMEM uses the UMEM's fill
+ * and completion rings (xsk_socket__create); a further one, on another
+ * queue, gets its own pair (xsk_socket__create_shared) in the socket.
+ */
+#ifndef XSKMAP_SOCK_H
+#define XSKMAP_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/if_xdp.h>
+#include <xdp/xsk.h>
+
+#include "umem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum bind_mode {
+	BIND_AUTO = 0,		/* the kernel picks zero-copy if it can */
+	BIND_COPY,
+	BIND_ZEROCOPY,
+};
+
+struct xskmap_sock_cfg {
+	__u32 rx_size;		/* RX ring entries, 0: no RX ring */
+	__u32 tx_size;		/* TX ring entries, 0: no TX ring */
+	enum bind_mode bind;
+	bool need_wakeup;
+};
+
+struct xskmap_sock {
+	__u32 queue_id;
+	bool zerocopy;			/* what the kernel actually bound */
+	struct xsk_socket *xsk;
+	struct xskmap_umem *umem;
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
+	/* The fill and completion rings this socket's queue uses. */
+	struct xsk_ring_prod *fq;
+	struct xsk_ring_cons *cq;
+	struct xsk_ring_prod own_fq;	/* a shared UMEM's further sockets */
+	struct xsk_ring_cons own_cq;
+	int map_fd;			/* xsks_map, -1: not in it */
+	__u32 slot;
+};
+
+/*
+ * Create the socket bound to ifname/queue_id over u. -errno with a
+ * one-line message (cause and fix) in err, s left empty.
+ */
+int xskmap_sock_create(struct xskmap_sock *s, const char *ifname, __u32 queue_id,
+		       struct xskmap_umem *u, const struct xskmap_sock_cfg *cfg, char *err,
+		       size_t errlen);
+/* Out of xsks_map (if in), then closed. Idempotent; the UMEM stays. */
+void xskmap_sock_destroy(struct xskmap_sock *s);
+
+/* Into xsks_map (map_fd) at slot: 0, or -errno with the message in err. */
+int xskmap_sock_insert(struct xskmap_sock *s, int map_fd, __u32 slot, char *err, size_t errlen);
+/* Out of xsks_map: from now on the program finds no socket at its slot. */
+void xskmap_sock_remove(struct xskmap_sock *s);
+
+static inline int xskmap_sock_fd(const struct xskmap_sock *s)
+{
+	return xsk_socket__fd(s->xsk);
+}
+
+/* XDP_STATISTICS of the socket: 0 or -errno. */
+int xskmap_sock_stats(const struct xskmap_sock *s, struct xdp_statistics *st);
+
+/*
+ * Hand the frames put on the TX ring to the kernel, when it asks for it
+ * (copy mode always does): the wakeup a TX path pays once per batch.
+ * 0, or -errno when sendto() failed with something else than a busy ring.
+ */
+int xskmap_sock_kick_tx(struct xskmap_sock *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

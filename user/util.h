@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Small helpers every layer may use and that use nothing of xskmap:
+ * exit codes, strict number parsing, clocks, error formatting. Nothing
+ * here includes another xskmap header, so nothing circles through it.
+ */
+#ifndef XSKMAP_UTIL_H
+#define XSKMAP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Exit codes, as documented in --help. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* runtime failure */
+	EXIT_USAGE = 2,		/* bad usage: fix the command line */
+};
+
+/* Strict unsigned decimal parsing with bounds: 0 or -1. */
+int parse_u64(const char *s, __u64 min, __u64 max, __u64 *out);
+/* Decimal seconds, > 0 and at most 1e7: 0 or -1. */
+int parse_seconds(const char *s, double *out);
+
+static inline bool is_pow2(__u64 v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* CLOCK_MONOTONIC in ns, and in seconds. */
+__u64 mono_ns(void);
+double mono_sec(void);
+
+/* vsnprintf() into err, then return -1: `return errf(err, len, ...)`. */
+int errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+#include "worker.h"
+
+/* An idle queue sleeps in poll(); this bounds how late it notices *stop. */
+#define RX_IDLE_POLL_MS 100
+/*
+ * A busy queue (one that filled a batch since it last slept) that finds its
+ * RX ring empty spins this long before it sleeps. Sleeping under load is
+ * what costs: the kernel then wakes the thread at every flush
+ * (sock_def_readable, an IPI), paid by the CPU that runs the receive path;
+ * on veth in copy mode that CPU does all the work. tests/bench/rx.sh measured
+ * 4.3 -> 8.1 Mpps. Under load two flushes are microseconds apart; 50 us
+ * covers that, and a queue that goes idle sleeps after it.
+ */
+#define RX_BUSY_SPIN_NS 50000
+
+__u32 rx_budget_take(struct rx_budget *b, __u32 n)
+{
+	__u64 before;
+
+	if (!b->limit)
+		return n;
+	before = __atomic_fetch_add(&b->taken, n, __ATOMIC_RELAXED);
+	if (before >= b->limit)
+		return 0;
+	return b->limit - before < n ? b->limit - before : n;
+}
+
+bool rx_budget_spent(const struct rx_budget *b)
+{
+	return b->limit && __atomic_load_n(&b->taken, __ATOMIC_RELAXED) >= b->limit;
+}
+
+void xskmap_worker_recycle_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+{
+	struct xskmap_sock *s = w->sock;
+	__u32 idx_fq = 0, i;
+
+	/*
+	 * The fill ring holds as many entries as the UMEM has frames, so this
+	 * reservation cannot come up short.
+	 */
+	xsk_ring_prod__reserve(s->fq, n, &idx_fq);
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
+
+		*xsk_ring_prod__fill_addr(s->fq, idx_fq + i) = xsk_umem__extract_addr(d->addr);
+	}
+	xsk_ring_prod__submit(s->fq, n);
+	xsk_ring_cons__release(&s->rx, n);
+}
+
+void xskmap_worker_account(struct xskmap_worker *w, __u32 kept, __u32 past, __u64 bytes)
+{
+	/* One writer: plain sums, published whole for the reader. */
+	__atomic_store_n(&w->c.rx_packets, w->c.rx_packets + kept, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.rx_bytes, w->c.rx_bytes + bytes, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.rx_past_count, w->c.rx_past_count + past, __ATOMIC_RELAXED);
+}
+
+void xskmap_worker_read(const struct xskmap_worker *w, struct xskmap_worker_counters *out)
+{
+	out->rx_packets = __atomic_load_n(&w->c.rx_packets, __ATOMIC_RELAXED);
+	out->rx_bytes = __atomic_load_n(&w->c.rx_bytes, __ATOMIC_RELAXED);
+	out->rx_past_count = __atomic_load_n(&w->c.rx_past_count, __ATOMIC_RELAXED);
+}
+
+/*
+ * The frame's receive time, wall clock in ns. Best: the time the XDP
+ * program stamped in front of the frame (struct xsk_rx_meta, copied into
+ * the UMEM with the frame in copy mode as in zero-copy); else the time it
+ * is read here. The magic is cleared once read: the buffer is reused, and
+ * a later frame without metadata must not inherit this one's time.
+ */
+static __u64 rx_frame_time(const struct xskmap_worker *w, unsigned char *data)
+{
+	struct xsk_rx_meta m;
+	unsigned char *at = data - sizeof(m);
+
+	if (w->meta_time) {
+		/* memcpy: nothing promises the frame's address is 8-aligned. */
+		memcpy(&m, at, sizeof(m));
+		if (m.magic == XSK_RX_META_MAGIC) {
+			memset(at + offsetof(struct xsk_rx_meta, magic), 0, sizeof(m.magic));
+			return m.rx_ns + w->wall_offset_ns;
+		}
+	}
+	return mono_ns() + w->wall_offset_ns;
+}
+
+/* count: keep (and with -w capture) up to --count, count the rest, recycle all. */
+static void action_count_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+{
+	struct xskmap_sock *s = w->sock;
+	__u64 bytes = 0;
+	__u32 keep, i;
+
+	/* Past --count a frame is taken off the ring and counted, not kept. */
+	keep = rx_budget_take(w->budget, n);
+	for (i = 0; i < keep; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
+
+		bytes += d->len;
+		if (w->pcap) {
+			unsigned char *data = xskmap_umem_data(s->umem, d->addr);
+
+			/* Copied out before the frame goes back to the kernel. */
+			pcap_out_put(w->pcap, w->pcap_queue, rx_frame_time(w, data), data, d->len);
+		}
+	}
+	if (w->pcap && keep)
+		pcap_out_publish(w->pcap, w->pcap_queue);
+	xskmap_worker_recycle_rx(w, idx_rx, n);
+	xskmap_worker_account(w, keep, n - keep, bytes);
+}
+
+/*
+ * drop: the frames go straight back to the fill ring; the frame data is
+ * never read, so a frame costs its two descriptors. --count still ends
+ * the run, and rx_bytes is still the sum of the lengths.
+ */
+static void action_drop_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+{
+	struct xskmap_sock *s = w->sock;
+	__u64 bytes = 0;
+	__u32 keep, i;
+
+	keep = rx_budget_take(w->budget, n);
+	for (i = 0; i < keep; i++)
+		bytes += xsk_ring_cons__rx_desc(&s->rx, idx_rx + i)->len;
+	xskmap_worker_recycle_rx(w, idx_rx, n);
+	xskmap_worker_account(w, keep, n - keep, bytes);
+}
+
+static const struct xskmap_action action_count = {
+	.name = "count",
+	.rx_batch = action_count_rx,
+};
+
+static const struct xskmap_action action_drop = {
+	.name = "drop",
+	.rx_batch = action_drop_rx,
+};
+
+const struct xskmap_action *const xskmap_actions[] = {
+	&action_count,
+	&action_drop,
+	NULL,
+};
+
+const struct xskmap_action *xskmap_action_find(const char *name)
+{
+	const struct xskmap_action *const *a;
+
+	for (a = xskmap_actions; *a; a++)
+		if (!strcmp((*a)->name, name))
+			return *a;
+	return NULL;
+}
+
+void *xskmap_worker_run(void *arg)
+{
+	struct xskmap_worker *w = arg;
+	struct xskmap_sock *s = w->sock;
+	const struct xskmap_action *act = w->action ? w->action : &action_count;
+	struct pollfd pfd = { .fd = xskmap_sock_fd(s), .events = POLLIN };
+	/*
+	 * busy: a full batch was seen since the last sleep, so frames come
+	 * faster than one batch per wakeup; spin_end: when a spin on an empty
+	 * ring gives up (0: not spinning). A trickle never fills a batch and
+	 * never spins.
+	 */
+	__u64 spin_end = 0;
+	bool busy = false;
+
+	for (;;) {
+		/*
+		 * Read before the peek: once the main thread says stop, nothing
+		 * new can reach the ring (the socket left xsks_map a grace period
+		 * ago), so the loop drains what is there and ends on empty.
+		 */
+		bool last = __atomic_load_n(w->stop, __ATOMIC_ACQUIRE);
+		__u32 idx_rx = 0, n;
+
+		if (act->tick)
+			act->tick(w);
+		n = xsk_ring_cons__peek(&s->rx, w->batch, &idx_rx);
+		if (!n && last)
+			break;
+		if (!n && busy) {
+			__u64 t = mono_ns();
+
+			if (!spin_end)
+				spin_end = t + RX_BUSY_SPIN_NS;
+			if (t < spin_end) {
+				/* A zero-copy driver may wait for a kick meanwhile. */
+				if (xsk_ring_prod__needs_wakeup(s->fq))
+					poll(&pfd, 1, 0);
+				continue;
+			}
+			busy = false;
+		}
+		if (!n) {
+			/*
+			 * Nothing to do: sleep until frames arrive. poll() is also
+			 * the wakeup the kernel asks for when the fill ring has the
+			 * need_wakeup flag; it is the only blocking call of the loop.
+			 */
+			spin_end = 0;
+			poll(&pfd, 1, RX_IDLE_POLL_MS);
+			continue;
+		}
+		spin_end = 0;
+		if (n == w->batch)
+			busy = true;
+		act->rx_batch(w, idx_rx, n);
+	}
+	return NULL;
+}

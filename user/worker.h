@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * One worker thread per queue runs its socket's rings. The loop (waiting,
+ * the adaptive spin, the stop and the drain) is the same for every path;
+ * what is done with a batch of received frames is the action's handler:
+ * count (and capture with -w), drop. A handler owns the n descriptors it
+ * is given: it must release them from the RX ring and give every frame
+ * somewhere (the fill ring, the TX ring, the free pool), and it accounts
+ * for them in the worker's counters.
+ *
+ * A new path is one struct xskmap_action added to xskmap_actions[] in
+ * worker.c (--action finds it by name). What the TX paths use:
+ * - forward: put each RX descriptor's addr on w->sock->tx (the same UMEM
+ *   frame, no copy: xsk_ring_prod__reserve/tx_desc/submit), release the
+ *   RX descriptors, xskmap_sock_kick_tx() once per batch; in tick(),
+ *   xskmap_umem_complete(umem, sock->cq, sock->fq, batch, true) gives the
+ *   sent frames back to the fill ring. The socket needs tx_size.
+ * - generate: the UMEM keeps cfg.tx_frames out of the fill ring, in its
+ *   free pool; xskmap_umem_alloc() takes one, the frame is written at
+ *   xskmap_umem_data(), put on the TX ring; in tick(),
+ *   xskmap_umem_complete(..., false) returns completed frames to the pool.
+ * xskmap_worker_run() is the loop of the paths that receive: it always
+ * reads the RX ring and sleeps in poll() when it is empty. A transmit-only
+ * path (rx_size 0) needs a loop of its own over the same UMEM and socket
+ * calls, or a flag here that skips the RX ring and never sleeps.
+ */
+#ifndef XSKMAP_WORKER_H
+#define XSKMAP_WORKER_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "pcap_out.h"
+#include "sock.h"
+#include "xsk_redirect.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Shared by all queues: --count, counted across every queue exactly. */
+struct rx_budget {
+	__u64 limit;		/* 0: unlimited */
+	__u64 taken;		/* atomically advanced by the workers */
+};
+
+/* How many of n frames this batch may keep (n when unlimited). */
+__u32 rx_budget_take(struct rx_budget *b, __u32 n);
+bool rx_budget_spent(const struct rx_budget *b);
+
+struct xskmap_worker;
+
+struct xskmap_action {
+	const char *name;	/* as --action would take it */
+	/* n descriptors on w->sock's RX ring from idx_rx on. */
+	void (*rx_batch)(struct xskmap_worker *w, __u32 idx_rx, __u32 n);
+	/* Once per loop turn, before the RX ring is read (TX completions); NULL: none. */
+	void (*tick)(struct xskmap_worker *w);
+};
+
+/* The actions, by name; NULL ends it. */
+extern const struct xskmap_action *const xskmap_actions[];
+const struct xskmap_action *xskmap_action_find(const char *name);
+
+/* Counters: written by the worker only, read by the stats printer (__atomic). */
+struct xskmap_worker_counters {
+	__u64 rx_packets;		/* kept (--count) */
+	__u64 rx_bytes;
+	__u64 rx_past_count;		/* taken off the ring once --count was reached */
+};
+
+struct xskmap_worker {
+	struct xskmap_sock *sock;
+	const struct xskmap_action *action;
+	__u32 batch;
+	struct pcap_out *pcap;		/* count: NULL, or -w's capture */
+	__u32 pcap_queue;		/* this worker's ring in pcap */
+	bool meta_time;			/* the program stamps struct xsk_rx_meta */
+	__s64 wall_offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
+	struct rx_budget *budget;
+	const int *stop;		/* set by the main thread (__atomic) */
+	struct xskmap_worker_counters c __attribute__((aligned(64)));
+};
+
+/*
+ * Thread body: runs until *stop, then drains the RX ring and returns NULL.
+ * Set *stop only once no frame can reach the ring any more.
+ */
+void *xskmap_worker_run(void *arg);
+
+/* For handlers: give n RX descriptors from idx_rx back to the fill ring, release them. */
+void xskmap_worker_recycle_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n);
+/* For handlers: publish the counters after a batch. */
+void xskmap_worker_account(struct xskmap_worker *w, __u32 kept, __u32 past, __u64 bytes);
+/* The stats printer's copy of w's counters. */
+void xskmap_worker_read(const struct xskmap_worker *w, struct xskmap_worker_counters *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
