@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "cls_maps.h"
+#include "safepath.h"
 #include "log.h"
 #include "stats.h"
 #include "xsk_redirect.skel.h"
@@ -127,6 +128,10 @@ int cls_pin_dir_check(const char *dir, char *real, size_t reallen, char *err, si
 		snprintf(err, errlen, "pin directory '%s' must be an absolute path without '.' or '..' components", dir);
 		return -EINVAL;
 	}
+	/* realpath() below follows links blindly: first refuse one of another user's. */
+	ret = safepath_check(dir, "pin directory", err, errlen);
+	if (ret)
+		return ret;
 	if (!strncmp(dir, BPFFS_ROOT "/", sizeof(BPFFS_ROOT)) && !is_bpffs(BPFFS_ROOT)) {
 		/* `ip netns exec` gives a fresh /sys without bpffs: mount one. */
 		if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "pcap_out.h"
+#include "safepath.h"
 #include "util.h"
 
 /* A frame in a queue's ring: this header, the bytes, padding to 8. */
@@ -402,16 +403,31 @@ static int explain_open_error(const char *path, int e, char *err, size_t errlen)
 
 static int open_path(struct pcap_out *po, const char *path, char *err, size_t errlen)
 {
+	const int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	const char *base;
 	struct stat st;
-	int fd;
+	int fd, dirfd;
 
 	snprintf(po->name, sizeof(po->name), "%s", path);
 	/*
+	 * The directories on the way are walked one by one and a link of
+	 * another user's refused (safepath.h); the file is then opened in the
+	 * directory the walk ended in, so nothing swapped in meanwhile counts.
+	 */
+	dirfd = safepath_open_parent(path, "capture file", &base, err, errlen);
+	if (dirfd == -ENOENT || dirfd == -ENOTDIR)
+		return fail_msg(err, errlen, dirfd, "cannot open '%s' for writing: %s; check the path",
+				path, strerror(-dirfd));
+	if (dirfd < 0)
+		return dirfd;
+	/*
 	 * No O_TRUNC: the file is checked first, then truncated only if it is
 	 * a regular file we own. O_NONBLOCK: a FIFO without a reader fails at
-	 * once instead of hanging, and writes to a FIFO never block.
+	 * once instead of hanging, and writes to a FIFO never block. A name
+	 * ending in '/' has no base: open() says what is wrong with it.
 	 */
-	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	fd = *base ? openat(dirfd, base, flags, 0600) : open(path, flags, 0600);
+	close(dirfd);
 	if (fd < 0)
 		return explain_open_error(path, errno, err, errlen);
 	po->fd = fd;
@@ -435,6 +451,15 @@ static int open_path(struct pcap_out *po, const char *path, char *err, size_t er
 				"refusing to write the capture to '%s': it belongs to uid %u, not to you (uid %u), and captured traffic must not go to a file another user controls; remove it or choose another name",
 				path, (unsigned)st.st_uid, (unsigned)geteuid());
 	if (S_ISREG(st.st_mode)) {
+		/*
+		 * Another name for the same file may sit where its owner does not
+		 * expect a capture (a hard link made into a directory of theirs):
+		 * truncating it would cut that file too.
+		 */
+		if (st.st_nlink != 1)
+			return fail_msg(err, errlen, -EMLINK,
+					"refusing to write the capture to '%s': it has %lu hard links, and truncating it would change the file under its other names too; remove it or choose another name",
+					path, (unsigned long)st.st_nlink);
 		if (ftruncate(fd, 0))
 			return fail_msg(err, errlen, -errno, "cannot truncate '%s': %s", path,
 					strerror(errno));
