@@ -2795,7 +2795,7 @@ TEST_F(E2E, OwnerRulesWithoutPermissionNamesIt)
 
 /* ==== end of the ownership block ==== */
 
-/* ==== review of issue 7 (hostile tester): findings, disabled until fixed ==== */
+/* ==== review of issue 7 (hostile tester): findings (F2, F5: fixed, enabled) ==== */
 
 /*
  * -w refuses a planted symlink as the last component, but follows one
@@ -2843,7 +2843,7 @@ TEST_F(E2E, ReviewCaptureRefusesADirectoryLinkAnotherUserPlanted)
  * write and the flush of stdout at exit (coreutils' close_stdout) and exit
  * 1 with one line naming stdout and the error.
  */
-TEST_F(E2E, DISABLED_ReviewJsonSummaryThatCannotBeWrittenFailsTheRun)
+TEST_F(E2E, ReviewJsonSummaryThatCannotBeWrittenFailsTheRun)
 {
 	Topology &t = topology();
 	ASSERT_TOPOLOGY(t);
@@ -2934,6 +2934,66 @@ TEST_F(E2E, FixCaptureRefusesAFileWithHardLinks)
 	rmdir(dir.c_str());
 	unlink(other.c_str());
 	unlink(file.c_str());
+}
+
+/*
+ * F5: a closed stdout. fd 1 is no longer reused by one of the run's sockets
+ * (stdio_guard()): --json is refused before anything is attached, since its
+ * summary could go nowhere; without --json the run works as before (its
+ * summary is on stderr); -w - is refused as before.
+ */
+TEST_F(E2E, FixClosedStdout)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	auto closed = [&](const std::vector<std::string> &args) {
+		return finish(spawn({ ip_bin(), "netns", "exec", t.ns_a, "/bin/sh", "-c", "exec \"$0\" \"$@\" >&-" },
+				    args),
+			      EXIT_TIMEOUT);
+	};
+
+	Result j = closed({ "run", "-d", "0.5", "--json", t.if_a });
+	EXPECT_EQ(j.rc, 1) << j.err;
+	EXPECT_TRUE(has(j.err, "--json: stdout is closed")) << j.err;
+	EXPECT_EQ(error_lines(j.err), 1u) << j.err;
+	EXPECT_FALSE(has(j.err, "receiving on")) << "it attached first:\n" << j.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+
+	Result w = closed({ "run", "-d", "0.5", "-w", "-", t.if_a });
+	EXPECT_EQ(w.rc, 1) << w.err;
+	EXPECT_TRUE(has(w.err, "-w -: stdout is not open")) << w.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+
+	Result plain = closed({ "run", "-d", "0.3", t.if_a });
+	EXPECT_EQ(plain.rc, 0) << plain.err;
+	EXPECT_TRUE(has(plain.err, " frames, ")) << "no summary on stderr:\n" << plain.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
+/*
+ * F5: any command's stdout is checked at exit (coreutils' close_stdout):
+ * `--version` and `help` into a full device exit 1 and say so in one line;
+ * the text summary of run on a full stderr exits 1 too.
+ */
+TEST_F(E2E, FixStdoutWriteErrorsFailEveryCommand)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	for (const char *cmd : { "--version", "help" }) {
+		Result r = finish(spawn({ "/bin/sh", "-c", "exec \"$0\" \"$@\" >/dev/full" }, { cmd }), EXIT_TIMEOUT);
+
+		EXPECT_EQ(r.rc, 1) << cmd << ": " << r.err;
+		EXPECT_TRUE(has(r.err, "writing to stdout failed: No space left on device")) << cmd << ": " << r.err;
+		EXPECT_EQ(error_lines(r.err), 1u) << r.err;
+	}
+	Result ok = finish(spawn({ "/bin/sh", "-c", "exec \"$0\" \"$@\" >/dev/null" }, { "--version" }), EXIT_TIMEOUT);
+	EXPECT_EQ(ok.rc, 0) << ok.err;
+
+	Result txt = finish(spawn({ ip_bin(), "netns", "exec", t.ns_a, "/bin/sh", "-c", "exec \"$0\" \"$@\" 2>/dev/full" },
+				  { "run", "-d", "0.3", t.if_a }),
+			    EXIT_TIMEOUT);
+	EXPECT_EQ(txt.rc, 1) << "the text summary was lost and the run exited " << txt.rc;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 }
 
 /* Namespaces from a killed earlier run go first; a signal cleans up ours. */

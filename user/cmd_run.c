@@ -479,6 +479,30 @@ static int run_loop(struct run_state *s)
 	return ret;
 }
 
+/*
+ * The summary is the run's result: a lost one (stdout on a full disk, a
+ * closed pipe) fails the run, as a failed capture write does.
+ */
+static int run_summary(struct run_state *s, struct run_report *rep, int ret)
+{
+	FILE *out = s->opts.json ? stdout : stderr;
+	int e;
+
+	errno = 0;
+	if (s->opts.json)
+		report_json(out, rep);
+	else
+		report_text(out, rep);
+	if (fflush(out) != EOF && !ferror(out))
+		return ret;
+	e = errno ? errno : EIO;
+	pr_err("writing the %s summary to %s failed: %s\n", s->opts.json ? "JSON" : "text",
+	       s->opts.json ? "stdout" : "stderr", strerror(e));
+	if (s->opts.json)
+		stdout_error_said();
+	return ret ? ret : EXIT_FAIL;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_state *s = calloc(1, sizeof(*s));
@@ -497,6 +521,11 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	}
 	log_init(s->opts.verbose);
+	if (s->opts.json && !fd_writable(STDOUT_FILENO)) {
+		pr_err("--json: stdout is closed, so the summary would be lost: redirect it ('--json > run.json') or leave out --json\n");
+		free(s);
+		return EXIT_FAIL;
+	}
 	s->budget.limit = s->opts.count;
 	if (run_opts_ruleset(&s->opts, &s->ruleset, err, sizeof(err))) {
 		fprintf(stderr, "xskmap: error: %s\n", err);
@@ -533,10 +562,7 @@ int cmd_run(int argc, char **argv)
 		if (s->pcap && pcap_out_finish(s->pcap, stop_ns + 500000000ULL, err, sizeof(err)))
 			capture_failed = true;
 		collect(s, &rep, s->reports);
-		if (s->opts.json)
-			report_json(stdout, &rep);
-		else
-			report_text(stderr, &rep);
+		ret = run_summary(s, &rep, ret);
 		if (capture_failed) {
 			pr_err("%s; %llu frame%s not written\n", err,
 			       (unsigned long long)(s->capture.ring_full + s->capture.at_stop +

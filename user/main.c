@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 	const char *name;
 	size_t i;
 
+	stdio_guard();
 	if (argc < 2) {
 		cmd_usage(stderr);
 		return EXIT_USAGE;
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 			name = cmd_aliases[i].name;
 	for (c = xskmap_cmds; c->name; c++)
 		if (!strcmp(name, c->name))
-			return c->handler(argc - 1, argv + 1);
+			return close_stdout(c->handler(argc - 1, argv + 1));
 	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, detach or features ('xskmap help')\n", argv[1]);
 	return EXIT_USAGE;
 }

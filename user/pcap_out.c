@@ -481,6 +481,9 @@ static int open_stdout(struct pcap_out *po, char *err, size_t errlen)
 	po->fd = STDOUT_FILENO;
 	if (fstat(STDOUT_FILENO, &st))
 		return fail_msg(err, errlen, -errno, "-w -: stdout is not open: %s", strerror(errno));
+	/* Closed at start, /dev/null read-only since (stdio_guard()). */
+	if (!fd_writable(STDOUT_FILENO))
+		return fail_msg(err, errlen, -EBADF, "-w -: stdout is not open for writing (closed?): redirect it ('-w - > file.pcap' or '-w - | tcpdump -r -')");
 	if (isatty(STDOUT_FILENO))
 		return fail_msg(err, errlen, -ENOTTY,
 				"-w -: stdout is a terminal and a pcap is binary: redirect it ('-w - > file.pcap' or '-w - | tcpdump -r -')");

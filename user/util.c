@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -65,4 +67,56 @@ int errf(char *err, size_t len, const char *fmt, ...)
 	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+static bool stdout_said;
+
+void stdio_guard(void)
+{
+	static const int mode[3] = { O_WRONLY, O_RDONLY, O_WRONLY };
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor: fd itself, the lower ones being open. */
+		nfd = open("/dev/null", mode[fd]);
+		if (nfd >= 0 && nfd != fd) {
+			dup2(nfd, fd);
+			close(nfd);
+		}
+	}
+}
+
+bool fd_writable(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY;
+}
+
+void stdout_error_said(void)
+{
+	stdout_said = true;
+}
+
+int close_stdout(int ret)
+{
+	int e = 0;
+
+	errno = 0;
+	if (fflush(stdout) == EOF)
+		e = errno ? errno : EIO;
+	if (ferror(stdout) && !e)
+		e = EIO;	/* an earlier write failed; its errno is gone */
+	if (fclose(stdout) == EOF && !e)
+		e = errno ? errno : EIO;
+	if (!e)
+		return ret;
+	if (!stdout_said)
+		fprintf(stderr, "xskmap: error: writing to stdout failed: %s; what was printed is incomplete\n",
+			strerror(e));
+	return ret ? ret : EXIT_FAIL;
 }

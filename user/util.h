@@ -39,6 +39,25 @@ double mono_sec(void);
 /* vsnprintf() into err, then return -1: `return errf(err, len, ...)`. */
 int errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * At start: open /dev/null on any of fds 0-2 that is closed, so no socket,
+ * map or file of the run lands there (a JSON summary written into one of
+ * the run's sockets, say). fds 0 and 1 get it opened the other way round
+ * (stdout read-only), so a write to a closed stdout still fails, with
+ * EBADF, as it would have; stderr gets it writable (closed: not wanted).
+ */
+void stdio_guard(void);
+/* Is fd open for writing (not closed at start, see stdio_guard())? */
+bool fd_writable(int fd);
+/* A write error on stdout was reported already: close_stdout() says nothing. */
+void stdout_error_said(void);
+/*
+ * At exit (coreutils' close_stdout): flush and close stdout; if anything
+ * written to it was lost, say so in one line and return EXIT_FAIL unless
+ * ret is a failure already; else ret.
+ */
+int close_stdout(int ret);
+
 #ifdef __cplusplus
 }
 #endif
