@@ -2131,3 +2131,66 @@ TEST(ReportJson, CaptureAndPastCountFields)
 	r.capture = nullptr;
 	EXPECT_FALSE(has(json_of(r), "\"capture\"")) << json_of(r);
 }
+
+// ------------------------------------ issue 7 review, F4: option values
+
+// --pin-dir must be absolute and plain: a usage error (exit 2) like every
+// other bad value, for run, rules and detach alike (it was exit 1, found at
+// the pin directory check after the interface lookup).
+TEST(ReviewFixF4, PinDirRelativeIsAUsageError)
+{
+	for (const char *bad : { "relative", "x/y", "/a/../b", "/a/./b", "/a/.." }) {
+		ParseCase run({ "--pin-dir", bad, "eth0" });
+		EXPECT_EQ(run.p.ret, -1) << bad;
+		EXPECT_TRUE(has(run.p.err, std::string("invalid --pin-dir '") + bad + "'")) << run.p.err;
+		EXPECT_TRUE(has(run.p.err, "absolute path")) << run.p.err;
+		RulesCase rules({ "eth0", "list", "--pin-dir", bad });
+		EXPECT_EQ(rules.ret, -1) << bad;
+		EXPECT_TRUE(has(rules.err, "absolute path")) << rules.err;
+	}
+	ParseCase ok({ "--pin-dir", "/sys/fs/bpf/x..y/.z", "eth0" });
+	EXPECT_EQ(ok.p.ret, 0) << ok.p.err;
+}
+
+// `--` ends the options of rules add: what follows is rule words, even "->".
+TEST(ReviewFixF4, RulesAddTakesDoubleDash)
+{
+	RulesCase c({ "eth0", "add", "--", "->", "drop" });
+	ASSERT_EQ(c.ret, 0) << c.err;
+	EXPECT_EQ(c.a.verb, RULES_ADD);
+	EXPECT_STREQ(c.a.text, "-> drop");
+	RulesCase d({ "eth0", "add", "--", "-> drop" });
+	ASSERT_EQ(d.ret, 0) << d.err;
+	EXPECT_STREQ(d.a.text, "-> drop");
+	/* After "--", an option's name is a word too (and no rule word). */
+	RulesCase j({ "eth0", "add", "--", "--json" });
+	EXPECT_EQ(j.ret, -1);
+	EXPECT_FALSE(j.a.json);
+}
+
+// A refused --duration or --interval says the limit, not just "> 0".
+TEST(ReviewFixF4, DurationSaysTheLimit)
+{
+	ParseCase d({ "-d", "1e9", "eth0" });
+	EXPECT_EQ(d.p.ret, -1);
+	EXPECT_TRUE(has(d.p.err, "at most 10000000")) << d.p.err;
+	ParseCase i({ "-i", "20000000", "eth0" });
+	EXPECT_EQ(i.p.ret, -1);
+	EXPECT_TRUE(has(i.p.err, "at most 10000000")) << i.p.err;
+	ParseCase max({ "-d", "10000000", "eth0" });
+	EXPECT_EQ(max.p.ret, 0) << max.p.err;
+}
+
+// A queue named twice is accepted (one socket) and warned about: the
+// warning names the queue (queue_list_repeat), the list stays unique.
+TEST(ReviewFixF4, DuplicateQueueNamed)
+{
+	EXPECT_EQ(queue_list_repeat("0,0"), 0);
+	EXPECT_EQ(queue_list_repeat("0-3,2"), 2);
+	EXPECT_EQ(queue_list_repeat("5,1-4,4"), 4);
+	EXPECT_EQ(queue_list_repeat("0,1,2-7"), -1);
+	EXPECT_EQ(queue_list_repeat("all"), -1);
+	QList r = qlist("0,0");
+	EXPECT_EQ(r.ret, 0) << r.err;
+	EXPECT_EQ(r.q, (std::vector<__u32>{ 0 }));
+}

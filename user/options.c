@@ -87,6 +87,34 @@ int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 	return 0;
 }
 
+int queue_list_repeat(const char *s)
+{
+	char buf[1024], *tok, *save = NULL;
+	bool seen[XSKMAP_MAX_QUEUES] = { false };
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *dash = strchr(tok, '-');
+		__u64 lo, hi;
+
+		if (dash)
+			*dash = '\0';
+		if (parse_u64(tok, 0, XSKMAP_MAX_QUEUES - 1, &lo))
+			return -1;
+		hi = lo;
+		if (dash && parse_u64(dash + 1, 0, XSKMAP_MAX_QUEUES - 1, &hi))
+			return -1;
+		for (; lo <= hi; lo++) {
+			if (seen[lo])
+				return (int)lo;
+			seen[lo] = true;
+		}
+	}
+	return -1;
+}
+
 /* Each option's parser: 0, or -1 with the cause and the fix in err. */
 #define RUN_SETTER(fn) static int fn(void *obj, const char *v, char *err, size_t errlen)
 #define RUN_O struct run_opts *o = obj
@@ -109,9 +137,17 @@ RUN_SETTER(run_set_mode)
 RUN_SETTER(run_set_queues)
 {
 	RUN_O;
+	int dup;
 
-	return parse_queue_list(v, &o->all_queues, o->queues, XSKMAP_MAX_QUEUES, &o->nr_queues,
-				err, errlen);
+	if (parse_queue_list(v, &o->all_queues, o->queues, XSKMAP_MAX_QUEUES, &o->nr_queues,
+			     err, errlen))
+		return -1;
+	/* Harmless (one socket per queue) but maybe a typo for another queue: say so. */
+	dup = queue_list_repeat(v);
+	if (dup >= 0)
+		fprintf(stderr, "xskmap: warning: --queues '%s' names queue %d more than once; it gets one socket\n",
+			v, dup);
+	return 0;
 }
 
 RUN_SETTER(run_set_match)
@@ -187,7 +223,7 @@ RUN_SETTER(run_set_duration)
 	RUN_O;
 
 	if (parse_seconds(v, &o->duration))
-		return fail(err, errlen, "invalid --duration '%s': use seconds > 0, e.g. 10 or 0.5", v);
+		return fail(err, errlen, "invalid --duration '%s': use seconds > 0 and at most 10000000 (115 days), e.g. 10 or 0.5", v);
 	return 0;
 }
 
@@ -196,7 +232,7 @@ RUN_SETTER(run_set_interval)
 	RUN_O;
 
 	if (parse_seconds(v, &o->interval))
-		return fail(err, errlen, "invalid --interval '%s': use seconds > 0, e.g. 1", v);
+		return fail(err, errlen, "invalid --interval '%s': use seconds > 0 and at most 10000000, e.g. 1", v);
 	return 0;
 }
 

@@ -67,6 +67,8 @@ void run_opts_default(struct run_opts *o);
 int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen);
 
 /* "all" sets *all; else "0,2,4-7" into out[] sorted and unique. 0 or -1 + err. */
+/* The first queue a --queues list names twice ("0,0", "0-3,2"), -1: none. */
+int queue_list_repeat(const char *s);
 int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 		     char *err, size_t errlen);
 

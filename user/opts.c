@@ -77,6 +77,26 @@ static const struct opt_def *find_key(const struct opt_cmd *cmd, int key)
 	return NULL;
 }
 
+/* "/a/b", not "a/b", "/a/../b" or "/a/.": what a pin directory must be. */
+static bool path_is_plain_absolute(const char *p)
+{
+	const char *c = p;
+
+	if (*p != '/')
+		return false;
+	while (*c) {
+		size_t n;
+
+		while (*c == '/')
+			c++;
+		n = strcspn(c, "/");
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c += n;
+	}
+	return true;
+}
+
 static int apply(const struct opt_cmd *cmd, const struct opt_def *d, void *obj,
 		 const char *val, char *err, size_t errlen)
 {
@@ -92,6 +112,9 @@ static int apply(const struct opt_cmd *cmd, const struct opt_def *d, void *obj,
 	case OPT_KIND_PATH:
 		if (!*val)
 			return errf(err, errlen, "invalid --%s '': %s", d->name, d->empty_fix);
+		if (d->absolute && !path_is_plain_absolute(val))
+			return errf(err, errlen, "invalid --%s '%s': it must be an absolute path without '.' or '..' components; %s",
+				    d->name, val, d->empty_fix);
 		*(const char **)field = val;
 		return 0;
 	case OPT_KIND_CALL:

@@ -35,6 +35,7 @@ struct opt_def {
 	const char *shown;	/* what --help shows instead of "-k, --name ARG" */
 	size_t off;		/* FLAG, COUNT, PATH: the field in obj */
 	const char *empty_fix;	/* PATH: what the '' refusal says to do */
+	bool absolute;		/* PATH: must be absolute, no '.' or '..' components */
 	/* CALL: 0, or -1 with a one-line message (cause and fix) in err. */
 	int (*parse)(void *obj, const char *val, char *err, size_t errlen);
 };
@@ -60,7 +61,8 @@ struct opt_cmd {
 /* The shared options, with each command's own words for --help. */
 #define OPT_PIN_DIR(type, helptext)						\
 	{ .kind = OPT_KIND_PATH, .name = "pin-dir", .arg = "DIR", .help = (helptext),	\
-	  .off = offsetof(type, pin_dir), .empty_fix = "give a directory on a bpf filesystem" }
+	  .off = offsetof(type, pin_dir), .empty_fix = "give a directory on a bpf filesystem",	\
+	  .absolute = true }
 #define OPT_JSON(type, helptext)						\
 	{ .kind = OPT_KIND_FLAG, .name = "json", .help = (helptext), .off = offsetof(type, json) }
 #define OPT_VERBOSE(type)							\
