@@ -2996,6 +2996,33 @@ TEST_F(E2E, FixStdoutWriteErrorsFailEveryCommand)
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 }
 
+/*
+ * F4: a capable run that is not root takes no record (it cannot write
+ * /run/xskmap). Root's `rules` then finds no record and no pins, but the
+ * program is there, held by the run's BPF link: it says so, naming the
+ * link, rather than only "no running xskmap".
+ */
+TEST_F(E2E, FixRulesNamesTheLinkOfARunWithoutARecord)
+{
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	const char *caps = "+net_admin,+net_raw,+bpf,+perfmon,+ipc_lock,+sys_admin";
+	Proc &ld = spawn({ ip_bin(), "netns", "exec", t.ns_a, "setpriv", "--reuid=65534", "--regid=65534",
+			   "--clear-groups", std::string("--inh-caps=") + caps, std::string("--ambient-caps=") + caps,
+			   "--" },
+			 { "run", "-d", "20", t.if_a });
+	ASSERT_TRUE(ready(ld));
+	ASSERT_TRUE(has(ld.err(), "running without a record")) << ld.err();
+	Result r = xskmap_sync({ "rules", t.if_a, "list" });
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "held by BPF link ")) << r.err;
+	EXPECT_TRUE(has(r.err, "a run that could take no record")) << r.err;
+	EXPECT_EQ(error_lines(r.err), 1u) << r.err;
+	ld.signal(SIGINT);
+	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
 /* Namespaces from a killed earlier run go first; a signal cleans up ours. */
 class E2EEnvironment : public ::testing::Environment {
 public:

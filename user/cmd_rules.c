@@ -121,7 +121,17 @@ static int rules_find_run(const char *ifname, const char *pin_dir, char *dir, si
 	}
 	if (st == OWNER_NONE) {
 		if (cls_fds_open(dir, f, err, sizeof(err))) {
-			pr_err("%s\n", err);
+			__u32 prog_id = 0, link = prog_link_held(ifindex, &prog_id);
+
+			/*
+			 * A capable run without root writes no record: it is not
+			 * "no run at all" when its program is there, held by a link.
+			 */
+			if (link)
+				pr_err("%s; but %s (program id %u) is on %s, held by BPF link %u: a run that could take no record (started without root, so no %s) may hold it; give 'xskmap rules' that run's --pin-dir ('bpftool link show id %u' names its process)\n",
+				       err, XSKMAP_PROG_NAME, prog_id, ifname, link, OWNER_STATE_DIR, link);
+			else
+				pr_err("%s\n", err);
 			return EXIT_FAIL;
 		}
 		cls_fds_close(f);

@@ -348,3 +348,22 @@ int prog_describe_attached(int ifindex, const char *ifname, char *msg, size_t ms
 	}
 	return n;
 }
+
+__u32 prog_link_held(int ifindex, __u32 *prog_id)
+{
+	struct attached cur[3];
+	char name[BPF_OBJ_NAME_LEN];
+	int n, i;
+
+	n = query_attached(ifindex, cur);
+	for (i = 0; i < n; i++) {
+		__u32 link = link_holding(ifindex, cur[i].id);
+
+		prog_name_by_id(cur[i].id, name, sizeof(name));
+		if (link && !strcmp(name, XSKMAP_PROG_NAME)) {
+			*prog_id = cur[i].id;
+			return link;
+		}
+	}
+	return 0;
+}

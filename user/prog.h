@@ -83,6 +83,13 @@ int prog_link_check(const struct prog *p);
  */
 int prog_describe_attached(int ifindex, const char *ifname, char *msg, size_t msglen);
 
+/*
+ * The BPF link holding an xsk_redirect program on ifindex (its program id
+ * in *prog_id), 0: none. What a run that took no record (not root: no
+ * /run/xskmap) leaves for `rules` to find.
+ */
+__u32 prog_link_held(int ifindex, __u32 *prog_id);
+
 #ifdef __cplusplus
 }
 #endif
