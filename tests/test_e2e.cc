@@ -3023,6 +3023,45 @@ TEST_F(E2E, FixRulesNamesTheLinkOfARunWithoutARecord)
 	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
 }
 
+/*
+ * F4: changes under a run that do not end it get one warning each, within
+ * the 100 ms fault check: set down (and up again), more RX queues
+ * (ethtool -L), renamed (the JSON summary names the interface as it is).
+ */
+TEST_F(E2E, FixInterfaceChangesUnderARunAreWarned)
+{
+	Topology &t = topology(2);
+	ASSERT_TOPOLOGY(t);
+	std::string renamed = "xtr" + std::to_string(getpid());
+	const milliseconds soon(3000);
+	/* One RX queue at start, two later: the kernel refuses to take a queue from a bound socket. */
+	Result one = run({ ip_bin(), "netns", "exec", t.ns_a, "ethtool", "-L", t.if_a, "rx", "1" });
+	ASSERT_EQ(one.rc, 0) << one.err;
+	Proc &ld = loader({ "-d", "20", "--json" });
+	ASSERT_TRUE(ready(ld));
+
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", t.if_a, "down" }).rc, 0);
+	EXPECT_TRUE(ld.wait_stderr(t.if_a + " was set down", soon)) << ld.err();
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", t.if_a, "up" }).rc, 0);
+	EXPECT_TRUE(ld.wait_stderr(t.if_a + " is up again", soon)) << ld.err();
+
+	Result eth = run({ ip_bin(), "netns", "exec", t.ns_a, "ethtool", "-L", t.if_a, "rx", "2" });
+	ASSERT_EQ(eth.rc, 0) << eth.err;
+	EXPECT_TRUE(ld.wait_stderr(t.if_a + " now has 2 RX queues (was 1)", soon)) << ld.err();
+
+	/* The kernel renames only a device that is down. */
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", t.if_a, "down" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", t.if_a, "name", renamed }).rc, 0);
+	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", renamed, "up" }).rc, 0);
+	EXPECT_TRUE(ld.wait_stderr(t.if_a + " was renamed to " + renamed, soon)) << ld.err();
+	ld.signal(SIGINT);
+	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_TRUE(has(ld.out(), "\"interface\":\"" + renamed + "\"")) << ld.out();
+	EXPECT_EQ(error_lines(ld.err()), 0u) << ld.err();
+	ip({ "-n", t.ns_a, "link", "set", renamed, "down" });
+	ip({ "-n", t.ns_a, "link", "set", renamed, "name", t.if_a });
+}
+
 /* Namespaces from a killed earlier run go first; a signal cleans up ours. */
 class E2EEnvironment : public ::testing::Environment {
 public:

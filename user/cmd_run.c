@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,6 +53,10 @@ static void on_signal(int sig)
 struct run_state {
 	struct run_opts opts;
 	int ifindex;
+	/* What the fault check last saw of the device (run_watch()). */
+	char ifname_now[IF_NAMESIZE];
+	bool seen_down;
+	__u32 seen_queues;
 	__u32 nr_dev_queues;		/* RX queues of the device */
 	__u32 queue_ids[XSKMAP_MAX_QUEUES];
 	__u32 nr_queues;		/* the selected ones */
@@ -80,7 +85,7 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	__u32 i;
 
 	memset(r, 0, sizeof(*r));
-	r->ifname = s->opts.ifname;
+	r->ifname = s->ifname_now[0] ? s->ifname_now : s->opts.ifname;
 	r->attach_mode = attach_mode_str(s->prog.mode);
 	r->bind_mode = "copy";
 	for (i = 0; i < s->nr_created; i++)
@@ -438,6 +443,57 @@ static bool run_fault(struct run_state *s, char *msg, size_t len)
 	return false;
 }
 
+/*
+ * Changes that do not end a run but change what it sees, one warning each
+ * when they happen: the interface renamed (followed by its index; the
+ * summary names it as it is now), set down (nothing arrives until it is
+ * up), or given another number of RX queues (frames of a queue without a
+ * socket here are no_socket; a removed queue's socket receives nothing).
+ */
+static void run_watch(struct run_state *s)
+{
+	struct ifreq ifr = { 0 };
+	char name[IF_NAMESIZE];
+	int fd, nq;
+
+	if (!if_indextoname(s->ifindex, name))
+		return;	/* gone: run_fault() says so */
+	if (!s->ifname_now[0])
+		snprintf(s->ifname_now, sizeof(s->ifname_now), "%s", s->opts.ifname);
+	if (strcmp(name, s->ifname_now)) {
+		pr_warn("%s was renamed to %s; the run goes on with it (the summary names it %s; 'xskmap rules' and 'detach' take the new name)\n",
+			s->ifname_now, name, name);
+		snprintf(s->ifname_now, sizeof(s->ifname_now), "%s", name);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+			bool down = !(ifr.ifr_flags & IFF_UP);
+
+			if (down && !s->seen_down)
+				pr_warn("%s was set down: nothing arrives until it is up again ('ip link set dev %s up')\n",
+					name, name);
+			else if (!down && s->seen_down)
+				pr_info("%s is up again\n", name);
+			s->seen_down = down;
+		}
+		close(fd);
+	}
+	if (!s->seen_queues)
+		s->seen_queues = s->nr_dev_queues;
+	nq = iface_rx_queues(name);
+	if (nq > 0 && (__u32)nq != s->seen_queues) {
+		if ((__u32)nq > s->seen_queues)
+			pr_warn("%s now has %d RX queues (was %u): the new ones have no socket of this run, so their frames count as no_socket; restart the run to receive on them\n",
+				name, nq, s->seen_queues);
+		else
+			pr_warn("%s now has %d RX queues (was %u): the sockets of the removed queues receive nothing\n",
+				name, nq, s->seen_queues);
+		s->seen_queues = nq;
+	}
+}
+
 /* Until a stop condition; EXIT_FAIL when a fault ended it (already said). */
 static int run_loop(struct run_state *s)
 {
@@ -464,6 +520,7 @@ static int run_loop(struct run_state *s)
 				ret = EXIT_FAIL;
 				break;
 			}
+			run_watch(s);
 		}
 		if (o->interval && t >= next && prev_q) {
 			collect(s, &now, s->reports);
