@@ -86,10 +86,10 @@ int perf_set_cpus(void *perf, const char *val, char *err, size_t errlen);
 int perf_set_poll(void *perf, const char *val, char *err, size_t errlen);
 
 #define OPT_BUSY_POLL(type, member)						\
-	{ .kind = OPT_KIND_CALL, .name = "busy-poll", .arg = "[BUDGET]",		\
+	{ .kind = OPT_KIND_CALL, .name = "busy-poll", .arg = "[N]",		\
 	  .optional = true, .off = offsetof(type, member), .parse = perf_set_busy_poll,	\
 	  .help = "preferred busy polling on each socket: the loop drives\n"	\
-		  "the NAPI itself, BUDGET frames a poll (default: --batch)" }
+		  "the NAPI itself, N frames a poll (default: --batch)" }
 #define OPT_CPUS(type, member)							\
 	{ .kind = OPT_KIND_CALL, .name = "cpus", .arg = "LIST", .off = offsetof(type, member), \
 	  .parse = perf_set_cpus,						\
