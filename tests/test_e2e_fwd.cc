@@ -512,4 +512,34 @@ TEST_F(E2EFwd, LiveViewShowsTxAndWakeups)
 	EXPECT_TRUE(has(err, "wakeups: sendto"));
 }
 
+/*
+ * AF_XDP sends nothing, and says nothing (sendto() returns 0), from a
+ * socket whose queue is past the device's TX queues: fwd on such a queue
+ * is refused at start (exit 2), naming the queue and the fix; the same
+ * queue still receives with count.
+ */
+TEST_F(E2EFwd, QueueWithoutATxQueueIsRefusedNamingIt)
+{
+	std::string id = std::to_string(getpid());
+	Netns a("xte" + id + "n900a"), b("xte" + id + "n900b");
+	std::string ia = "xte" + id + "a900", ib = "xte" + id + "b900";
+	ASSERT_EQ(a.error() + b.error(), "");
+	ASSERT_EQ(ip({ "-n", a.name(), "link", "add", ia, "numrxqueues", "2", "numtxqueues", "1",
+		       "type", "veth", "peer", "name", ib, "netns", b.name() }).rc, 0);
+	ASSERT_EQ(ip({ "-n", a.name(), "link", "set", ia, "up" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", b.name(), "link", "set", ib, "up" }).rc, 0);
+
+	Result r = run({ ip_bin(), "netns", "exec", a.name(), XSKMAP_BIN, "run", "--action", "fwd",
+			 "-d", "1", ia }, EXIT_TIMEOUT);
+	EXPECT_EQ(r.rc, 2) << r.err;
+	EXPECT_TRUE(has(r.err, "queue 1 of " + ia + " has no TX queue"));
+	EXPECT_TRUE(has(r.err, "-q"));
+	EXPECT_EQ(ip({ "-n", a.name(), "-d", "link", "show", ia }).out.find("prog/xdp"), std::string::npos);
+	/* Queue 0 has its TX queue: fwd starts on it. */
+	Result ok = run({ ip_bin(), "netns", "exec", a.name(), XSKMAP_BIN, "run", "--action", "fwd",
+			  "-q", "0", "-d", "0.5", ia }, EXIT_TIMEOUT);
+	EXPECT_EQ(ok.rc, 0) << ok.err;
+	ip({ "-n", a.name(), "link", "del", ia });
+}
+
 } // namespace

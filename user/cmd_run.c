@@ -272,6 +272,22 @@ static int run_check(struct run_state *s)
 		}
 		s->nr_queues = o->nr_queues;
 	}
+	/*
+	 * fwd sends out of the queue a frame came in on: a queue past the
+	 * device's TX queues would take every frame and send none, silently.
+	 */
+	if (xskmap_action_find(o->action)->tx) {
+		int ntx = iface_tx_queues(o->ifname);
+
+		for (i = 0; ntx > 0 && i < s->nr_queues; i++) {
+			if (s->queue_ids[i] < (__u32)ntx)
+				continue;
+			pr_err("queue %u of %s has no TX queue (%s has %d TX queue%s): --action %s sends out of the queue a frame came in on; select queues below %d with -q, or give the device more TX queues (ethtool -L)\n",
+			       s->queue_ids[i], o->ifname, o->ifname, ntx, ntx == 1 ? "" : "s",
+			       o->action, ntx);
+			return EXIT_USAGE;
+		}
+	}
 	if (perf_check_cpus(&o->perf, s->nr_queues, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		return EXIT_USAGE;
