@@ -1284,6 +1284,12 @@ TEST(ReportInterval, HeaderTotalRowAndPerSecondXdpStatistics)
 	b.q[1].rx_bytes = a.q[1].rx_bytes + 2000 * 50;
 	b.q[1].xdp.rx_fill_ring_empty_descs = a.q[1].xdp.rx_fill_ring_empty_descs + 12;
 	b.q[1].xdp.rx_invalid_descs = a.q[1].xdp.rx_invalid_descs + 4;
+	// Queue 0 also sent 2000 frames of 100 bytes, 8 not sent, in 400 + 200 system calls.
+	b.q[0].tx_packets = a.q[0].tx_packets + 2000;
+	b.q[0].tx_bytes = a.q[0].tx_bytes + 2000 * 100;
+	b.q[0].tx_ring_full = a.q[0].tx_ring_full + 8;
+	b.q[0].sendto_calls = a.q[0].sendto_calls + 400;
+	b.q[0].poll_calls = a.q[0].poll_calls + 200;
 	std::string out = written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
 	std::vector<std::string> l = lines_of(out);
 
@@ -1296,37 +1302,43 @@ TEST(ReportInterval, HeaderTotalRowAndPerSecondXdpStatistics)
 	EXPECT_TRUE(has(l[0], "dropped/s")) << l[0];
 	EXPECT_TRUE(has(l[0], "ringfull/s")) << l[0];
 
-	// time queue pps Mbit/s dropped/s ringfull/s fillempty/s invalid/s frames
+	// time queue pps Mbit/s txpps txMbit/s notsent/s dropped/s ringfull/s fillempty/s
+	// invalid/s txinvalid/s txempty/s wakeups/s wake/pkt frames
 	auto row = [&](size_t i) { return split_words(l[i]); };
 	std::vector<std::string> q0 = row(1), q5 = row(2), q7 = row(3), all = row(4);
-	ASSERT_EQ(q0.size(), 9u) << l[1];
+	ASSERT_EQ(q0.size(), 16u) << l[1];
 	EXPECT_EQ(q0[0], "14.00");
 	EXPECT_EQ(q0[1], "q0");
 	EXPECT_EQ(q0[2], "1000");		/* 4000 / 4 s */
 	EXPECT_EQ(q0[3], "0.800");		/* 1000 x 100 x 8 */
-	EXPECT_EQ(q0[4], "10");			/* 40 / 4 s, not the total 43 */
-	EXPECT_EQ(q0[5], "2");			/* 8 / 4 s, not the total 12 */
-	EXPECT_EQ(q0[6], "0");
-	EXPECT_EQ(q0[7], "0");
-	EXPECT_EQ(q0[8], std::to_string(1000 + 4000));	/* frames so far */
-	ASSERT_EQ(q5.size(), 9u) << l[2];
+	EXPECT_EQ(q0[7], "10");			/* 40 / 4 s, not the total 43 */
+	EXPECT_EQ(q0[8], "2");			/* 8 / 4 s, not the total 12 */
+	EXPECT_EQ(q0[9], "0");
+	EXPECT_EQ(q0[10], "0");
+	EXPECT_EQ(q0[15], std::to_string(1000 + 4000));	/* frames so far */
+	EXPECT_EQ(q0[4], "500");		/* tx: 2000 / 4 s */
+	EXPECT_EQ(q0[5], "0.400");
+	EXPECT_EQ(q0[6], "2");			/* not sent: 8 / 4 s */
+	EXPECT_EQ(q0[13], "150");		/* 600 calls / 4 s */
+	EXPECT_EQ(q0[14], "0.100");		/* 600 calls for 4000 + 2000 frames */
+	ASSERT_EQ(q5.size(), 16u) << l[2];
 	EXPECT_EQ(q5[1], "q5");
 	EXPECT_EQ(q5[2], "500");
 	EXPECT_EQ(q5[3], "0.200");
-	EXPECT_EQ(q5[6], "3");			/* 12 / 4 s, not the total 21 */
-	EXPECT_EQ(q5[7], "1");
-	ASSERT_EQ(q7.size(), 9u) << l[3];
+	EXPECT_EQ(q5[9], "3");			/* 12 / 4 s, not the total 21 */
+	EXPECT_EQ(q5[10], "1");
+	ASSERT_EQ(q7.size(), 16u) << l[3];
 	EXPECT_EQ(q7[1], "q7");
 	EXPECT_EQ(q7[2], "0");
-	ASSERT_EQ(all.size(), 9u) << l[4];
+	ASSERT_EQ(all.size(), 16u) << l[4];
 	EXPECT_EQ(all[1], "all");
 	EXPECT_EQ(all[2], "1500");
 	EXPECT_EQ(all[3], "1.000");
-	EXPECT_EQ(all[4], "10");
-	EXPECT_EQ(all[5], "2");
-	EXPECT_EQ(all[6], "3");
-	EXPECT_EQ(all[7], "1");
-	EXPECT_EQ(all[8], std::to_string(1000 + 4000 + 234 + 2000 + (1ull << 40)));
+	EXPECT_EQ(all[7], "10");
+	EXPECT_EQ(all[8], "2");
+	EXPECT_EQ(all[9], "3");
+	EXPECT_EQ(all[10], "1");
+	EXPECT_EQ(all[15], std::to_string(1000 + 4000 + 234 + 2000 + (1ull << 40)));
 	EXPECT_TRUE(has(l[5], "prog")) << l[5];
 }
 

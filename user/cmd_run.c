@@ -32,6 +32,7 @@
 #include "iface.h"
 #include "log.h"
 #include "options.h"
+#include "perf.h"
 #include "pcap_out.h"
 #include "prog.h"
 #include "run_owner.h"
@@ -92,6 +93,7 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 		if (s->socks[i].zerocopy)
 			r->bind_mode = "zero-copy";
 	r->seconds = mono_sec() - s->start;
+	r->tx = xskmap_action_find(s->opts.action)->tx;
 	r->nr_queues = s->nr_created;
 	r->queues = qr;
 	for (i = 0; i < s->nr_created; i++) {
@@ -102,6 +104,17 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 		qr[i].rx_packets = c.rx_packets;
 		qr[i].rx_bytes = c.rx_bytes;
 		qr[i].rx_past_count = c.rx_past_count;
+		qr[i].tx_packets = c.tx_packets;
+		qr[i].tx_bytes = c.tx_bytes;
+		qr[i].tx_completed = c.tx_completed;
+		qr[i].tx_ring_full = c.tx_ring_full;
+		qr[i].tx_not_completed = c.tx_not_completed;
+		qr[i].tx_busy = c.tx_busy;
+		qr[i].tx_kick_errors = c.tx_kick_errors;
+		qr[i].tx_kick_errno = (int)c.tx_kick_errno;
+		qr[i].sendto_calls = c.sendto_calls;
+		qr[i].recvfrom_calls = c.recvfrom_calls;
+		qr[i].poll_calls = c.poll_calls;
 		xskmap_sock_stats(&s->socks[i], &qr[i].xdp);
 	}
 	if (s->pcap) {
@@ -227,7 +240,7 @@ static int run_check_limits(struct run_state *s)
 static int run_check(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
-	char caps[128];
+	char caps[128], err[512];
 	int nq;
 	__u32 i;
 
@@ -264,6 +277,31 @@ static int run_check(struct run_state *s)
 		}
 		s->nr_queues = o->nr_queues;
 	}
+	/*
+	 * fwd sends out of the queue a frame came in on: a queue past the
+	 * device's TX queues would take every frame and send none, silently.
+	 */
+	if (xskmap_action_find(o->action)->tx) {
+		int ntx = iface_tx_queues(o->ifname);
+
+		for (i = 0; ntx > 0 && i < s->nr_queues; i++) {
+			if (s->queue_ids[i] < (__u32)ntx)
+				continue;
+			pr_err("queue %u of %s has no TX queue (%s has %d TX queue%s): --action %s sends out of the queue a frame came in on; select queues below %d with -q, or give the device more TX queues (ethtool -L)\n",
+			       s->queue_ids[i], o->ifname, o->ifname, ntx, ntx == 1 ? "" : "s",
+			       o->action, ntx);
+			return EXIT_USAGE;
+		}
+	}
+	if (perf_check_cpus(&o->perf, s->nr_queues, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_USAGE;
+	}
+	/* Refused before anything is attached: the interface stays as it was. */
+	if (o->perf.busy_poll && xskmap_busy_poll_check(err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
 	return run_check_limits(s);
 }
 
@@ -275,8 +313,11 @@ static int run_setup(struct run_state *s)
 		.frame_size = o->frame_size,
 		.comp_size = o->ring_size,
 	};
+	const struct xskmap_action *act = xskmap_action_find(o->action);
 	struct xskmap_sock_cfg scfg = {
 		.rx_size = o->ring_size,
+		/* fwd sends from the frames it received: a TX ring as large as the RX one. */
+		.tx_size = act->tx ? o->ring_size : 0,
 		.bind = o->bind,
 		.need_wakeup = o->need_wakeup,
 	};
@@ -347,6 +388,23 @@ static int run_setup(struct run_state *s)
 			return EXIT_FAIL;
 		}
 		s->nr_created++;
+		if (o->perf.busy_poll &&
+		    xskmap_sock_busy_poll(&s->socks[i], o->perf.busy_budget, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		/*
+		 * Copy-mode TX sends 32 frames a kick unless told more (Linux
+		 * 6.17): a whole ring's worth, so one kick takes a batch.
+		 */
+		if (act->tx && !s->socks[i].zerocopy) {
+			int r = xskmap_sock_tx_budget(&s->socks[i], o->ring_size);
+
+			if (i == 0)
+				pr_info("%s\n", !r ? "copy-mode TX budget raised to the TX ring (XDP_MAX_TX_SKB_BUDGET)" :
+					r == -ENOPROTOOPT ? "copy-mode TX sends at most 32 frames a kick: this kernel has no XDP_MAX_TX_SKB_BUDGET (Linux 6.17)" :
+					"copy-mode TX budget left at the kernel's default: XDP_MAX_TX_SKB_BUDGET refused");
+		}
 		if (xskmap_sock_insert(&s->socks[i], prog_xsks_map_fd(&s->prog), slot, err,
 				       sizeof(err))) {
 			pr_err("%s\n", err);
@@ -359,6 +417,7 @@ static int run_setup(struct run_state *s)
 static int run_start_threads(struct run_state *s)
 {
 	struct timespec real, mono;
+	pthread_attr_t attr;
 	sigset_t all, old;
 	char err[512];
 	__u32 i;
@@ -371,14 +430,21 @@ static int run_start_threads(struct run_state *s)
 			    ((__s64)real.tv_nsec - mono.tv_nsec);
 
 	/* Workers never take signals: the main thread handles them. */
+	if (pthread_attr_init(&attr)) {
+		pr_err("cannot set up the worker threads\n");
+		return EXIT_FAIL;
+	}
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (s->pcap && pcap_out_start(s->pcap, err, sizeof(err))) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
 	for (i = 0; i < s->nr_created; i++) {
+		const struct xskmap_perf_opts *p = &s->opts.perf;
+
 		s->workers[i] = (struct xskmap_worker){
 			.sock = &s->socks[i],
 			.action = xskmap_action_find(s->opts.action),
@@ -389,16 +455,29 @@ static int run_start_threads(struct run_state *s)
 			.wall_offset_ns = s->wall_offset_ns,
 			.budget = &s->budget,
 			.stop = &s->rx_stop,
+			.wait = p->busy_poll ? XSKMAP_WAIT_BUSY_POLL :
+				p->poll ? XSKMAP_WAIT_POLL : XSKMAP_WAIT_SPIN,
 		};
-		ret = pthread_create(&s->threads[i], NULL, xskmap_worker_run, &s->workers[i]);
+		ret = p->nr_cpus ? perf_pin_attr(&attr, p->cpus[i]) : 0;
 		if (ret) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			pr_err("cannot start the thread of queue %u: %s\n", s->socks[i].queue_id, strerror(ret));
+			pthread_attr_destroy(&attr);
+			pr_err("cannot pin the thread of queue %u to CPU %u: %s\n",
+			       s->socks[i].queue_id, p->cpus[i], strerror(ret));
+			return EXIT_FAIL;
+		}
+		ret = pthread_create(&s->threads[i], &attr, xskmap_worker_run, &s->workers[i]);
+		if (ret) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			pthread_attr_destroy(&attr);
+			pr_err("cannot start the thread of queue %u: %s\n", s->socks[i].queue_id,
+			       strerror(ret));
 			return EXIT_FAIL;
 		}
 		s->nr_started++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	return EXIT_OK;
 }
 
@@ -608,7 +687,13 @@ int cmd_run(int argc, char **argv)
 	if (!ret)
 		ret = run_start_threads(s);
 	if (!ret) {
-		pr_info("receiving on %s, %u queue%s; Ctrl-C stops\n", s->opts.ifname,
+		if (s->opts.perf.busy_poll)
+			perf_say_busy_poll(stderr, s->opts.ifname, s->opts.perf.busy_budget);
+		else if (s->opts.perf.poll)
+			pr_info("workers sleep in poll() whenever their RX ring is empty (--poll)\n");
+		perf_say_pinning(stderr, &s->opts.perf, s->queue_ids, s->nr_created);
+		pr_info("%s on %s, %u queue%s; Ctrl-C stops\n",
+			!strcmp(s->opts.action, "fwd") ? "forwarding" : "receiving", s->opts.ifname,
 			s->nr_created, s->nr_created == 1 ? "" : "s");
 		s->start = mono_sec();
 		ret = run_loop(s);

@@ -20,7 +20,8 @@
 #define CAP_BPF 39
 #endif
 
-static int rx_queues_sysfs(const char *ifname)
+/* rx-N or tx-N entries of /sys/class/net/IFNAME/queues: the real queue counts. */
+static int queues_sysfs(const char *ifname, const char *prefix)
 {
 	char path[128];
 	struct dirent *de;
@@ -32,10 +33,20 @@ static int rx_queues_sysfs(const char *ifname)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "rx-", 3))
+		if (!strncmp(de->d_name, prefix, 3))
 			n++;
 	closedir(d);
 	return n ? n : -ENOENT;
+}
+
+static int rx_queues_sysfs(const char *ifname)
+{
+	return queues_sysfs(ifname, "rx-");
+}
+
+int iface_tx_queues(const char *ifname)
+{
+	return queues_sysfs(ifname, "tx-");
 }
 
 int iface_rx_queues(const char *ifname)

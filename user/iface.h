@@ -13,6 +13,12 @@ extern "C" {
 
 /* Number of RX queues the driver uses: ethtool channels, else sysfs. <0 on error. */
 int iface_rx_queues(const char *ifname);
+/*
+ * The device's TX queue count (real_num_tx_queues, as sysfs lists them):
+ * AF_XDP sends nothing from a socket whose queue id is past it, and says
+ * nothing either (sendto() returns 0). Or -errno.
+ */
+int iface_tx_queues(const char *ifname);
 
 /* MTU of the interface, or -errno. */
 int iface_mtu(const char *ifname);

@@ -321,7 +321,7 @@ RUN_SETTER(run_set_action)
 	RUN_O;
 
 	if (!xskmap_action_find(v))
-		return fail(err, errlen, "invalid --action '%s': use count or drop", v);
+		return fail(err, errlen, "invalid --action '%s': use count, drop or fwd", v);
 	o->action = xskmap_action_find(v)->name;
 	return 0;
 }
@@ -360,6 +360,10 @@ static int run_words(void *obj, int n, char **w, char *err, size_t errlen)
 	if (o->batch > o->ring_size)
 		return fail(err, errlen, "--batch %u is larger than --ring-size %u: lower --batch",
 			    o->batch, o->ring_size);
+	if (o->perf.busy_poll && o->perf.poll)
+		return fail(err, errlen, "--busy-poll and --poll exclude each other: busy polling never sleeps; give one");
+	if (o->perf.busy_poll && !o->perf.busy_budget)
+		o->perf.busy_budget = o->batch;
 	if (o->fixed) {
 		if (o->all_queues) {
 			o->all_queues = false;
@@ -399,7 +403,7 @@ static const struct opt_def run_defs[] = {
 	OPT_PIN_DIR(struct run_opts, "where the rule maps are pinned for 'xskmap rules'\n(default /sys/fs/bpf/xskmap/IFNAME); on a bpffs,\nand not writable by others unless sticky and root's"),
 	OPT_SECTION("Output:"),
 	CALL(.name = "action", .key = 'a', .arg = "ACTION", .parse = run_set_action,
-	     .help = "what the sockets do with the frames: count (default:\ncount them, and write them with -w) or drop (give\nthem straight back to the kernel, no capture)"),
+	     .help = "what the sockets do with the frames: count (default:\ncount them, and write them with -w), drop (give\nthem straight back to the kernel, no capture) or\nfwd (send each back out of its queue, Ethernet\naddresses swapped, from the same frame)"),
 	CALL(.name = "write", .key = 'w', .arg = "FILE", .parse = run_set_write,
 	     .help = "write every received frame to FILE (pcap, ns; - is stdout)"),
 	CALL(.name = "count", .key = 'c', .arg = "N", .parse = run_set_count,
@@ -417,12 +421,16 @@ static const struct opt_def run_defs[] = {
 	CALL(.name = "ring-size", .arg = "N", .parse = run_set_ring_size,
 	     .help = "RX ring entries, power of 2, <= frames (default 2048)"),
 	CALL(.name = "batch", .arg = "N", .parse = run_set_batch,
-	     .help = "descriptors per ring operation, 1-" STR(XSKMAP_MAX_BATCH) " (default 64)"),
+	     .help = "descriptors per ring operation (RX, TX, fill and\ncompletion), 1-" STR(XSKMAP_MAX_BATCH) " (default 64)"),
 	CALL(.name = "copy", .parse = run_set_copy, .shown = "--copy | --zero-copy",
 	     .help = "force the bind mode (default: the kernel picks)"),
 	CALL(.name = "zero-copy", .parse = run_set_zerocopy),
 	CALL(.name = "no-need-wakeup", .parse = run_set_no_wakeup,
 	     .help = "do not use the need_wakeup flag"),
+	OPT_SECTION("Performance:"),
+	OPT_BUSY_POLL(struct run_opts, perf),
+	OPT_CPUS(struct run_opts, perf),
+	OPT_POLL(struct run_opts, perf),
 	OPT_VERBOSE(struct run_opts),
 	OPT_END,
 };

@@ -14,6 +14,7 @@
 #include "ruleset.h"
 #include "util.h"
 #include "sock.h"
+#include "perf.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,7 +42,7 @@ struct run_opts {
 	bool fixed;				/* --fixed-index given */
 	__u32 fixed_index;
 	__u32 fallback;				/* XDP_PASS or XDP_DROP */
-	const char *action;			/* --action: count (default) or drop */
+	const char *action;			/* --action: count (default), drop or fwd */
 	const char *pcap_path;
 	__u64 count;				/* 0: no limit */
 	double duration;			/* seconds, 0: no limit */
@@ -55,6 +56,7 @@ struct run_opts {
 	bool need_wakeup;
 	bool force;
 	int verbose;
+	struct xskmap_perf_opts perf;		/* --busy-poll, --cpus, --poll */
 };
 
 void run_opts_default(struct run_opts *o);

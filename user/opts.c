@@ -53,9 +53,11 @@ static int build(const struct opt_cmd *cmd, struct option *lo, char *so, size_t 
 				continue;
 			if (n + 1 >= OPTS_MAX || s + 3 >= solen)
 				return -1;
-			lo[n++] = (struct option){ d->name, d->arg ? required_argument : no_argument,
+			lo[n++] = (struct option){ d->name,
+						   d->optional ? optional_argument :
+						   d->arg ? required_argument : no_argument,
 						   NULL, def_key(cmd->defs, d) };
-			if (d->key) {
+			if (d->key && !d->optional) {
 				so[s++] = d->key;
 				if (d->arg)
 					so[s++] = ':';
@@ -118,7 +120,7 @@ static int apply(const struct opt_cmd *cmd, const struct opt_def *d, void *obj,
 		*(const char **)field = val;
 		return 0;
 	case OPT_KIND_CALL:
-		return d->parse(obj, val, err, errlen);
+		return d->parse(field, val, err, errlen);
 	default:
 		return errf(err, errlen, "option --%s of 'xskmap %s' has no kind", d->name,
 			    cmd->name);
@@ -170,7 +172,8 @@ static int split_words(const struct opt_cmd *cmd, int argc, char **argv, char **
 		}
 		opts[no++] = argv[i];
 		/* An unknown "--x" goes to getopt_long() too, to be refused there. */
-		if (d && d->arg && !strchr(a, '=') && i + 1 < argc)
+		if (d && d->arg && !strchr(a, '=') && i + 1 < argc &&
+		    (!d->optional || (argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')))
 			opts[no++] = argv[++i];
 	}
 	opts[no] = NULL;
@@ -187,6 +190,7 @@ int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *obj, char
 	char **opts = NULL, **words = NULL;
 	int nopts = argc, nwords = 0, c, ret = -1;
 	const struct opt_def *d;
+	const char *val;
 
 	if (build(cmd, lo, so, sizeof(so)))
 		return errf(err, errlen, "'xskmap %s' declares too many options", cmd->name);
@@ -232,7 +236,15 @@ int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *obj, char
 				     cmd->name, opts[optind - 1], cmd->name);
 			goto out;
 		}
-		if (apply(cmd, d, obj, optarg, err, errlen))
+		val = optarg;
+		/*
+		 * "--busy-poll 64": a number after an optional value is its
+		 * value. getopt_long() permutes past it as past any value.
+		 */
+		if (d->optional && !val && optind < nopts && opts[optind] &&
+		    opts[optind][0] >= '0' && opts[optind][0] <= '9')
+			val = opts[optind++];
+		if (apply(cmd, d, obj, val, err, errlen))
 			goto out;
 	}
 	if (!cmd->dash_words) {

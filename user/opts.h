@@ -36,8 +36,18 @@ struct opt_def {
 	size_t off;		/* FLAG, COUNT, PATH: the field in obj */
 	const char *empty_fix;	/* PATH: what the '' refusal says to do */
 	bool absolute;		/* PATH: must be absolute, no '.' or '..' components */
-	/* CALL: 0, or -1 with a one-line message (cause and fix) in err. */
+	/*
+	 * CALL: 0, or -1 with a one-line message (cause and fix) in err. It
+	 * gets obj + off: 0 for a command's own option, a member's offset
+	 * for a shared one (OPT_BUSY_POLL...).
+	 */
 	int (*parse)(void *obj, const char *val, char *err, size_t errlen);
+	/*
+	 * CALL: the value may be left out (val NULL); given, it is the next
+	 * word when that word is a number, or after '='. Such a parse must
+	 * not keep val.
+	 */
+	bool optional;
 };
 
 struct opt_cmd {
@@ -68,6 +78,30 @@ struct opt_cmd {
 #define OPT_VERBOSE(type)							\
 	{ .kind = OPT_KIND_COUNT, .name = "verbose", .key = 'v',		\
 	  .help = "show libbpf/libxdp messages", .off = offsetof(type, verbose) }
+
+/*
+ * The performance options `run` and `gen` share (perf.h), one line each in
+ * a table; member names the struct xskmap_perf_opts in type.
+ */
+int perf_set_busy_poll(void *perf, const char *val, char *err, size_t errlen);
+int perf_set_cpus(void *perf, const char *val, char *err, size_t errlen);
+int perf_set_poll(void *perf, const char *val, char *err, size_t errlen);
+
+#define OPT_BUSY_POLL(type, member)						\
+	{ .kind = OPT_KIND_CALL, .name = "busy-poll", .arg = "[N]",		\
+	  .optional = true, .off = offsetof(type, member), .parse = perf_set_busy_poll,	\
+	  .help = "preferred busy polling on each socket: the loop drives\n"	\
+		  "the NAPI itself, N frames a poll (default: --batch)" }
+#define OPT_CPUS(type, member)							\
+	{ .kind = OPT_KIND_CALL, .name = "cpus", .arg = "LIST", .off = offsetof(type, member), \
+	  .parse = perf_set_cpus,						\
+	  .help = "pin the worker of each queue, in queue order, to these\n"	\
+		  "CPUs (e.g. 2,3 or 2-5; one per queue); default unpinned" }
+#define OPT_POLL(type, member)							\
+	{ .kind = OPT_KIND_CALL, .name = "poll", .off = offsetof(type, member),	\
+	  .parse = perf_set_poll,						\
+	  .help = "sleep in poll() whenever the RX ring is empty (least CPU)\n"	\
+		  "instead of spinning a moment after a busy batch" }
 
 /*
  * Parse argv (argv[0] is the command's name) into obj. 0; 1 when --help

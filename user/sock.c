@@ -2,14 +2,28 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
+#include "kernel_features.h"
 #include "sock.h"
 
 #ifndef SOL_XDP
 #define SOL_XDP 283
 #endif
+/* Newer than bookworm's linux-libc-dev 6.1: include/uapi/linux/if_xdp.h. */
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9
+#endif
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+/* How long one busy-polling call may spin on the NAPI, in us. */
+#define XSKMAP_BUSY_POLL_US 20
 
 static void explain_bind_error(int err, const char *ifname, __u32 qid,
 			       const struct xskmap_sock_cfg *cfg, char *buf, size_t len)
@@ -80,6 +94,7 @@ int xskmap_sock_create(struct xskmap_sock *s, const char *ifname, __u32 queue_id
 		return ret;
 	}
 	u->nr_socks++;
+	s->need_wakeup = cfg->need_wakeup;
 	if (!getsockopt(xsk_socket__fd(s->xsk), SOL_XDP, XDP_OPTIONS, &xopts, &optlen))
 		s->zerocopy = xopts.flags & XDP_OPTIONS_ZEROCOPY;
 	return 0;
@@ -129,14 +144,84 @@ int xskmap_sock_stats(const struct xskmap_sock *s, struct xdp_statistics *st)
 	return 0;
 }
 
-int xskmap_sock_kick_tx(struct xskmap_sock *s)
+int xskmap_sock_tx_wakeup(struct xskmap_sock *s)
 {
-	if (!xsk_ring_prod__needs_wakeup(&s->tx))
-		return 0;
+	/*
+	 * Without XDP_USE_NEED_WAKEUP the flag is never set and the kernel
+	 * sends nothing until asked: every batch needs its kick.
+	 */
+	if (s->need_wakeup && !xsk_ring_prod__needs_wakeup(&s->tx))
+		return 1;
 	if (sendto(xskmap_sock_fd(s), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
 		return 0;
-	/* A full ring or a busy driver: the next kick sends what is left. */
-	if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS)
-		return 0;
 	return -errno;
+}
+
+int xskmap_sock_kick_tx(struct xskmap_sock *s)
+{
+	int ret = xskmap_sock_tx_wakeup(s);
+
+	/* A full ring or a busy driver: the next kick sends what is left. */
+	if (ret > 0 || ret == -EAGAIN || ret == -EBUSY || ret == -ENOBUFS)
+		return 0;
+	return ret;
+}
+
+static int sock_set_int(int fd, int level, int name, int val)
+{
+	return setsockopt(fd, level, name, &val, sizeof(val)) ? -errno : 0;
+}
+
+int xskmap_sock_busy_poll(struct xskmap_sock *s, __u32 budget, char *err, size_t errlen)
+{
+	int fd = xskmap_sock_fd(s), ret;
+	const char *what = "SO_PREFER_BUSY_POLL";
+
+	ret = sock_set_int(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1);
+	if (!ret) {
+		what = "SO_BUSY_POLL";
+		ret = sock_set_int(fd, SOL_SOCKET, SO_BUSY_POLL, XSKMAP_BUSY_POLL_US);
+	}
+	if (!ret) {
+		what = "SO_BUSY_POLL_BUDGET";
+		ret = sock_set_int(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, budget);
+	}
+	if (!ret)
+		return 0;
+	if (ret == -ENOPROTOOPT) {
+		char msg[200];
+
+		features_missing_msg(FEAT_BUSY_POLL, msg, sizeof(msg));
+		snprintf(err, errlen, "--busy-poll: %s (setsockopt(%s) is refused with ENOPROTOOPT); run without --busy-poll",
+			 msg, what);
+	} else {
+		snprintf(err, errlen, "--busy-poll: setsockopt(%s) on the socket of queue %u failed: %s%s",
+			 what, s->queue_id, strerror(-ret),
+			 ret == -EPERM ? "; it needs CAP_NET_ADMIN past net.core.busy_poll" : "");
+	}
+	return ret;
+}
+
+int xskmap_busy_poll_check(char *err, size_t errlen)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+	char msg[200];
+
+	if (fd < 0)
+		return 0;	/* nothing to try it on: the sockets will say */
+	ret = sock_set_int(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1);
+	if (!ret)
+		ret = sock_set_int(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, 8);
+	close(fd);
+	if (ret != -ENOPROTOOPT)
+		return 0;
+	features_missing_msg(FEAT_BUSY_POLL, msg, sizeof(msg));
+	snprintf(err, errlen, "--busy-poll: %s, and this kernel refuses it (ENOPROTOOPT): run without --busy-poll",
+		 msg);
+	return ret;
+}
+
+int xskmap_sock_tx_budget(struct xskmap_sock *s, __u32 frames)
+{
+	return sock_set_int(xskmap_sock_fd(s), SOL_XDP, XDP_MAX_TX_SKB_BUDGET, frames);
 }

@@ -36,6 +36,7 @@ struct xskmap_sock_cfg {
 struct xskmap_sock {
 	__u32 queue_id;
 	bool zerocopy;			/* what the kernel actually bound */
+	bool need_wakeup;		/* bound with XDP_USE_NEED_WAKEUP */
 	struct xsk_socket *xsk;
 	struct xskmap_umem *umem;
 	struct xsk_ring_cons rx;
@@ -78,6 +79,38 @@ int xskmap_sock_stats(const struct xskmap_sock *s, struct xdp_statistics *st);
  * 0, or -errno when sendto() failed with something else than a busy ring.
  */
 int xskmap_sock_kick_tx(struct xskmap_sock *s);
+
+/*
+ * The kick itself, for a path that accounts for it: 1 when the ring does
+ * not ask for one (no system call made), 0 when sendto() took the ring,
+ * else -errno as xsk_sendmsg() gives it: -EAGAIN (its per-call budget
+ * ran out, or the device queue was busy: the rest is still on the ring),
+ * -EBUSY (the completion ring was full, or the device dropped a frame,
+ * which still completes), -ENOBUFS (no memory for an skb), -ENETDOWN or
+ * -ENXIO (the device is down or the socket unbound).
+ */
+int xskmap_sock_tx_wakeup(struct xskmap_sock *s);
+
+/*
+ * Preferred busy polling on the socket: SO_PREFER_BUSY_POLL,
+ * SO_BUSY_POLL (how long one recvfrom()/sendto() may poll, us) and
+ * SO_BUSY_POLL_BUDGET (frames per NAPI poll). 0, or -errno with a one-line
+ * message in err (a kernel without them gets the features refusal).
+ */
+int xskmap_sock_busy_poll(struct xskmap_sock *s, __u32 budget, char *err, size_t errlen);
+
+/*
+ * Before anything is set up: whether this kernel has preferred busy
+ * polling (on a throwaway UDP socket). 0, or -errno with the refusal in err.
+ */
+int xskmap_busy_poll_check(char *err, size_t errlen);
+
+/*
+ * XDP_MAX_TX_SKB_BUDGET (Linux 6.17): how many frames one copy-mode
+ * sendto() sends (32 without it). 0, -ENOPROTOOPT where the kernel lacks
+ * it, or another -errno.
+ */
+int xskmap_sock_tx_budget(struct xskmap_sock *s, __u32 frames);
 
 #ifdef __cplusplus
 }

@@ -130,6 +130,40 @@ static __u64 past_count(const struct run_report *r)
 	return n;
 }
 
+static __u64 wakeups(const struct queue_report *q)
+{
+	return q->sendto_calls + q->recvfrom_calls + q->poll_calls;
+}
+
+/* Frames a transmitting path could not send (or not see sent). */
+static __u64 tx_not_sent(const struct queue_report *q)
+{
+	return q->tx_ring_full + q->tx_not_completed;
+}
+
+/* The TX and wakeup members of q into o: the same names per queue and in total. */
+static void json_tx(json_object *o, const struct queue_report *q)
+{
+	json_object *w = json_object_new_object();
+
+	jput_u64(o, "tx_packets", q->tx_packets);
+	jput_u64(o, "tx_bytes", q->tx_bytes);
+	jput_u64(o, "tx_completed", q->tx_completed);
+	jput_u64(o, "tx_not_sent", tx_not_sent(q));
+	jput_u64(o, "tx_ring_full", q->tx_ring_full);
+	jput_u64(o, "tx_not_completed", q->tx_not_completed);
+	jput_u64(o, "tx_busy", q->tx_busy);
+	jput_u64(o, "tx_kick_errors", q->tx_kick_errors);
+	jput_str(o, "tx_kick_error", q->tx_kick_errno ? strerror(q->tx_kick_errno) : NULL);
+	jput_u64(w, "sendto", q->sendto_calls);
+	jput_u64(w, "recvfrom", q->recvfrom_calls);
+	jput_u64(w, "poll", q->poll_calls);
+	jput_u64(w, "total", wakeups(q));
+	jput(o, "wakeups", w);
+}
+
+static void queue_add(struct queue_report *sum, const struct queue_report *q);
+
 static void totals(const struct run_report *r, __u64 *pkts, __u64 *bytes)
 {
 	__u32 i;
@@ -144,11 +178,15 @@ static void totals(const struct run_report *r, __u64 *pkts, __u64 *bytes)
 void report_json(FILE *f, const struct run_report *r)
 {
 	json_object *o = json_object_new_object(), *queues = json_object_new_array(), *bpf;
+	struct queue_report sum;
 	char secs[32];
 	__u64 pkts, bytes;
 	__u32 i;
 
 	totals(r, &pkts, &bytes);
+	memset(&sum, 0, sizeof(sum));
+	for (i = 0; i < r->nr_queues; i++)
+		queue_add(&sum, &r->queues[i]);
 	jput_str(o, "interface", r->ifname);
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
@@ -157,6 +195,7 @@ void report_json(FILE *f, const struct run_report *r)
 	jput_u64(o, "rx_packets", pkts);
 	jput_u64(o, "rx_bytes", bytes);
 	jput_u64(o, "rx_past_count", past_count(r));
+	json_tx(o, &sum);
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];
 		json_object *jq = json_object_new_object();
@@ -165,6 +204,7 @@ void report_json(FILE *f, const struct run_report *r)
 		jput_u64(jq, "rx_packets", q->rx_packets);
 		jput_u64(jq, "rx_bytes", q->rx_bytes);
 		jput_u64(jq, "rx_past_count", q->rx_past_count);
+		json_tx(jq, q);
 		jput(jq, "xdp_statistics", json_xdp_stats(&q->xdp));
 		json_object_array_add(queues, jq);
 	}
@@ -227,6 +267,20 @@ void report_text(FILE *f, const struct run_report *r)
 		if (q->rx_past_count)
 			fprintf(f, "            %llu more taken off the ring past --count, not kept\n",
 				(unsigned long long)q->rx_past_count);
+		if (r->tx) {
+			fprintf(f, "            tx %llu frames %llu bytes, %llu completed; not sent %llu (tx ring full %llu, not completed at stop %llu); tx invalid %llu; kicks busy %llu, failed %llu%s%s\n",
+				(unsigned long long)q->tx_packets, (unsigned long long)q->tx_bytes,
+				(unsigned long long)q->tx_completed, (unsigned long long)tx_not_sent(q),
+				(unsigned long long)q->tx_ring_full,
+				(unsigned long long)q->tx_not_completed,
+				(unsigned long long)q->xdp.tx_invalid_descs,
+				(unsigned long long)q->tx_busy, (unsigned long long)q->tx_kick_errors,
+				q->tx_kick_errno ? ": " : "",
+				q->tx_kick_errno ? strerror(q->tx_kick_errno) : "");
+		}
+		fprintf(f, "            wakeups: sendto %llu, recvfrom %llu, poll %llu\n",
+			(unsigned long long)q->sendto_calls, (unsigned long long)q->recvfrom_calls,
+			(unsigned long long)q->poll_calls);
 	}
 	fputs("  program:", f);
 	for (i = 0; i < XSK_STAT_MAX; i++)
@@ -271,14 +325,25 @@ static double per_sec(__u64 now, __u64 prev, double dt)
 static void interval_row(FILE *f, double t, const char *name, const struct queue_report *a,
 			 const struct queue_report *b, double dt)
 {
+	double pkts = per_sec(a->rx_packets, b->rx_packets, dt) +
+		      per_sec(a->tx_packets, b->tx_packets, dt);
+	double wake = per_sec(wakeups(a), wakeups(b), dt);
+
 	/* L2: the frame from the Ethernet header on, no FCS, as rx_bytes counts it. */
-	fprintf(f, "%8.2f %-5s %12.0f %11.3f %11.0f %11.0f %11.0f %11.0f %14llu\n", t, name,
+	fprintf(f, "%8.2f %-5s %12.0f %11.3f %11.0f %11.3f %10.0f %11.0f %11.0f %11.0f %11.0f %11.0f %11.0f %10.0f %9.3f %14llu\n",
+		t, name,
 		per_sec(a->rx_packets, b->rx_packets, dt),
 		per_sec(a->rx_bytes, b->rx_bytes, dt) * 8 / 1e6,
+		per_sec(a->tx_packets, b->tx_packets, dt),
+		per_sec(a->tx_bytes, b->tx_bytes, dt) * 8 / 1e6,
+		per_sec(tx_not_sent(a), tx_not_sent(b), dt),
 		per_sec(a->xdp.rx_dropped, b->xdp.rx_dropped, dt),
 		per_sec(a->xdp.rx_ring_full, b->xdp.rx_ring_full, dt),
 		per_sec(a->xdp.rx_fill_ring_empty_descs, b->xdp.rx_fill_ring_empty_descs, dt),
 		per_sec(a->xdp.rx_invalid_descs, b->xdp.rx_invalid_descs, dt),
+		per_sec(a->xdp.tx_invalid_descs, b->xdp.tx_invalid_descs, dt),
+		per_sec(a->xdp.tx_ring_empty_descs, b->xdp.tx_ring_empty_descs, dt),
+		wake, pkts > 0 ? wake / pkts : 0.0,
 		(unsigned long long)a->rx_packets);
 }
 
@@ -286,6 +351,21 @@ static void queue_add(struct queue_report *sum, const struct queue_report *q)
 {
 	sum->rx_packets += q->rx_packets;
 	sum->rx_bytes += q->rx_bytes;
+	sum->rx_past_count += q->rx_past_count;
+	sum->tx_packets += q->tx_packets;
+	sum->tx_bytes += q->tx_bytes;
+	sum->tx_completed += q->tx_completed;
+	sum->tx_ring_full += q->tx_ring_full;
+	sum->tx_not_completed += q->tx_not_completed;
+	sum->tx_busy += q->tx_busy;
+	sum->tx_kick_errors += q->tx_kick_errors;
+	if (q->tx_kick_errno)
+		sum->tx_kick_errno = q->tx_kick_errno;
+	sum->sendto_calls += q->sendto_calls;
+	sum->recvfrom_calls += q->recvfrom_calls;
+	sum->poll_calls += q->poll_calls;
+	sum->xdp.tx_invalid_descs += q->xdp.tx_invalid_descs;
+	sum->xdp.tx_ring_empty_descs += q->xdp.tx_ring_empty_descs;
 	sum->xdp.rx_dropped += q->xdp.rx_dropped;
 	sum->xdp.rx_ring_full += q->xdp.rx_ring_full;
 	sum->xdp.rx_fill_ring_empty_descs += q->xdp.rx_fill_ring_empty_descs;
@@ -303,9 +383,15 @@ void report_interval(FILE *f, const struct run_report *now, const struct run_rep
 		return;
 	memset(&sum_now, 0, sizeof(sum_now));
 	memset(&sum_prev, 0, sizeof(sum_prev));
-	/* Per second but the last column; dropped..invalid are XDP_STATISTICS. */
-	fprintf(f, "%8s %-5s %12s %11s %11s %11s %11s %11s %14s\n", "time", "queue", "pps",
-		"L2 Mbit/s", "dropped/s", "ringfull/s", "fillempty/s", "invalid/s", "frames");
+	/*
+	 * Per second but the last two columns: RX then TX frames and L2
+	 * Mbit/s, the frames not sent, the six XDP_STATISTICS, the worker's
+	 * wakeup system calls and those per frame (RX + TX), frames so far.
+	 */
+	fprintf(f, "%8s %-5s %12s %11s %11s %11s %10s %11s %11s %11s %11s %11s %11s %10s %9s %14s\n",
+		"time", "queue", "pps", "L2 Mbit/s", "tx pps", "tx Mbit/s", "notsent/s", "dropped/s",
+		"ringfull/s", "fillempty/s", "invalid/s", "txinvalid/s", "txempty/s", "wakeups/s",
+		"wake/pkt", "frames");
 	for (i = 0; i < now->nr_queues; i++) {
 		snprintf(name, sizeof(name), "q%u", now->queues[i].queue_id);
 		interval_row(f, now->seconds, name, &now->queues[i], &prev->queues[i], dt);

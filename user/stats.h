@@ -29,6 +29,19 @@ struct queue_report {
 	__u64 rx_packets;		/* kept: taken off the RX ring within --count */
 	__u64 rx_bytes;
 	__u64 rx_past_count;		/* taken off the RX ring past --count, not kept */
+	/* TX (fwd): see struct xskmap_worker_counters for what each means. */
+	__u64 tx_packets;
+	__u64 tx_bytes;
+	__u64 tx_completed;
+	__u64 tx_ring_full;
+	__u64 tx_not_completed;
+	__u64 tx_busy;
+	__u64 tx_kick_errors;
+	int tx_kick_errno;		/* the last kick error, 0: none */
+	/* The worker's wakeup system calls. */
+	__u64 sendto_calls;
+	__u64 recvfrom_calls;
+	__u64 poll_calls;
 	struct xdp_statistics xdp;
 };
 
@@ -53,6 +66,7 @@ struct run_report {
 	const struct xsk_ruleset *rules;	/* NULL: not known */
 	struct xsk_stat hits[XSK_MAX_RULES + 1];	/* by rule id, then default */
 	const struct capture_report *capture;	/* NULL: no -w */
+	bool tx;				/* a path that transmits: TX figures shown */
 };
 
 void report_json(FILE *f, const struct run_report *r);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
 #include <poll.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,9 +68,38 @@ void xskmap_worker_account(struct xskmap_worker *w, __u32 kept, __u32 past, __u6
 
 void xskmap_worker_read(const struct xskmap_worker *w, struct xskmap_worker_counters *out)
 {
-	out->rx_packets = __atomic_load_n(&w->c.rx_packets, __ATOMIC_RELAXED);
-	out->rx_bytes = __atomic_load_n(&w->c.rx_bytes, __ATOMIC_RELAXED);
-	out->rx_past_count = __atomic_load_n(&w->c.rx_past_count, __ATOMIC_RELAXED);
+	const __u64 *src = (const __u64 *)&w->c;
+	__u64 *dst = (__u64 *)out;
+	size_t i;
+
+	for (i = 0; i < sizeof(*out) / sizeof(__u64); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+int xskmap_worker_kick_tx(struct xskmap_worker *w)
+{
+	int ret = xskmap_sock_tx_wakeup(w->sock);
+
+	if (ret > 0)
+		return ret;
+	xskmap_worker_add(w, sendto_calls, 1);
+	return ret;
+}
+
+static int worker_poll(struct xskmap_worker *w, struct pollfd *pfd, int timeout_ms)
+{
+	xskmap_worker_add(w, poll_calls, 1);
+	return poll(pfd, 1, timeout_ms);
+}
+
+/*
+ * Busy polling: a non-blocking recvfrom() runs the queue's NAPI on this
+ * thread (sk_busy_loop) within SO_BUSY_POLL's time, and returns.
+ */
+static void worker_busy_poll(struct xskmap_worker *w)
+{
+	xskmap_worker_add(w, recvfrom_calls, 1);
+	recvfrom(xskmap_sock_fd(w->sock), NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
 /*
@@ -151,6 +182,7 @@ static const struct xskmap_action action_drop = {
 const struct xskmap_action *const xskmap_actions[] = {
 	&action_count,
 	&action_drop,
+	&xskmap_action_fwd,
 	NULL,
 };
 
@@ -193,6 +225,14 @@ void *xskmap_worker_run(void *arg)
 		n = xsk_ring_cons__peek(&s->rx, w->batch, &idx_rx);
 		if (!n && last)
 			break;
+		/* Frames left on the TX ring by the last kick: kick again before any sleep. */
+		if (!n && w->tx_rekick)
+			continue;
+		if (!n && w->wait == XSKMAP_WAIT_BUSY_POLL) {
+			/* The loop is the NAPI's poller: it never sleeps. */
+			worker_busy_poll(w);
+			continue;
+		}
 		if (!n && busy) {
 			__u64 t = mono_ns();
 
@@ -201,7 +241,7 @@ void *xskmap_worker_run(void *arg)
 			if (t < spin_end) {
 				/* A zero-copy driver may wait for a kick meanwhile. */
 				if (xsk_ring_prod__needs_wakeup(s->fq))
-					poll(&pfd, 1, 0);
+					worker_poll(w, &pfd, 0);
 				continue;
 			}
 			busy = false;
@@ -213,13 +253,15 @@ void *xskmap_worker_run(void *arg)
 			 * need_wakeup flag; it is the only blocking call of the loop.
 			 */
 			spin_end = 0;
-			poll(&pfd, 1, RX_IDLE_POLL_MS);
+			worker_poll(w, &pfd, RX_IDLE_POLL_MS);
 			continue;
 		}
 		spin_end = 0;
-		if (n == w->batch)
+		if (n == w->batch && w->wait == XSKMAP_WAIT_SPIN)
 			busy = true;
 		act->rx_batch(w, idx_rx, n);
 	}
+	if (act->finish)
+		act->finish(w);
 	return NULL;
 }

@@ -3,7 +3,7 @@
  * One worker thread per queue runs its socket's rings. The loop (waiting,
  * the adaptive spin, the stop and the drain) is the same for every path;
  * what is done with a batch of received frames is the action's handler:
- * count (and capture with -w), drop. A handler owns the n descriptors it
+ * count (and capture with -w), drop, fwd (worker_fwd.c). A handler owns the n descriptors it
  * is given: it must release them from the RX ring and give every frame
  * somewhere (the fill ring, the TX ring, the free pool), and it accounts
  * for them in the worker's counters.
@@ -56,17 +56,46 @@ struct xskmap_action {
 	void (*rx_batch)(struct xskmap_worker *w, __u32 idx_rx, __u32 n);
 	/* Once per loop turn, before the RX ring is read (TX completions); NULL: none. */
 	void (*tick)(struct xskmap_worker *w);
+	/* After the RX ring's last drain at stop (outstanding TX, bounded); NULL: none. */
+	void (*finish)(struct xskmap_worker *w);
+	bool tx;		/* the socket needs a TX ring */
 };
 
 /* The actions, by name; NULL ends it. */
 extern const struct xskmap_action *const xskmap_actions[];
 const struct xskmap_action *xskmap_action_find(const char *name);
 
-/* Counters: written by the worker only, read by the stats printer (__atomic). */
+/*
+ * Counters: written by the worker only, read by the stats printer
+ * (__atomic), every member a __u64 (xskmap_worker_read() copies them as
+ * an array). For fwd, every kept frame is either put on the TX ring
+ * (tx_packets) or not (tx_ring_full), and every frame put on it either
+ * came back through the completion ring (tx_completed) or had not by the
+ * end of the stop's wait (tx_not_completed).
+ */
 struct xskmap_worker_counters {
 	__u64 rx_packets;		/* kept (--count) */
 	__u64 rx_bytes;
 	__u64 rx_past_count;		/* taken off the ring once --count was reached */
+	__u64 tx_packets;		/* put on the TX ring: handed to the kernel */
+	__u64 tx_bytes;
+	__u64 tx_completed;		/* back through the completion ring */
+	__u64 tx_ring_full;		/* not sent: no room on the TX ring, refilled */
+	__u64 tx_not_completed;		/* handed over, not back when the stop's wait ended */
+	__u64 tx_busy;			/* kicks that got EBUSY (a frame the device dropped, or a full completion ring) */
+	__u64 tx_kick_errors;		/* kicks that failed otherwise (device down...) */
+	__u64 tx_kick_errno;		/* the last of those errors */
+	/* The worker's system calls: its wakeups of the kernel. */
+	__u64 sendto_calls;
+	__u64 recvfrom_calls;
+	__u64 poll_calls;
+};
+
+/* How a worker waits when its RX ring is empty. */
+enum xskmap_wait {
+	XSKMAP_WAIT_SPIN = 0,	/* default: spin a moment after a busy batch, then poll() */
+	XSKMAP_WAIT_POLL,	/* --poll: poll() at once */
+	XSKMAP_WAIT_BUSY_POLL,	/* --busy-poll: recvfrom() drives the NAPI, never sleeps */
 };
 
 struct xskmap_worker {
@@ -79,6 +108,10 @@ struct xskmap_worker {
 	__s64 wall_offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	struct rx_budget *budget;
 	const int *stop;		/* set by the main thread (__atomic) */
+	enum xskmap_wait wait;
+	/* TX state of the forward path: the worker's own, no atomics. */
+	__u32 tx_outstanding;		/* on the TX ring or in flight, not yet completed */
+	bool tx_rekick;			/* the last kick left frames on the ring */
 	struct xskmap_worker_counters c __attribute__((aligned(64)));
 };
 
@@ -92,6 +125,14 @@ void *xskmap_worker_run(void *arg);
 void xskmap_worker_recycle_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n);
 /* For handlers: publish the counters after a batch. */
 void xskmap_worker_account(struct xskmap_worker *w, __u32 kept, __u32 past, __u64 bytes);
+/* For handlers: counter += v, published for the reader. */
+#define xskmap_worker_add(w, field, v)						\
+	__atomic_store_n(&(w)->c.field, (w)->c.field + (v), __ATOMIC_RELAXED)
+/* For handlers: the counted wakeups (system calls). */
+int xskmap_worker_kick_tx(struct xskmap_worker *w);
+
+extern const struct xskmap_action xskmap_action_fwd;
+
 /* The stats printer's copy of w's counters. */
 void xskmap_worker_read(const struct xskmap_worker *w, struct xskmap_worker_counters *out);
 

@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+// `xskmap run --action fwd` and the performance options (--busy-poll,
+// --cpus, --poll, the live view's TX and wakeup columns), end to end: both
+// ends of the veth are in namespaces the test creates; what comes back is
+// captured on the peer by an AF_PACKET socket of the test's own, never by
+// xskmap.
+#include <gtest/gtest.h>
+#include <dirent.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "json_reader.h"
+#include "netns.h"
+#include "packet.h"
+
+#ifndef XSKMAP_BIN
+#error "XSKMAP_BIN must name the loader binary (set in tests/CMakeLists.txt)"
+#endif
+
+using namespace xt;
+using std::chrono::milliseconds;
+
+namespace {
+
+const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
+constexpr uint16_t PORT_FWD = 41001, PORT_KERNEL = 41002;
+
+uint32_t xorshift(uint32_t &s)
+{
+	s ^= s << 13;
+	s ^= s >> 17;
+	s ^= s << 5;
+	return s;
+}
+
+/* UDP from B to A, "XTF1" + sequence, pseudo-random filler to len bytes. */
+Bytes frame(const Topology &t, uint32_t seq, size_t len, uint16_t dport, uint32_t &rng)
+{
+	Bytes payload;
+	Packet p;
+
+	put32(payload, 0x58544631);
+	put32(payload, seq);
+	while (14 + 20 + 8 + payload.size() < len)
+		payload.push_back(xorshift(rng) & 0xff);
+	memcpy(p.dst_mac, t.mac_a, 6);
+	memcpy(p.src_mac, t.mac_b, 6);
+	return p.ipv4(IP_UDP).udp(30000, dport, payload).build();
+}
+
+std::vector<Bytes> frames_mixed(const Topology &t, size_t n, uint32_t seed,
+				std::vector<uint16_t> ports = { PORT_FWD })
+{
+	std::vector<Bytes> v;
+	uint32_t rng = seed;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = i == 0 ? 60 : i == 1 ? 1514 : 60 + xorshift(rng) % (1514 - 60 + 1);
+
+		v.push_back(frame(t, i, len, ports[i % ports.size()], rng));
+	}
+	return v;
+}
+
+/* What fwd must send back: the same bytes, Ethernet source and destination swapped. */
+Bytes swapped(const Bytes &f)
+{
+	Bytes r = f;
+
+	std::swap_ranges(r.begin(), r.begin() + 6, r.begin() + 6);
+	return r;
+}
+
+/*
+ * The frames arriving on B's end (not the ones B sends), until n of them
+ * or timeout: an AF_PACKET socket in B's namespace, opened before the
+ * test sends and read on its own thread.
+ */
+class PeerCapture {
+public:
+	PeerCapture(const Topology &t, size_t n, milliseconds timeout)
+	{
+		std::atomic<bool> opened{ false };
+
+		thread_ = std::thread([&, n, timeout] {
+			in_netns(t.ns_b, [&] {
+				int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+				struct sockaddr_ll sll = {};
+				int rcvbuf = 16 << 20;
+				auto deadline = Clock::now() + timeout;
+
+				sll.sll_family = AF_PACKET;
+				sll.sll_protocol = htons(ETH_P_ALL);
+				sll.sll_ifindex = if_nametoindex(t.if_b.c_str());
+				if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+					err_ = std::string("AF_PACKET capture on ") + t.if_b + ": " + strerror(errno);
+					opened = true;
+					return;
+				}
+				setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+				opened = true;
+				while (got_.size() < n && Clock::now() < deadline && !stop_) {
+					struct pollfd pfd = { fd, POLLIN, 0 };
+					uint8_t buf[2048];
+					struct sockaddr_ll from = {};
+					socklen_t fl = sizeof(from);
+
+					if (poll(&pfd, 1, 50) <= 0)
+						continue;
+					ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+							       (struct sockaddr *)&from, &fl);
+					if (len <= 0 || from.sll_pkttype == PACKET_OUTGOING)
+						continue;
+					got_.emplace_back(buf, buf + len);
+				}
+				close(fd);
+			});
+		});
+		while (!opened)
+			std::this_thread::sleep_for(milliseconds(1));
+	}
+	~PeerCapture() { stop_ = true; join(); }
+
+	const std::vector<Bytes> &join()
+	{
+		if (thread_.joinable())
+			thread_.join();
+		return got_;
+	}
+	const std::string &error() const { return err_; }
+	void stop() { stop_ = true; }
+
+private:
+	std::thread thread_;
+	std::vector<Bytes> got_;
+	std::string err_;
+	std::atomic<bool> stop_{ false };
+};
+
+/* The frames that are UDP to port, in order. */
+std::vector<Bytes> only_port(const std::vector<Bytes> &v, uint16_t port)
+{
+	std::vector<Bytes> r;
+
+	for (auto &f : v)
+		if (f.size() >= 38 && f[12] == 0x08 && f[13] == 0 && f[23] == IP_UDP &&
+		    (f[36] << 8 | f[37]) == port)
+			r.push_back(f);
+	return r;
+}
+
+::testing::AssertionResult same(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
+{
+	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
+		if (want[i] != got[i])
+			return ::testing::AssertionFailure()
+			       << "frame " << i << " differs (" << want[i].size() << " bytes expected, "
+			       << got[i].size() << " came back)";
+	if (want.size() != got.size())
+		return ::testing::AssertionFailure() << want.size() << " frames expected, "
+						     << got.size() << " came back";
+	return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult has(const std::string &text, const std::string &needle)
+{
+	if (text.find(needle) != std::string::npos)
+		return ::testing::AssertionSuccess();
+	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
+}
+
+json::Value summary(const std::string &out)
+{
+	json::Value v;
+	std::string err;
+
+	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
+	return v;
+}
+
+/* Cpus_allowed_list of each thread of pid, by thread id (creation order). */
+std::vector<std::pair<long, std::string>> thread_cpus(pid_t pid)
+{
+	std::vector<std::pair<long, std::string>> v;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+
+	for (auto &tid : list_dir(dir)) {
+		std::string st = read_file(dir + "/" + tid + "/status");
+		size_t p = st.find("Cpus_allowed_list:");
+
+		if (p == std::string::npos)
+			continue;
+		p = st.find_first_not_of(" \t", p + 18);
+		v.emplace_back(atol(tid.c_str()), st.substr(p, st.find('\n', p) - p));
+	}
+	std::sort(v.begin(), v.end());
+	return v;
+}
+
+/* major * 1000 + minor of the running kernel: the oracle for what it has. */
+int kernel_version()
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major * 1000 + minor;
+}
+
+class E2EFwd : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root: run them as root";
+		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN;
+	}
+	void TearDown() override
+	{
+		for (auto &p : procs_)
+			p->kill_wait();
+		procs_.clear();
+		topo_.reset();
+	}
+
+	Topology &topology(unsigned queues = 1)
+	{
+		topo_ = std::make_unique<Topology>(queues);
+		return *topo_;
+	}
+
+	/* `xskmap run ARGS... IF_A` inside A, not waited for. */
+	Proc &loader(std::vector<std::string> args)
+	{
+		std::vector<std::string> argv = { ip_bin(), "netns", "exec", topo_->ns_a, XSKMAP_BIN,
+						  "run" };
+
+		argv.insert(argv.end(), args.begin(), args.end());
+		argv.push_back(topo_->if_a);
+		procs_.push_back(std::make_unique<Proc>());
+		EXPECT_TRUE(procs_.back()->start(argv, "xskmap"));
+		return *procs_.back();
+	}
+
+	::testing::AssertionResult ready(Proc &p, const char *verb = "forwarding")
+	{
+		if (p.wait_stderr(std::string(verb) + " on " + topo_->if_a, READY_TIMEOUT))
+			return ::testing::AssertionSuccess();
+		return ::testing::AssertionFailure() << p.cmdline() << " did not get ready:\n" << p.err();
+	}
+
+	SendResult send(const std::vector<Bytes> &frames)
+	{
+		SendSpec s;
+
+		s.ns = topo_->ns_b;
+		s.ifname = topo_->if_b;
+		s.frames = &frames;
+		return send_frames(s);
+	}
+
+	std::unique_ptr<Topology> topo_;
+	std::vector<std::unique_ptr<Proc>> procs_;
+};
+
+#define ASSERT_TOPOLOGY(t) ASSERT_TRUE((t).ok()) << (t).error()
+
+/*
+ * Every counter of the accounting identity of a fwd run: every kept frame
+ * went on the TX ring or was counted not sent, every frame on the ring came
+ * back or was counted not completed.
+ */
+void expect_tx_identity(const json::Value &j, const std::string &out)
+{
+	EXPECT_EQ(j["rx_packets"].u64(), j["tx_packets"].u64() + j["tx_ring_full"].u64()) << out;
+	EXPECT_EQ(j["tx_packets"].u64(), j["tx_completed"].u64() + j["tx_not_completed"].u64()) << out;
+	EXPECT_EQ(j["tx_not_sent"].u64(), j["tx_ring_full"].u64() + j["tx_not_completed"].u64()) << out;
+}
+
+/* Mixed sizes at a paced rate: every frame back, byte for byte but the swapped addresses, in order. */
+TEST_F(E2EFwd, ReturnsEveryFrameSwappedByteForByteInOrder)
+{
+	constexpr size_t N = 2000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = frames_mixed(t, N, 0xF0D1), want;
+
+	for (auto &f : frames)
+		want.push_back(swapped(f));
+	Proc &ld = loader({ "--action", "fwd", "-c", std::to_string(N), "-d", "15", "--json" });
+	ASSERT_TRUE(ready(ld));
+	PeerCapture cap(t, N, milliseconds(20000));
+	ASSERT_EQ(cap.error(), "");
+	SendResult s = send(frames);
+	ASSERT_EQ(s.err, "");
+	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	const std::vector<Bytes> &got = cap.join();
+
+	EXPECT_TRUE(same(want, only_port(got, PORT_FWD)));
+	json::Value j = summary(ld.out());
+	EXPECT_EQ(j["rx_packets"].u64(), N) << ld.out();
+	EXPECT_EQ(j["tx_packets"].u64(), N) << ld.out();
+	EXPECT_EQ(j["tx_completed"].u64(), N) << ld.out();
+	EXPECT_EQ(j["tx_not_sent"].u64(), 0u) << ld.out();
+	EXPECT_EQ(j["tx_kick_errors"].u64(), 0u) << ld.out();
+	EXPECT_EQ(j["queues"][0]["tx_packets"].u64(), N) << ld.out();
+	EXPECT_GT(j["wakeups"]["sendto"].u64(), 0u) << ld.out();
+	/* One kick a batch at most, plus one per 32 frames where the kernel caps a kick. */
+	EXPECT_LE(j["wakeups"]["sendto"].u64(), 2 * N) << ld.out();
+	expect_tx_identity(j, ld.out());
+	EXPECT_TRUE(has(ld.err(), "workers unpinned"));
+	/* XDP_MAX_TX_SKB_BUDGET came with 6.17: used there, named as missing before. */
+	if (kernel_version() >= 6017)
+		EXPECT_TRUE(has(ld.err(), "copy-mode TX budget raised to the TX ring"));
+	else
+		EXPECT_TRUE(has(ld.err(), "this kernel has no XDP_MAX_TX_SKB_BUDGET (Linux 6.17)"));
+}
+
+/* Without need_wakeup the kernel sends nothing unasked: every batch is still kicked. */
+TEST_F(E2EFwd, WithoutNeedWakeupEveryFrameStillGoesBack)
+{
+	constexpr size_t N = 500;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = frames_mixed(t, N, 0xF0D2), want;
+
+	for (auto &f : frames)
+		want.push_back(swapped(f));
+	Proc &ld = loader({ "--action", "fwd", "--no-need-wakeup", "-c", std::to_string(N), "-d",
+			    "15", "--json" });
+	ASSERT_TRUE(ready(ld));
+	PeerCapture cap(t, N, milliseconds(20000));
+	SendResult s = send(frames);
+	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_TRUE(same(want, only_port(cap.join(), PORT_FWD)));
+	json::Value j = summary(ld.out());
+	EXPECT_EQ(j["tx_completed"].u64(), N) << ld.out();
+	expect_tx_identity(j, ld.out());
+}
+
+/* With rules: the matched frames come back, the others go to A's kernel (which drops them). */
+TEST_F(E2EFwd, WithRulesOnlyMatchedFramesComeBack)
+{
+	constexpr size_t N = 1000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	/* The last frame is a matched one: when -c is reached every other one has arrived. */
+	std::vector<Bytes> frames = frames_mixed(t, N, 0xF0D3, { PORT_KERNEL, PORT_FWD }), want;
+
+	for (auto &f : only_port(frames, PORT_FWD))
+		want.push_back(swapped(f));
+	Proc &ld = loader({ "--action", "fwd", "-r", "udp dport " + std::to_string(PORT_FWD) + " -> queue",
+			    "--default", "pass", "-d", "15", "-c", std::to_string(want.size()),
+			    "--json" });
+	ASSERT_TRUE(ready(ld));
+	PeerCapture cap(t, N, milliseconds(8000));
+	SendResult s = send(frames);
+	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	cap.stop();
+	const std::vector<Bytes> &got = cap.join();
+	EXPECT_TRUE(same(want, only_port(got, PORT_FWD)));
+	EXPECT_TRUE(only_port(got, PORT_KERNEL).empty());
+	json::Value j = summary(ld.out());
+	EXPECT_EQ(j["tx_completed"].u64(), want.size()) << ld.out();
+	EXPECT_EQ(j["default"]["packets"].u64(), N - want.size()) << ld.out();
+	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), want.size()) << ld.out();
+	expect_tx_identity(j, ld.out());
+}
+
+/* --busy-poll: the sockets get the options, the loop drives the NAPI with recvfrom(), byte-exact. */
+TEST_F(E2EFwd, BusyPollReceivesByteExactAndSaysWhatTheInterfaceNeeds)
+{
+	constexpr size_t N = 1000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = frames_mixed(t, N, 0xB057), want;
+
+	for (auto &f : frames)
+		want.push_back(swapped(f));
+	Proc &ld = loader({ "--action", "fwd", "--busy-poll", "32", "-c", std::to_string(N), "-d",
+			    "15", "--json" });
+	ASSERT_TRUE(ready(ld));
+	PeerCapture cap(t, N, milliseconds(20000));
+	SendResult s = send(frames);
+	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_TRUE(same(want, only_port(cap.join(), PORT_FWD)));
+	EXPECT_TRUE(has(ld.err(), "busy polling, budget 32"));
+	/* A veth leaves both at 0: the message says so and how to set them. */
+	EXPECT_TRUE(has(ld.err(), "/sys/class/net/" + t.if_a + "/napi_defer_hard_irqs"));
+	json::Value j = summary(ld.out());
+	EXPECT_GT(j["wakeups"]["recvfrom"].u64(), 0u) << ld.out();
+	EXPECT_EQ(j["wakeups"]["poll"].u64(), 0u) << "busy polling never sleeps in poll():\n" << ld.out();
+}
+
+/* --poll: byte-exact too, the worker sleeping in poll() between batches. */
+TEST_F(E2EFwd, PollModeForwardsByteExact)
+{
+	constexpr size_t N = 1000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = frames_mixed(t, N, 0x9011), want;
+
+	for (auto &f : frames)
+		want.push_back(swapped(f));
+	Proc &ld = loader({ "--action", "fwd", "--poll", "-c", std::to_string(N), "-d", "15",
+			    "--json" });
+	ASSERT_TRUE(ready(ld));
+	EXPECT_TRUE(has(ld.err(), "--poll"));
+	PeerCapture cap(t, N, milliseconds(20000));
+	SendResult s = send(frames);
+	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	EXPECT_TRUE(same(want, only_port(cap.join(), PORT_FWD)));
+	json::Value j = summary(ld.out());
+	EXPECT_GT(j["wakeups"]["poll"].u64(), 0u) << ld.out();
+	EXPECT_EQ(j["wakeups"]["recvfrom"].u64(), 0u) << ld.out();
+}
+
+/* --cpus: each worker pinned to its CPU, in queue order; a wrong list is a usage error. */
+TEST_F(E2EFwd, CpusPinsEachWorkerInOrder)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned nq = online >= 2 ? 2 : 1;
+	Topology &t = topology(nq);
+	ASSERT_TOPOLOGY(t);
+	/* Reversed: queue 0 on the last CPU, so the order given is what is checked. */
+	std::string list = nq == 2 ? "1,0" : "0";
+
+	Proc &ld = loader({ "--action", "drop", "--cpus", list, "-d", "15" });
+	ASSERT_TRUE(ready(ld, "receiving"));
+	EXPECT_TRUE(has(ld.err(), nq == 2 ? "queue 0 on CPU 1, queue 1 on CPU 0" : "queue 0 on CPU 0"));
+	auto th = thread_cpus(ld.pid());
+	/* The main thread, then one worker per queue in creation (queue) order. */
+	ASSERT_EQ(th.size(), 1 + nq) << ld.err();
+	EXPECT_EQ(th[1].second, nq == 2 ? "1" : "0");
+	if (nq == 2) {
+		EXPECT_EQ(th[2].second, "0");
+	}
+	EXPECT_NE(th[0].second, th[1].second) << "the main thread is not pinned";
+	ld.signal(SIGINT);
+	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+
+	/* One CPU too many, and a CPU that is not online: usage errors, nothing attached. */
+	Proc &bad = loader({ "--cpus", nq == 2 ? "0,1,0" : "0,0", "-d", "1" });
+	EXPECT_EQ(bad.wait_exit(EXIT_TIMEOUT), 2) << bad.err();
+	Proc &many = loader({ "-q", "0", "--cpus", nq == 2 ? "0,1" : "0-1", "-d", "1" });
+	EXPECT_EQ(many.wait_exit(EXIT_TIMEOUT), 2) << many.err();
+	EXPECT_TRUE(has(many.err(), "one CPU per queue"));
+	Proc &off = loader({ "-q", "0", "--cpus", "255", "-d", "1" });
+	EXPECT_EQ(off.wait_exit(EXIT_TIMEOUT), 2) << off.err();
+	EXPECT_TRUE(has(off.err(), "CPU 255 is not online"));
+	EXPECT_FALSE(t.xdp_on_a());
+}
+
+/* -i: the live view has the TX and wakeup columns, and they move under fwd traffic. */
+TEST_F(E2EFwd, LiveViewShowsTxAndWakeups)
+{
+	constexpr size_t N = 3000;
+	Topology &t = topology();
+	ASSERT_TOPOLOGY(t);
+	std::vector<Bytes> frames = frames_mixed(t, N, 0x11FE);
+
+	Proc &ld = loader({ "--action", "fwd", "-i", "0.2", "-c", std::to_string(N), "-d", "20" });
+	ASSERT_TRUE(ready(ld));
+	SendSpec spec;
+	spec.ns = t.ns_b;
+	spec.ifname = t.if_b;
+	spec.frames = &frames;
+	spec.pause_us = 2000;	/* over a second or more: several live blocks see traffic */
+	SendResult s = send_frames(spec);
+	ASSERT_EQ(s.sent, N);
+	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
+	std::string err = ld.err();
+	EXPECT_TRUE(has(err, "tx pps"));
+	EXPECT_TRUE(has(err, "wakeups/s"));
+	EXPECT_TRUE(has(err, "wake/pkt"));
+	EXPECT_TRUE(has(err, "notsent/s"));
+	/* Some "all" row shows frames sent and wakeups, per second. */
+	bool moving = false;
+	size_t b = 0, e;
+	while ((e = err.find('\n', b)) != std::string::npos) {
+		std::string line = err.substr(b, e - b);
+		std::vector<std::string> w;
+		size_t p = 0, q;
+
+		b = e + 1;
+		while ((p = line.find_first_not_of(' ', p)) != std::string::npos) {
+			q = line.find(' ', p);
+			w.push_back(line.substr(p, q == std::string::npos ? q : q - p));
+			p = q;
+		}
+		if (w.size() == 16 && w[1] == "all" && atof(w[4].c_str()) > 0 && atof(w[13].c_str()) > 0)
+			moving = true;
+	}
+	EXPECT_TRUE(moving) << err;
+	/* The summary's TX line. */
+	EXPECT_TRUE(has(err, "tx " + std::to_string(N) + " frames"));
+	EXPECT_TRUE(has(err, "wakeups: sendto"));
+}
+
+/*
+ * AF_XDP sends nothing, and says nothing (sendto() returns 0), from a
+ * socket whose queue is past the device's TX queues: fwd on such a queue
+ * is refused at start (exit 2), naming the queue and the fix; the same
+ * queue still receives with count.
+ */
+TEST_F(E2EFwd, QueueWithoutATxQueueIsRefusedNamingIt)
+{
+	std::string id = std::to_string(getpid());
+	Netns a("xte" + id + "n900a"), b("xte" + id + "n900b");
+	std::string ia = "xte" + id + "a900", ib = "xte" + id + "b900";
+	ASSERT_EQ(a.error() + b.error(), "");
+	ASSERT_EQ(ip({ "-n", a.name(), "link", "add", ia, "numrxqueues", "2", "numtxqueues", "1",
+		       "type", "veth", "peer", "name", ib, "netns", b.name() }).rc, 0);
+	ASSERT_EQ(ip({ "-n", a.name(), "link", "set", ia, "up" }).rc, 0);
+	ASSERT_EQ(ip({ "-n", b.name(), "link", "set", ib, "up" }).rc, 0);
+
+	Result r = run({ ip_bin(), "netns", "exec", a.name(), XSKMAP_BIN, "run", "--action", "fwd",
+			 "-d", "1", ia }, EXIT_TIMEOUT);
+	EXPECT_EQ(r.rc, 2) << r.err;
+	EXPECT_TRUE(has(r.err, "queue 1 of " + ia + " has no TX queue"));
+	EXPECT_TRUE(has(r.err, "-q"));
+	EXPECT_EQ(ip({ "-n", a.name(), "-d", "link", "show", ia }).out.find("prog/xdp"), std::string::npos);
+	/* Queue 0 has its TX queue: fwd starts on it. */
+	Result ok = run({ ip_bin(), "netns", "exec", a.name(), XSKMAP_BIN, "run", "--action", "fwd",
+			  "-q", "0", "-d", "0.5", ia }, EXIT_TIMEOUT);
+	EXPECT_EQ(ok.rc, 0) << ok.err;
+	ip({ "-n", a.name(), "link", "del", ia });
+}
+
+} // namespace
