@@ -59,20 +59,20 @@ __u32 gen_take(struct gen_state *g, __u32 want, __u64 *seq)
 	return want;
 }
 
-void gen_pace_init(struct gen_pace *p, double rate, __u32 batch)
+void gen_pace_init(struct gen_pace *p, double rate, double min)
 {
 	p->rate = rate;
-	p->cap = rate / 1000;
-	if (p->cap > batch)
-		p->cap = batch;
-	if (p->cap < 1)
-		p->cap = 1;
-	p->tokens = 1;
+	p->min = min < 1 ? 1 : min;
+	p->cap = rate / 100;
+	if (p->cap < 2 * p->min)
+		p->cap = 2 * p->min;
+	p->tokens = p->min;
 	p->last_ns = mono_ns();
 }
 
 __u32 gen_pace_take(struct gen_pace *p, __u32 max)
 {
+	struct timespec ts = { 0, 0 };
 	__u64 now;
 	double need;
 
@@ -83,15 +83,14 @@ __u32 gen_pace_take(struct gen_pace *p, __u32 max)
 	p->last_ns = now;
 	if (p->tokens > p->cap)
 		p->tokens = p->cap;
-	if (p->tokens >= 1)
+	if (p->tokens >= p->min)
 		return p->tokens < max ? (__u32)p->tokens : max;
-	/* Sleep for most of the wait to the next frame, spin the rest. */
-	need = (1 - p->tokens) / p->rate * 1e9;
-	if (need > 100000) {
-		struct timespec ts = { 0, (long)(need - 50000) };
-
-		if (ts.tv_nsec > 100000000)
-			ts.tv_nsec = 100000000;
+	/* Sleep until the slice is due (at most 0.1 s: stops stay prompt). */
+	need = (p->min - p->tokens) / p->rate * 1e9;
+	if (need > 100000000)
+		need = 100000000;
+	if (need >= 20000) {
+		ts.tv_nsec = need;
 		nanosleep(&ts, NULL);
 	}
 	return 0;
@@ -157,7 +156,7 @@ static void *gen_xsk_thread(void *arg)
 			 t->queue_id, t->cpu);
 		return NULL;
 	}
-	gen_pace_init(&pace, g->o.rate / g->nr_threads, batch);
+	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1);
 	for (;;) {
 		struct timespec now;
 		__u32 n, i, idx = 0;

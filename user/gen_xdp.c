@@ -24,10 +24,13 @@
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
 #endif
 
-/* The kernel's cap on batch_size (TEST_XDP_MAX_BATCH). */
-#define GEN_XDP_BATCH 256
-/* A call should last about this long: stops stay prompt, per-call setup stays cheap. */
-#define GEN_XDP_CALL_NS 20000000ULL
+/*
+ * A call should last about this long: stops stay prompt, and the fixed
+ * cost of a call (a page pool made and destroyed, with an RCU grace period
+ * on recent kernels: tens of ms on a loaded machine) stays small.
+ */
+#define GEN_XDP_CALL_NS 200000000ULL
+#define GEN_XDP_MIN_CHUNK 65536
 
 struct gen_xdp {
 	struct xsk_gen *skel;
@@ -97,7 +100,7 @@ void *gen_xdp_thread(void *arg)
 	struct gen_thread *t = arg;
 	struct gen_state *g = t->g;
 	struct xdp_md ctx = { .data_end = g->lay.len, .ingress_ifindex = g->ifindex };
-	__u32 slot = t->cpu & 255, chunk = 4096;
+	__u32 slot = t->cpu & 255, chunk = GEN_XDP_MIN_CHUNK;
 	struct gen_pace pace;
 
 	if (t->cpu >= 0 && gen_pin(t->cpu)) {
@@ -106,7 +109,7 @@ void *gen_xdp_thread(void *arg)
 			 t->cpu, strerror(errno));
 		return NULL;
 	}
-	gen_pace_init(&pace, g->o.rate / g->nr_threads, GEN_XDP_BATCH);
+	gen_pace_init(&pace, g->o.rate / g->nr_threads, g->o.rate / g->nr_threads / 50);
 	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
 		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = g->frame, .data_size_in = g->lay.len,
 			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
@@ -134,8 +137,8 @@ void *gen_xdp_thread(void *arg)
 		dt = mono_ns() - t0;
 		if (dt)
 			chunk = (double)n * GEN_XDP_CALL_NS / dt;
-		if (chunk < 64)
-			chunk = 64;
+		if (chunk < GEN_XDP_MIN_CHUNK)
+			chunk = GEN_XDP_MIN_CHUNK;
 		if (chunk > (1U << 22))
 			chunk = 1U << 22;
 	}
