@@ -5,12 +5,16 @@
  * of the frame gen built, as if each had arrived on IFNAME; XDP_TX makes
  * the kernel transmit it out of IFNAME for real.
  *
- * The copies come from a page pool that keeps what the program wrote, so
- * every field that changes is written whole each time: the UDP ports, the
- * pktgen sequence and send time, and the UDP checksum, computed from the
- * sum gen left in gen_base_sum (everything that does not change) plus the
- * words that did. Frames are therefore never identical, as pktgen's are
- * not: a capture sees consecutive sequence numbers.
+ * The copies come from a page pool that keeps what was written into a
+ * page, by this program and by whoever received the frame before the page
+ * came back: a veth peer that turns the frame into an skb on the same page
+ * moves the MAC addresses over an 802.1Q tag it strips, a forwarding peer
+ * decrements the TTL. So the headers (up to the end of the pktgen header)
+ * are written whole from gen_hdr each time, then the fields that change:
+ * the UDP ports, the pktgen sequence and send time, and the UDP checksum,
+ * computed from the sum gen left in gen_base_sum (everything that does not
+ * change) plus the words that did. Frames are therefore never identical,
+ * as pktgen's are not: a capture sees consecutive sequence numbers.
  *
  * The sequence counter is per CPU (gen_next[cpu], set by gen before each
  * run of the program on that CPU): no atomics in the per-frame path, and
@@ -22,12 +26,15 @@
 
 #define GEN_SLOTS 256
 #define GEN_MAX_L4_OFF 64
+#define GEN_HDR_MAX 128
 
 const volatile __u32 gen_len;		/* the frame's length */
 const volatile __u32 gen_l4_off;	/* UDP header; the pktgen header follows */
 const volatile __u32 gen_base_sum;
 const volatile __u32 gen_sport_lo, gen_nsport, gen_dport_lo, gen_ndport;
 const volatile __s64 gen_wall_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+const volatile __u32 gen_hdr_len;	/* bytes of gen_hdr: headers and pktgen header */
+const volatile __u8 gen_hdr[GEN_HDR_MAX];
 
 __u32 gen_next[GEN_SLOTS];		/* next sequence number, per CPU */
 
@@ -54,6 +61,15 @@ int xsk_gen_tx(struct xdp_md *ctx)
 
 	if (off > GEN_MAX_L4_OFF)
 		return XDP_DROP;
+	udp = data + off;
+	if ((void *)(udp + 24) > end)
+		return XDP_DROP;
+	if (gen_hdr_len > GEN_HDR_MAX || gen_hdr_len < 24 ||
+	    bpf_xdp_store_bytes(ctx, 0, (void *)gen_hdr, gen_hdr_len))
+		return XDP_DROP;
+	/* The store may have moved the packet's pointers: take them again. */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
 	udp = data + off;
 	if ((void *)(udp + 24) > end)
 		return XDP_DROP;

@@ -60,6 +60,8 @@ int gen_xdp_setup(struct gen_state *g)
 	x->skel->rodata->gen_dport_lo = g->o.dport_lo;
 	x->skel->rodata->gen_ndport = g->o.dport_hi - g->o.dport_lo + 1;
 	x->skel->rodata->gen_wall_off_ns = g->wall_off_ns;
+	x->skel->rodata->gen_hdr_len = g->lay.pg_off + PKTGEN_HDR_LEN;
+	memcpy((void *)x->skel->rodata->gen_hdr, g->frame, g->lay.pg_off + PKTGEN_HDR_LEN);
 	ret = xsk_gen__load(x->skel);
 	if (ret) {
 		pr_err("cannot load the gen program: %s; run 'xskmap features' to see what this kernel lacks\n",
