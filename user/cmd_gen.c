@@ -59,11 +59,11 @@ __u32 gen_take(struct gen_state *g, __u32 want, __u64 *seq)
 	return want;
 }
 
-void gen_pace_init(struct gen_pace *p, double rate, double min)
+void gen_pace_init(struct gen_pace *p, double rate, double min, double cap)
 {
 	p->rate = rate;
 	p->min = min < 1 ? 1 : min;
-	p->cap = rate / 100;
+	p->cap = cap;
 	if (p->cap < 2 * p->min)
 		p->cap = 2 * p->min;
 	p->tokens = p->min;
@@ -156,7 +156,7 @@ static void *gen_xsk_thread(void *arg)
 			 t->queue_id, t->cpu);
 		return NULL;
 	}
-	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1);
+	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1, g->o.rate / g->nr_threads / 100);
 	for (;;) {
 		struct timespec now;
 		__u32 n, i, idx = 0;

@@ -79,8 +79,10 @@ static inline void gen_ports(const struct gen_opts *o, __u64 seq, __u16 *sport, 
  * Pacing: a token bucket on CLOCK_MONOTONIC, per thread, its share of
  * --rate. Frames go out in slices of at least min (1 for xsk: every frame
  * on time; xdp: 1/50 s worth, since a BPF_PROG_RUN call has a fixed cost),
- * and the bucket holds at most cap, 10 ms worth (or 2 slices): a thread
- * preempted for a while catches up that much at once, never a second's.
+ * and the bucket holds at most cap (xsk: 10 ms worth; xdp: 1/4 s, since a
+ * call can take that long on a slow or emulated machine, and what came due
+ * during it goes in the next one): a thread held up catches up that much
+ * at once, never a second's.
  */
 struct gen_pace {
 	double rate;		/* frames per second, 0: unpaced */
@@ -88,7 +90,7 @@ struct gen_pace {
 	__u64 last_ns;
 };
 
-void gen_pace_init(struct gen_pace *p, double rate, double min);
+void gen_pace_init(struct gen_pace *p, double rate, double min, double cap);
 /* How many frames may go now, at most max; sleeps until some may when none. */
 __u32 gen_pace_take(struct gen_pace *p, __u32 max);
 void gen_pace_spent(struct gen_pace *p, __u32 n);

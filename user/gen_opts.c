@@ -293,7 +293,7 @@ static const struct opt_def gen_defs[] = {
 	  .help = "xsk: TX queues, one socket and thread each, e.g. 0-3 (default 0)" },
 	{ .kind = OPT_KIND_CALL, .name = "cpus", .arg = "LIST", .parse = gen_set_cpus,
 	  .help = "pin the threads in this order, one CPU each (default: unpinned);\n"
-		  "xdp: one thread per CPU given (default: one, unpinned)" },
+		  "xdp: one thread per CPU given (default: one, kept on the CPU it starts on)" },
 	OPT_SECTION("Output:"),
 	{ .kind = OPT_KIND_CALL, .name = "interval", .key = 'i', .arg = "SEC", .parse = gen_set_interval,
 	  .help = "live TX rates on stderr every SEC seconds" },

@@ -64,8 +64,12 @@ int gen_xdp_setup(struct gen_state *g)
 	memcpy((void *)x->skel->rodata->gen_hdr, g->frame, g->lay.pg_off + PKTGEN_HDR_LEN);
 	ret = xsk_gen__load(x->skel);
 	if (ret) {
-		pr_err("cannot load the gen program: %s; run 'xskmap features' to see what this kernel lacks\n",
-		       strerror(-ret));
+		char why[200];
+
+		/* Its helper bpf_xdp_store_bytes() came with live frames, in 5.18. */
+		features_missing_msg(FEAT_LIVE_FRAMES, why, sizeof(why));
+		pr_err("cannot load the gen program: %s; if this kernel lacks it: %s; use --engine xsk ('xskmap features' says what is there)\n",
+		       strerror(-ret), why);
 		return EXIT_FAIL;
 	}
 	x->prog_fd = bpf_program__fd(x->skel->progs.xsk_gen_tx);
@@ -111,7 +115,8 @@ void *gen_xdp_thread(void *arg)
 			 t->cpu, strerror(errno));
 		return NULL;
 	}
-	gen_pace_init(&pace, g->o.rate / g->nr_threads, g->o.rate / g->nr_threads / 50);
+	gen_pace_init(&pace, g->o.rate / g->nr_threads, g->o.rate / g->nr_threads / 50,
+		      g->o.rate / g->nr_threads / 4);
 	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
 		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = g->frame, .data_size_in = g->lay.len,
 			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
