@@ -23,6 +23,7 @@ int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

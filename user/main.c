@@ -19,6 +19,9 @@ const struct xskmap_cmd xskmap_cmds[] = {
 	{ "detach", cmd_detach, "detach [--pin-dir DIR] IFNAME",
 	  "remove the pinned maps an xskmap run killed by SIGKILL\n"
 	  "left, and name any XDP program still on IFNAME" },
+	{ "gen", cmd_gen, "gen [OPTIONS] IFNAME",
+	  "send UDP frames with pktgen headers through AF_XDP or\n"
+	  "live-frames XDP ('xskmap gen --help')" },
 	{ "features", cmd_features, "features [--json] [IFNAME]",
 	  "what this kernel (and IFNAME) can do, probed, and what a\n"
 	  "missing capability needs" },
@@ -52,6 +55,7 @@ int main(int argc, char **argv)
 	for (c = xskmap_cmds; c->name; c++)
 		if (!strcmp(name, c->name))
 			return close_stdout(c->handler(argc - 1, argv + 1));
-	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, detach or features ('xskmap help')\n", argv[1]);
+	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, detach, gen or features ('xskmap help')
+", argv[1]);
 	return EXIT_USAGE;
 }

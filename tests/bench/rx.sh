@@ -7,11 +7,11 @@
 #        (as root; BUILD_DIR defaults to build/, missing targets are built)
 #
 # A veth pair, each end in a namespace made here (xbn<pid>a, xbn<pid>b) and
-# removed on exit, whatever the exit. xdpgen (tests/bench/xdpgen.c) sends
+# removed on exit, whatever the exit. `xskmap gen --engine xdp` sends
 # 64-byte UDP frames from B at kernel speed: BPF_PROG_TEST_RUN, live frames,
 # XDP_TX, so each frame goes through veth's ndo_xdp_xmit into A's XDP
 # program. On veth all kernel work of both ends (the generator, A's XDP
-# program, the copy into the UMEM) runs on the sender's CPU: xdpgen is
+# program, the copy into the UMEM) runs on the sender's CPU: the generator is
 # pinned to one CPU and xskmap to the other, where it only runs its rings.
 #
 # Configurations on A, interleaved round by round because the machine's
@@ -47,6 +47,7 @@ done
 [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" >/dev/null
 cmake --build "$build" --target xskmap xdpgen -j"$(nproc)" >/dev/null
 xskmap=$build/user/xskmap
+# xdpgen only attaches the XDP_DROP ceiling (--attach-drop); gen sends.
 xdpgen=$build/tests/xdpgen
 
 # Generator on CPU 0; xskmap (all its threads inherit the mask) on CPU 1.
@@ -139,12 +140,13 @@ measure() {
 	fi
 	a0=$(vstat "$a" "$ia" rx_queue_0_xdp_packets)
 	e0=$(vstat "$b" "$ib" tx_queue_0_xdp_xmit_errors)
-	gen=$("$xdpgen" --netns "$b" --cpu $gen_cpu --seconds "$secs" \
-		--src-mac "$mac_b" --dst-mac "$mac_a" "$ib")
+	gen=$(ip netns exec "$b" "$xskmap" gen --engine xdp --cpus $gen_cpu -d "$secs" --json \
+		--src-mac "$mac_b" --dst-mac "$mac_a" "$ib" 2>"$tmp/generr") ||
+		{ cat "$tmp/generr" >&2; echo "rx.sh: xskmap gen failed ($cfg)" >&2; exit 1; }
 	a1=$(vstat "$a" "$ia" rx_queue_0_xdp_packets)
 	e1=$(vstat "$b" "$ib" tx_queue_0_xdp_xmit_errors)
-	frames=${gen#frames=}; frames=${frames%% *}
-	gsec=${gen#*seconds=}; gsec=${gsec%% *}
+	frames=${gen#*\"frames\":}; frames=${frames%%[!0-9]*}
+	gsec=${gen#*\"seconds\":}; gsec=${gsec%%[,\}]*}
 	if [ "$cfg" = drop ]; then
 		ip -n "$a" link set dev "$ia" xdp off
 	else
@@ -229,7 +231,7 @@ END {
 }' "$tmp/results"
 cat <<'EOF'
 
-offered: frames xdpgen sent per second; at XDP: frames A's XDP program saw
+offered: frames xskmap gen sent per second; at XDP: frames A's XDP program saw
 (veth rx_queue_0_xdp_packets); socket: frames xskmap took from its RX ring
 (JSON rx_packets), per second of generator time; vs drop: what reached the
 end (socket, else A's XDP) over the same round's XDP_DROP ceiling. The

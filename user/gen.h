@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * `xskmap gen`: its two engines over one state. cmd_gen.c checks the
+ * command line and the interface, builds the frame, runs the engine's
+ * threads and reports; the engines are the AF_XDP TX path (cmd_gen.c,
+ * over umem.h and sock.h) and the live-frames path (gen_xdp.c).
+ *
+ * Frames are given out from one counter (taken): a thread takes k frames
+ * at once, which are the k next sequence numbers and, with --count, part
+ * of the budget; so -c N sends exactly N whatever the number of threads,
+ * and the sequence numbers of all of them together are 0..N-1.
+ */
+#ifndef XSKMAP_GEN_H
+#define XSKMAP_GEN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "gen_opts.h"
+#include "pktbuild.h"
+#include "sock.h"
+#include "umem.h"
+
+struct gen_state;
+
+/* Per thread: written by the thread, read by the main thread (__atomic). */
+struct gen_counters {
+	__u64 frames;		/* left: completed (xsk) or transmitted by the program (xdp) */
+	__u64 submitted;	/* put on the TX ring (xsk) */
+	__u64 wakeups;		/* sendto() kicks (xsk), BPF_PROG_RUN calls (xdp) */
+};
+
+struct gen_thread {
+	struct gen_state *g;
+	__u32 idx;
+	__u32 queue_id;			/* xsk */
+	int cpu;			/* -1: unpinned */
+	struct xskmap_umem umem;	/* xsk */
+	struct xskmap_sock sock;	/* xsk */
+	bool umem_made, sock_made, started;
+	pthread_t th;
+	int error;			/* errno that ended the thread, 0: none */
+	char errmsg[512];
+	struct gen_counters c __attribute__((aligned(64)));
+};
+
+struct gen_state {
+	struct gen_opts o;
+	int ifindex;
+	struct pkt_spec spec;
+	struct pkt_layout lay;
+	__u8 frame[4096];		/* the template, sequence 0 */
+	__s64 wall_off_ns;
+	__u64 taken;			/* frames given out to threads (__atomic) */
+	int stop;			/* the threads stop taking frames (__atomic) */
+	struct gen_thread *t;
+	__u32 nr_threads;
+	double start, end;
+	struct gen_xdp *xdp;		/* gen_xdp.c's, --engine xdp */
+};
+
+/*
+ * Up to want frames for a thread: the first sequence number in *seq and
+ * how many it may send (0: the budget is spent or the run stops).
+ */
+__u32 gen_take(struct gen_state *g, __u32 want, __u64 *seq);
+
+/* The ports of frame seq: source cycled per frame, destination when it wraps. */
+static inline void gen_ports(const struct gen_opts *o, __u64 seq, __u16 *sport, __u16 *dport)
+{
+	__u32 ns = o->sport_hi - o->sport_lo + 1, nd = o->dport_hi - o->dport_lo + 1;
+
+	*sport = o->sport_lo + seq % ns;
+	*dport = o->dport_lo + (seq / ns) % nd;
+}
+
+/*
+ * Pacing: a token bucket on CLOCK_MONOTONIC, per thread, its share of
+ * --rate. Frames go out in slices of at least min (1 for xsk: every frame
+ * on time; xdp: 1/50 s worth, since a BPF_PROG_RUN call has a fixed cost),
+ * and the bucket holds at most cap (xsk: 10 ms worth; xdp: 1/4 s, since a
+ * call can take that long on a slow or emulated machine, and what came due
+ * during it goes in the next one): a thread held up catches up that much
+ * at once, never a second's.
+ */
+struct gen_pace {
+	double rate;		/* frames per second, 0: unpaced */
+	double tokens, cap, min;
+	__u64 last_ns;
+};
+
+void gen_pace_init(struct gen_pace *p, double rate, double min, double cap);
+/* How many frames may go now, at most max; sleeps until some may when none. */
+__u32 gen_pace_take(struct gen_pace *p, __u32 max);
+void gen_pace_spent(struct gen_pace *p, __u32 n);
+
+/* --engine xdp: load (0, or an exit code with the message said), threads, unload. */
+int gen_xdp_setup(struct gen_state *g);
+void *gen_xdp_thread(void *arg);
+void gen_xdp_destroy(struct gen_state *g);
+
+/* Pin the calling thread to cpu: 0 or -errno. */
+int gen_pin(int cpu);
+
+#endif

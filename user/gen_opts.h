@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Command-line options of `xskmap gen`, parsed and checked without side effects. */
+#ifndef XSKMAP_GEN_OPTS_H
+#define XSKMAP_GEN_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "pktbuild.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GEN_MAX_QUEUES 256
+#define GEN_MAX_CPUS 256
+/* Live frames run on one page: 4096 - XDP_PACKET_HEADROOM - skb_shared_info. */
+#define GEN_XDP_MAX_FRAME 3520
+
+enum gen_engine {
+	GEN_ENGINE_XSK = 0,	/* AF_XDP TX ring, one thread per queue */
+	GEN_ENGINE_XDP,		/* BPF_PROG_RUN live frames, XDP_TX */
+};
+
+struct gen_opts {
+	const char *ifname;
+	enum gen_engine engine;
+	__u64 count;			/* 0: no limit */
+	double duration;		/* 0: no limit */
+	double rate;			/* frames per second in total, 0: as fast as possible */
+	__u32 size;			/* 0: the default (64, or the minimum above it) */
+	bool src_mac_set;
+	__u8 src_mac[6], dst_mac[6];
+	int src_family, dst_family;	/* 0: not given */
+	__u8 src_ip[16], dst_ip[16];
+	__u16 sport_lo, sport_hi, dport_lo, dport_hi;
+	bool vlan;
+	__u16 vlan_id;
+	bool queues_set;
+	__u32 queues[GEN_MAX_QUEUES];	/* sorted, unique */
+	__u32 nr_queues;
+	int cpus[GEN_MAX_CPUS];		/* in the order given */
+	__u32 nr_cpus;
+	double interval;
+	bool json;
+	int verbose;
+	__u32 frames;			/* UMEM frames per queue, all of them for TX */
+	__u32 frame_size;
+	__u32 ring_size;		/* TX and completion rings */
+	__u32 batch;
+};
+
+/*
+ * Parse `xskmap gen` arguments (argv[0] is "gen") into o, defaults filled
+ * in. 0, 1 after --help or --version, -1 with a one-line message in err.
+ */
+int gen_opts_parse(int argc, char **argv, struct gen_opts *o, char *err, size_t errlen);
+
+/*
+ * The frame o asks for, with if_mac as the default source MAC. 0, or -1
+ * with the cause and the fix in err (a size below the minimum).
+ */
+int gen_opts_spec(const struct gen_opts *o, const __u8 *if_mac, struct pkt_spec *s, char *err,
+		  size_t errlen);
+
+/* "0,2,4-7" into out[] in the order given, duplicates refused: 0 or -1 + err. */
+int parse_cpu_list(const char *s, int *out, __u32 max, __u32 *n, char *err, size_t errlen);
+
+/* "02:00:00:00:00:01": 0 or -1. */
+int parse_mac(const char *s, __u8 *mac);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
