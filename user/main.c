@@ -55,7 +55,6 @@ int main(int argc, char **argv)
 	for (c = xskmap_cmds; c->name; c++)
 		if (!strcmp(name, c->name))
 			return close_stdout(c->handler(argc - 1, argv + 1));
-	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, detach, gen or features ('xskmap help')
-", argv[1]);
+	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, detach, gen or features ('xskmap help')\n", argv[1]);
 	return EXIT_USAGE;
 }
