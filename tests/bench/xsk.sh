@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Benchmark of xskmap's AF_XDP paths over veth against the kernel's XDP_DROP
+# ceiling. Prints figures; asserts nothing; not run by ctest.
+#
+# Usage: tests/bench/xsk.sh [-r ROUNDS] [-t SEC] [-s 'SIZES'] [-c 'CASES'] [-o FILE] [BUILD_DIR]
+#        as root; defaults -r 5 -t 2 -s '64 512 1500' -o build/bench-xsk.json;
+#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs).
+#        Installs nothing: the PNG (FILE with .png) is drawn only if gnuplot
+#        is already installed (apt-get install gnuplot-nox).
+#
+# Two namespaces (xbk<pid>a, xbk<pid>b) and a veth pair made here, removed on
+# any exit. The generator runs in B on CPU 0, xskmap in A on CPU 1. Cases,
+# rotated round by round, ratios taken within a round and frame size:
+#   ceil     gen --engine xdp from B, XDP_DROP on A: frames A's XDP saw/s
+#   gen-xdp  the same run: gen's own rate
+#   gen-xsk  gen --engine xsk from B into the same XDP_DROP
+#   drop     run --action drop on A (copy mode), gen xdp from B
+#   drop-bp  the same with --busy-poll
+#   fwd      run --action fwd on A, gen xdp unpaced, XDP_DROP on B counts
+#            what comes back; fwd25/50/100: gen --rate at that share of
+#            what fwd returned in this round's unpaced run; loss = 1 - back/sent
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+rounds=5 secs=2 sizes="64 512 1500" cases="ceil gen-xsk drop drop-bp fwd" out=
+while getopts "r:t:s:c:o:h" opt; do
+	case $opt in
+	r) rounds=$OPTARG ;;
+	t) secs=$OPTARG ;;
+	s) sizes=$OPTARG ;;
+	c) cases=$OPTARG ;;
+	o) out=$OPTARG ;;
+	*) sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
+	esac
+done
+shift $((OPTIND - 1))
+build=${1:-build}
+out=${out:-$build/bench-xsk.json}
+
+[ "$(id -u)" = 0 ] || { echo "xsk.sh: run as root (namespaces, XDP, AF_XDP)" >&2; exit 1; }
+for t in ip ethtool taskset awk cmake; do
+	command -v $t >/dev/null || { echo "xsk.sh: $t not found: run .ci/setup" >&2; exit 1; }
+done
+[ -x "$build/user/xskmap" ] || .ci/setup >/dev/null
+cmake --build "$build" --target xskmap xdpgen -j"$(nproc)" >/dev/null
+xskmap=$build/user/xskmap xdpgen=$build/tests/xdpgen
+gen_cpu=0 rx_cpu=1
+[ "$(nproc)" -ge 2 ] || rx_cpu=0
+
+a=xbk$$a b=xbk$$b
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	ip netns del "$a" 2>/dev/null || true
+	ip netns del "$b" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$a"
+ip netns add "$b"
+ip link add "$a" netns "$a" type veth peer name "$b" netns "$b"
+ip -n "$a" addr add 198.18.0.1/24 dev "$a"
+ip -n "$b" addr add 198.18.0.2/24 dev "$b"
+ip -n "$a" link set "$a" up
+ip -n "$b" link set "$b" up
+mac_a=$(ip -n "$a" -br link show dev "$a" | awk '{print $3}')
+mac_b=$(ip -n "$b" -br link show dev "$b" | awk '{print $3}')
+
+vstat() { ip netns exec "$1" ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }
+# First "KEY":N in JSON text (top-level keys come before "queues").
+jnum() { local s=${1#*\""$2"\":}; s=${s%%[,\}]*}; echo "${s// /}"; }
+
+gen() { # SIZE ENGINE [RATE]: JSON of gen from B to A
+	local r=()
+	[ -z "${3:-}" ] || r=(--rate "$3")
+	timeout $((secs + 20)) ip netns exec "$b" taskset -c $gen_cpu "$xskmap" gen --engine "$2" --cpus $gen_cpu \
+		-d "$secs" -s "$1" --json --src-mac "$mac_b" --dst-mac "$mac_a" ${r[@]+"${r[@]}"} "$b" 2>"$tmp/generr" ||
+		{ cat "$tmp/generr" >&2; echo "xsk.sh: gen failed" >&2; return 1; }
+}
+
+start_run() { # ARGS...: xskmap run on A, pinned
+	ip netns exec "$a" taskset -c $rx_cpu timeout -s INT $((secs + 30)) "$xskmap" run --json --copy \
+		--cpus $rx_cpu -d $((secs + 25)) "$@" "$a" >"$tmp/json" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 100); do
+		ip -n "$a" link show dev "$a" | grep -q ' xdp' && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -0 "$pid" 2>/dev/null || { cat "$tmp/err" >&2; echo "xsk.sh: xskmap run did not start" >&2; exit 1; }
+}
+stop_run() {
+	kill -INT "$pid"; wait "$pid" || { cat "$tmp/err" >&2; echo "xsk.sh: xskmap run failed" >&2; exit 1; }
+	pid=
+}
+
+# Each line of results: round size case pps syscalls_per_pkt sent returned
+emit() { echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
+
+m_ceil() {
+	"$xdpgen" --attach-drop --netns "$a" "$a"
+	local a0 a1 g; a0=$(vstat "$a" rx_queue_0_xdp_packets)
+	g=$(gen "$sz" xdp); a1=$(vstat "$a" rx_queue_0_xdp_packets)
+	ip -n "$a" link set dev "$a" xdp off
+	local s; s=$(jnum "$g" seconds)
+	emit ceil "$(awk -v n=$((a1 - a0)) -v s="$s" 'BEGIN{printf "%.0f", n/s}')" - - -
+	emit gen-xdp "$(jnum "$g" pps | awk '{printf "%.0f", $1}')" - "$(jnum "$g" frames)" -
+}
+m_gen_xsk() {
+	"$xdpgen" --attach-drop --netns "$a" "$a"
+	local g; g=$(gen "$sz" xsk)
+	ip -n "$a" link set dev "$a" xdp off
+	emit gen-xsk "$(jnum "$g" pps | awk '{printf "%.0f", $1}')" \
+		"$(awk -v w="$(jnum "$g" wakeups)" -v f="$(jnum "$g" frames)" 'BEGIN{printf "%.4f", f ? w/f : 0}')" "$(jnum "$g" frames)" -
+}
+m_drop() { # CASE ARGS...
+	local c=$1; shift
+	start_run --action drop "$@"
+	local g; g=$(gen "$sz" xdp); stop_run
+	local j; j=$(cat "$tmp/json")
+	local rx; rx=$(jnum "$j" rx_packets)
+	emit "$c" "$(awk -v n="$rx" -v s="$(jnum "$g" seconds)" 'BEGIN{printf "%.0f", n/s}')" \
+		"$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" "$(jnum "$g" frames)" "$rx"
+}
+fwd_one() { # CASE [RATE]: sets $back_pps
+	start_run --action fwd
+	local b0 b1 g j rx s; b0=$(vstat "$b" rx_queue_0_xdp_packets)
+	g=$(gen "$sz" xdp "${2:-}"); sleep 0.3; stop_run
+	b1=$(vstat "$b" rx_queue_0_xdp_packets)
+	j=$(cat "$tmp/json"); rx=$(jnum "$j" rx_packets); s=$(jnum "$g" seconds)
+	back_pps=$(awk -v n=$((b1 - b0)) -v s="$s" 'BEGIN{printf "%.0f", n/s}')
+	emit "$1" "$back_pps" "$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" \
+		"$(jnum "$g" frames)" $((b1 - b0))
+}
+m_fwd() {
+	"$xdpgen" --attach-drop --netns "$b" "$b"
+	fwd_one fwd
+	local full=$back_pps p
+	for p in 25 50 100; do
+		fwd_one fwd$p $((full * p / 100 > 1000 ? full * p / 100 : 1000))
+	done
+	ip -n "$b" link set dev "$b" xdp off
+}
+
+read -ra cs <<<"$cases"
+echo "xskmap AF_XDP paths over veth: $rounds rounds x sizes ($sizes) x cases ($cases) x $secs s;" \
+	"gen on CPU $gen_cpu, xskmap on CPU $rx_cpu; kernel $(uname -r)"
+: >"$tmp/results"
+for r in $(seq "$rounds"); do
+	for sz in $sizes; do
+		for k in $(seq 0 $((${#cs[@]} - 1))); do
+			c=${cs[$(((k + r - 1) % ${#cs[@]}))]}
+			case $c in
+			ceil) m_ceil ;;
+			gen-xsk) m_gen_xsk ;;
+			drop) m_drop drop ;;
+			drop-bp) m_drop drop-bp --busy-poll ;;
+			fwd) m_fwd ;;
+			*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
+			esac
+		done
+	done
+done
+cp "$tmp/results" "$tmp/res"
+
+# Per case and size: median, min, max of Mpps; median ratio to the same
+# round's and size's ceil; median syscalls/pkt; fwd: median loss.
+awk -v out="$out" -v dat="$tmp/plot" '
+function med(l,  n, v, i, j, t) { n = split(l, v, " "); if (!n) return "-"
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+	lo = v[1]; hi = v[n]; return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2 }
+{ R[NR] = $0; if ($3 == "ceil") ceil[$1, $2] = $4
+  key = $3 " " $2; if (!(key in seen)) { seen[key] = 1; keys[++nk] = key } }
+END {
+	for (i = 1; i <= NR; i++) { split(R[i], f, " "); key = f[3] " " f[2]
+		pps[key] = pps[key] " " f[4]
+		if (ceil[f[1], f[2]] > 0) rat[key] = rat[key] " " f[4] / ceil[f[1], f[2]]
+		if (f[5] != "-") sys[key] = sys[key] " " f[5]
+		if (f[7] != "-" && f[6] > 0) loss[key] = loss[key] " " 1 - f[7] / f[6] }
+	printf "\n%-8s %5s %8s %17s %7s %9s %7s\n", "case", "size", "Mpps", "min-max", "vs ceil", "sysc/pkt", "loss"
+	printf "{\"results\":[" >out; sep = ""
+	for (k = 1; k <= nk; k++) { split(keys[k], f, " ")
+		m = med(pps[keys[k]]); l = lo; h = hi; rt = med(rat[keys[k]]); sc = med(sys[keys[k]]); ls = med(loss[keys[k]])
+		printf "%-8s %5d %8.3f %8.3f-%-8.3f %7s %9s %7s\n", f[1], f[2], m/1e6, l/1e6, h/1e6,
+			rt == "-" ? "-" : sprintf("%.2f", rt), sc, ls == "-" ? "-" : sprintf("%.3f", ls)
+		printf "%s{\"case\":\"%s\",\"size\":%d,\"mpps_median\":%.4f,\"mpps_min\":%.4f,\"mpps_max\":%.4f,\"ratio_to_ceiling\":%s,\"syscalls_per_pkt\":%s,\"loss\":%s}",
+			sep, f[1], f[2], m/1e6, l/1e6, h/1e6, rt == "-" ? "null" : rt, sc == "-" ? "null" : sc, ls == "-" ? "null" : ls >out
+		sep = ","
+		printf "%s %d %.4f\n", f[1], f[2], m/1e6 >dat }
+	printf "],\"runs\":[" >out
+	for (i = 1; i <= NR; i++) { split(R[i], f, " ")
+		printf "%s{\"round\":%d,\"size\":%d,\"case\":\"%s\",\"pps\":%s,\"syscalls_per_pkt\":%s,\"sent\":%s,\"returned\":%s}",
+			i > 1 ? "," : "", f[1], f[2], f[3], f[4], f[5] == "-" ? "null" : f[5], f[6] == "-" ? "null" : f[6], f[7] == "-" ? "null" : f[7] >out }
+	print "]}" >out
+}' "$tmp/res"
+echo "JSON: $out"
+if command -v gnuplot >/dev/null; then
+	png=${out%.json}.png
+	plots=
+	for c in $(awk '{print $1}' "$tmp/plot" | sort -u); do
+		awk -v c="$c" '$1 == c {print $2, $3}' "$tmp/plot" | sort -n >"$tmp/p.$c"
+		plots+="${plots:+, }'$tmp/p.$c' with linespoints title '$c'"
+	done
+	gnuplot -e "set terminal png size 800,500; set output '$png'; set xlabel 'frame size (bytes)'; set ylabel 'Mpps'; set key outside; plot $plots" && echo "PNG: $png"
+fi
