@@ -188,14 +188,14 @@ END {
 		m = med(pps[keys[k]]); l = lo; h = hi; rt = med(rat[keys[k]]); sc = med(sys[keys[k]]); ls = med(loss[keys[k]])
 		printf "%-8s %5d %8.3f %8.3f-%-8.3f %7s %9s %7s\n", f[1], f[2], m/1e6, l/1e6, h/1e6,
 			rt == "-" ? "-" : sprintf("%.2f", rt), sc, ls == "-" ? "-" : sprintf("%.3f", ls)
-		printf "%s{\"case\":\"%s\",\"size\":%d,\"mpps_median\":%.4f,\"mpps_min\":%.4f,\"mpps_max\":%.4f,\"ratio_to_ceiling\":%s,\"syscalls_per_pkt\":%s,\"loss\":%s}",
-			sep, f[1], f[2], m/1e6, l/1e6, h/1e6, rt == "-" ? "null" : rt, sc == "-" ? "null" : sc, ls == "-" ? "null" : ls >out
+		printf("%s{\"case\":\"%s\",\"size\":%d,\"mpps_median\":%.4f,\"mpps_min\":%.4f,\"mpps_max\":%.4f,\"ratio_to_ceiling\":%s,\"syscalls_per_pkt\":%s,\"loss\":%s}",
+			sep, f[1], f[2], m/1e6, l/1e6, h/1e6, (rt == "-" ? "null" : rt), (sc == "-" ? "null" : sc), (ls == "-" ? "null" : ls)) >out
 		sep = ","
 		printf "%s %d %.4f\n", f[1], f[2], m/1e6 >dat }
 	printf "],\"runs\":[" >out
 	for (i = 1; i <= NR; i++) { split(R[i], f, " ")
-		printf "%s{\"round\":%d,\"size\":%d,\"case\":\"%s\",\"pps\":%s,\"syscalls_per_pkt\":%s,\"sent\":%s,\"returned\":%s}",
-			i > 1 ? "," : "", f[1], f[2], f[3], f[4], f[5] == "-" ? "null" : f[5], f[6] == "-" ? "null" : f[6], f[7] == "-" ? "null" : f[7] >out }
+		printf("%s{\"round\":%d,\"size\":%d,\"case\":\"%s\",\"pps\":%s,\"syscalls_per_pkt\":%s,\"sent\":%s,\"returned\":%s}",
+			(i > 1 ? "," : ""), f[1], f[2], f[3], f[4], (f[5] == "-" ? "null" : f[5]), (f[6] == "-" ? "null" : f[6]), (f[7] == "-" ? "null" : f[7])) >out }
 	print "]}" >out
 }' "$tmp/res"
 echo "JSON: $out"
