@@ -367,8 +367,22 @@ static int libxdp_quiet(enum libxdp_print_level level, const char *fmt, va_list 
  * program alone. Attach our own program through libxdp in skb mode on the
  * namespace's lo, see which one it did, detach.
  */
+/*
+ * libxdp keeps its lock and dispatcher pins in $LIBXDP_BPFFS/xdp (default
+ * /sys/fs/bpf/xdp) and leaves the directory behind: the probe removes it
+ * if the probe made it and nothing else is in it.
+ */
+static void libxdp_dir(char *buf, size_t len)
+{
+	const char *fs = getenv("LIBXDP_BPFFS");
+
+	snprintf(buf, len, "%s/xdp", fs && *fs ? fs : "/sys/fs/bpf");
+}
+
 static void probe_dispatcher(struct feat_result *r, int lo)
 {
+	char dir[256];
+	bool had_dir;
 	struct xsk_redirect *skel;
 	struct xdp_multiprog *mp;
 	struct xdp_program *xp;
@@ -376,6 +390,8 @@ static void probe_dispatcher(struct feat_result *r, int lo)
 	libxdp_print_fn_t old;
 	int ret;
 
+	libxdp_dir(dir, sizeof(dir));
+	had_dir = !access(dir, F_OK);
 	/* Its fallback is the answer here, not a warning for the user. */
 	old = libxdp_set_print(libxdp_quiet);
 	old_bpf = libbpf_set_print(NULL);
@@ -414,6 +430,8 @@ out:
 restore:
 	libxdp_set_print(old);
 	libbpf_set_print(old_bpf);
+	if (!had_dir)
+		rmdir(dir);	/* fails, harmlessly, if anything is left in it */
 }
 
 /* ---------------------------------------------------------- interface */
