@@ -14,6 +14,7 @@
  * completed: -c N ends when N completions came back.
  */
 #include <errno.h>
+#include <sys/prctl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -156,7 +157,9 @@ static void *gen_xsk_thread(void *arg)
 			 t->queue_id, t->cpu);
 		return NULL;
 	}
-	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1, g->o.rate / g->nr_threads / 100);
+	if (g->o.rate)
+		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1, g->o.rate / g->nr_threads / 200);
 	for (;;) {
 		struct timespec now;
 		__u32 n, i, idx = 0;

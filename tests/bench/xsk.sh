@@ -6,8 +6,8 @@
 # Usage: tests/bench/xsk.sh [-r ROUNDS] [-t SEC] [-s 'SIZES'] [-c 'CASES'] [-o FILE] [BUILD_DIR]
 #        as root; defaults -r 5 -t 2 -s '64 512 1500' -o build/bench-xsk.json;
 #        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs).
-#        Installs nothing: the PNG (FILE with .png) is drawn only if gnuplot
-#        is already installed (apt-get install gnuplot-nox).
+#        Installs what is missing (.ci/setup, and gnuplot-nox for the PNG
+#        chart, FILE with .png).
 #
 # Two namespaces (xbk<pid>a, xbk<pid>b) and a veth pair made here, removed on
 # any exit. The generator runs in B on CPU 0, xskmap in A on CPU 1. Cases,
@@ -18,8 +18,11 @@
 #   drop     run --action drop on A (copy mode), gen xdp from B
 #   drop-bp  the same with --busy-poll
 #   fwd      run --action fwd on A, gen xdp unpaced, XDP_DROP on B counts
-#            what comes back; fwd25/50/100: gen --rate at that share of
-#            what fwd returned in this round's unpaced run; loss = 1 - back/sent
+#            what comes back; fwd10/25/50/75/100: gen --rate at that share of
+#            what fwd returned in this round's unpaced run, from gen --engine xsk
+#            (paced batch by batch; the xdp engine paces in 20 ms slices, whose
+#            bursts would overflow the rings and measure the generator);
+#            loss = 1 - back/sent
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -42,7 +45,12 @@ out=${out:-$build/bench-xsk.json}
 for t in ip ethtool taskset awk cmake; do
 	command -v $t >/dev/null || { echo "xsk.sh: $t not found: run .ci/setup" >&2; exit 1; }
 done
-[ -x "$build/user/xskmap" ] || .ci/setup >/dev/null
+[ -x "$build/user/xskmap" ] || QUIET=1 .ci/setup
+if ! command -v gnuplot >/dev/null; then
+	echo "xsk.sh: installing gnuplot-nox for the chart (apt-get)" >&2
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null ||
+		echo "xsk.sh: gnuplot-nox could not be installed: no PNG, the table and JSON still follow" >&2
+fi
 cmake --build "$build" --target xskmap xdpgen -j"$(nproc)" >/dev/null
 xskmap=$build/user/xskmap xdpgen=$build/tests/xdpgen
 gen_cpu=0 rx_cpu=1
@@ -99,7 +107,7 @@ stop_run() {
 	pid=
 }
 
-# Each line of results: round size case pps syscalls_per_pkt sent returned
+# Each line of results: round size case pps syscalls_per_pkt sent returned [offered_pps]
 emit() { echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
 
 m_ceil() {
@@ -127,22 +135,22 @@ m_drop() { # CASE ARGS...
 	emit "$c" "$(awk -v n="$rx" -v s="$(jnum "$g" seconds)" 'BEGIN{printf "%.0f", n/s}')" \
 		"$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" "$(jnum "$g" frames)" "$rx"
 }
-fwd_one() { # CASE [RATE]: sets $back_pps
+fwd_one() { # CASE [RATE [ENGINE]]: sets $back_pps
 	start_run --action fwd
 	local b0 b1 g j rx s; b0=$(vstat "$b" rx_queue_0_xdp_packets)
-	g=$(gen "$sz" xdp "${2:-}"); sleep 0.3; stop_run
+	g=$(gen "$sz" "${3:-xdp}" "${2:-}"); sleep 0.3; stop_run
 	b1=$(vstat "$b" rx_queue_0_xdp_packets)
 	j=$(cat "$tmp/json"); rx=$(jnum "$j" rx_packets); s=$(jnum "$g" seconds)
 	back_pps=$(awk -v n=$((b1 - b0)) -v s="$s" 'BEGIN{printf "%.0f", n/s}')
 	emit "$1" "$back_pps" "$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" \
-		"$(jnum "$g" frames)" $((b1 - b0))
+		"$(jnum "$g" frames)" $((b1 - b0)) "$(jnum "$g" pps | awk '{printf "%.0f", $1}')"
 }
 m_fwd() {
 	"$xdpgen" --attach-drop --netns "$b" "$b"
 	fwd_one fwd
 	local full=$back_pps p
-	for p in 25 50 100; do
-		fwd_one fwd$p $((full * p / 100 > 1000 ? full * p / 100 : 1000))
+	for p in 10 25 50 75 100; do
+		fwd_one fwd$p $((full * p / 100 > 1000 ? full * p / 100 : 1000)) xsk
 	done
 	ip -n "$b" link set dev "$b" xdp off
 }
@@ -181,15 +189,17 @@ END {
 		pps[key] = pps[key] " " f[4]
 		if (ceil[f[1], f[2]] > 0) rat[key] = rat[key] " " f[4] / ceil[f[1], f[2]]
 		if (f[5] != "-") sys[key] = sys[key] " " f[5]
-		if (f[7] != "-" && f[6] > 0) loss[key] = loss[key] " " 1 - f[7] / f[6] }
-	printf "\n%-8s %5s %8s %17s %7s %9s %7s\n", "case", "size", "Mpps", "min-max", "vs ceil", "sysc/pkt", "loss"
+		if (f[7] != "-" && f[6] > 0) loss[key] = loss[key] " " 1 - f[7] / f[6]
+		if (f[8] != "") off[key] = off[key] " " f[8] }
+	printf "\n%-8s %5s %8s %17s %7s %9s %7s %8s\n", "case", "size", "Mpps", "min-max", "vs ceil", "sysc/pkt", "loss", "offered"
 	printf "{\"results\":[" >out; sep = ""
 	for (k = 1; k <= nk; k++) { split(keys[k], f, " ")
 		m = med(pps[keys[k]]); l = lo; h = hi; rt = med(rat[keys[k]]); sc = med(sys[keys[k]]); ls = med(loss[keys[k]])
-		printf "%-8s %5d %8.3f %8.3f-%-8.3f %7s %9s %7s\n", f[1], f[2], m/1e6, l/1e6, h/1e6,
-			rt == "-" ? "-" : sprintf("%.2f", rt), sc, ls == "-" ? "-" : sprintf("%.3f", ls)
-		printf("%s{\"case\":\"%s\",\"size\":%d,\"mpps_median\":%.4f,\"mpps_min\":%.4f,\"mpps_max\":%.4f,\"ratio_to_ceiling\":%s,\"syscalls_per_pkt\":%s,\"loss\":%s}",
-			sep, f[1], f[2], m/1e6, l/1e6, h/1e6, (rt == "-" ? "null" : rt), (sc == "-" ? "null" : sc), (ls == "-" ? "null" : ls)) >out
+		of = med(off[keys[k]])
+		printf "%-8s %5d %8.3f %8.3f-%-8.3f %7s %9s %7s %8s\n", f[1], f[2], m/1e6, l/1e6, h/1e6,
+			rt == "-" ? "-" : sprintf("%.2f", rt), sc, ls == "-" ? "-" : sprintf("%.3f", ls), of == "-" ? "-" : sprintf("%.3f", of/1e6)
+		printf("%s{\"case\":\"%s\",\"size\":%d,\"mpps_median\":%.4f,\"mpps_min\":%.4f,\"mpps_max\":%.4f,\"ratio_to_ceiling\":%s,\"syscalls_per_pkt\":%s,\"loss\":%s,\"offered_mpps\":%s}",
+			sep, f[1], f[2], m/1e6, l/1e6, h/1e6, (rt == "-" ? "null" : rt), (sc == "-" ? "null" : sc), (ls == "-" ? "null" : ls), (of == "-" ? "null" : of/1e6)) >out
 		sep = ","
 		printf "%s %d %.4f\n", f[1], f[2], m/1e6 >dat }
 	printf "],\"runs\":[" >out
