@@ -17,6 +17,12 @@ extern "C" {
 #define GEN_MAX_CPUS 256
 /* Live frames run on one page: 4096 - XDP_PACKET_HEADROOM - skb_shared_info. */
 #define GEN_XDP_MAX_FRAME 3520
+/*
+ * The largest frame of --engine xsk: a jumbo frame (MTU 9216 and more)
+ * over several UMEM frames (multi-buffer, XDP_USE_SG); at 2048-byte frames
+ * 8 descriptors, below the kernel's 17 fragments of a copy-mode skb.
+ */
+#define GEN_MAX_FRAME 16384
 
 enum gen_engine {
 	GEN_ENGINE_XSK = 0,	/* AF_XDP TX ring, one thread per queue */

@@ -190,6 +190,7 @@ void report_json(FILE *f, const struct run_report *r)
 	jput_str(o, "interface", r->ifname);
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
+	jput(o, "multi_buffer", json_object_new_boolean(r->multi_buffer));
 	snprintf(secs, sizeof(secs), "%.3f", r->seconds);
 	jput(o, "seconds", json_object_new_double_s(r->seconds, secs));
 	jput_u64(o, "rx_packets", pkts);
