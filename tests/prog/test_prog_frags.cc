@@ -99,5 +99,41 @@ TEST_F(ProgTest, FragsFlavourAgreesOnSingleBufferFrames)
 	}
 }
 
+#ifndef BPF_F_TEST_XDP_LIVE_FRAMES
+#define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
+#endif
+
+/*
+ * Why `gen --engine xdp` refuses frames above a page: the kernel's live
+ * frames mode takes no multi-buffer frame even from an xdp.frags program
+ * (EINVAL), where the plain test run makes one of it.
+ */
+TEST_F(ProgTest, FragsLiveFramesRefuseJumboFrames)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .src_reg = 0, .off = 0,
+		  .imm = XDP_DROP },
+		{ .code = BPF_JMP | BPF_EXIT, .dst_reg = 0, .src_reg = 0, .off = 0, .imm = 0 },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, lo, .prog_flags = BPF_F_XDP_HAS_FRAGS);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xte_frags", "GPL", insns, 2, &lo);
+	ASSERT_GE(fd, 0) << "an xdp.frags program: " << strerror(errno);
+	for (size_t len : { (size_t)3000, (size_t)9000 }) {
+		Bytes f = udp_of(len, 9);
+		for (bool live : { false, true }) {
+			SCOPED_TRACE(std::to_string(len) + (live ? " live" : " plain"));
+			LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f.data(), .data_size_in = (__u32)f.size(),
+				    .repeat = 1, .flags = live ? BPF_F_TEST_XDP_LIVE_FRAMES : 0);
+			int ret = bpf_prog_test_run_opts(fd, &t) ? errno : 0;
+
+			if (live && len > 4096)
+				EXPECT_EQ(ret, EINVAL) << strerror(ret);
+			else
+				EXPECT_EQ(ret, 0) << strerror(ret);
+		}
+	}
+	close(fd);
+}
+
 } // namespace
 } // namespace xtp
