@@ -254,8 +254,9 @@ void report_text(FILE *f, const struct run_report *r)
 	__u32 i;
 
 	totals(r, &pkts, &bytes);
-	fprintf(f, "xskmap: %s (%s mode, %s): %llu frames, %llu bytes in %.2f s\n",
-		r->ifname, r->attach_mode, r->bind_mode, (unsigned long long)pkts,
+	fprintf(f, "xskmap: %s (%s mode, %s%s): %llu frames, %llu bytes in %.2f s\n",
+		r->ifname, r->attach_mode, r->bind_mode, r->multi_buffer ? ", multi-buffer" : "",
+		(unsigned long long)pkts,
 		(unsigned long long)bytes, r->seconds);
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];
