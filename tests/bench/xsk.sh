@@ -212,9 +212,10 @@ echo "JSON: $out"
 if command -v gnuplot >/dev/null; then
 	png=${out%.json}.png
 	plots=
-	for c in $(awk '{print $1}' "$tmp/plot" | sort -u); do
+	# The paths; gen-xdp is the ceiling's own run, the paced fwd runs are in the table.
+	for c in $(awk '$1 !~ /^fwd[0-9]/ && $1 != "gen-xdp" {print $1}' "$tmp/plot" | sort -u); do
 		awk -v c="$c" '$1 == c {print $2, $3}' "$tmp/plot" | sort -n >"$tmp/p.$c"
 		plots+="${plots:+, }'$tmp/p.$c' with linespoints title '$c'"
 	done
-	gnuplot -e "set terminal png size 800,500; set output '$png'; set xlabel 'frame size (bytes)'; set ylabel 'Mpps'; set key outside; plot $plots" && echo "PNG: $png"
+	gnuplot -e "set terminal png size 800,500; set output '$png'; set title 'xskmap over veth, copy mode, $(uname -r)'; set xlabel 'frame size (bytes)'; set ylabel 'Mpps'; set yrange [0:*]; set key outside; plot $plots" && echo "PNG: $png"
 fi
