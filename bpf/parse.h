@@ -139,6 +139,7 @@ struct xk_cursor {
 	void *end;
 	void *frame;
 	void *dgram;
+	__u32 frags;		/* a multi-buffer frame: FRAME may lie past END */
 	__u32 more_frags;	/* != 0: a fragment, not the last; L4 lengths cover more */
 };
 
@@ -177,9 +178,16 @@ static __always_inline __u32 xk_len16(__be16 v)
 /*
  * Do LEN bytes from the cursor lie inside the datagram (and so the frame)?
  * Whether they can be read is checked against END where they are read.
+ * With a single buffer FRAME is data_end, and checking it too, redundant
+ * as it is (DGRAM never lies past FRAME), tells the verifier what prunes
+ * its walk (102,884 instructions processed against 111,226 without); for
+ * a multi-buffer frame, where FRAME is no packet end, it only adds paths
+ * (333,144 against 191,953 without).
  */
 static __always_inline int xk_fits(const struct xk_cursor *c, __u32 len)
 {
+	if (!c->frags && (char *)c->pos + len > (char *)c->frame)
+		return 0;
 	return (char *)c->pos + len <= (char *)c->dgram;
 }
 
@@ -398,13 +406,13 @@ static __always_inline int xk_parse_icmp(struct xk_cursor *c, struct xk_pkt *p)
  * disagrees with the bytes present. Headers are read from [data, data_end);
  * lengths are checked against frame_end, the end of the whole frame
  * (data_end, or past it for a multi-buffer frame whose first buffer ends
- * at data_end).
+ * at data_end: frags, a compile-time constant, says which).
  */
 static __always_inline int xk_parse_frame(void *data, void *data_end, void *frame_end,
-					  struct xk_pkt *p)
+					  int frags, struct xk_pkt *p)
 {
 	struct xk_cursor c = { .pos = data, .end = data_end, .frame = frame_end,
-			       .dgram = frame_end, .more_frags = 0 };
+			       .dgram = frame_end, .frags = (__u32)frags, .more_frags = 0 };
 	int proto;
 
 	proto = xk_parse_eth(&c, p);
@@ -440,7 +448,7 @@ static __always_inline int xk_parse_frame(void *data, void *data_end, void *fram
 /* A frame whose bytes all lie in [data, data_end). */
 static __always_inline int xk_parse(void *data, void *data_end, struct xk_pkt *p)
 {
-	return xk_parse_frame(data, data_end, data_end, p);
+	return xk_parse_frame(data, data_end, data_end, 0, p);
 }
 
 /* The verdict side: is this a UDP datagram with its header present? */

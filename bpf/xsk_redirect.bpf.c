@@ -311,7 +311,7 @@ static __always_inline int xsk_classify_redirect(struct xdp_md *ctx, __u64 len, 
 	if (h->nr_rules) {
 		if (frags)
 			frame_end = data + (len > 0xffff ? 0xffff : (__u32)len);
-		if (xk_parse_frame(data, data_end, frame_end, &pkt) < 0)
+		if (xk_parse_frame(data, data_end, frame_end, frags, &pkt) < 0)
 			return count(XSK_STAT_MALFORMED, len, XDP_PASS);
 		rank = classify(gen, h, &pkt);
 		if (rank >= 0) {

@@ -4,8 +4,10 @@
 // test as the producer. A batch must end at the end of a frame, whatever
 // the batch size, the chain lengths and where the ring wraps.
 #include <gtest/gtest.h>
+#include <string>
 #include <vector>
 
+#include "options.h"
 #include "rx_chain.h"
 
 namespace {
@@ -217,6 +219,40 @@ TEST(RxChain, DescriptorsOfTheFirstFrames)
 	EXPECT_EQ(xskmap_rx_frames_descs(&r.ring, idx, 6, 1), 1u);
 	EXPECT_EQ(xskmap_rx_frames_descs(&r.ring, idx, 6, 2), 4u);
 	EXPECT_EQ(xskmap_rx_frames_descs(&r.ring, idx, 6, 3), 6u);
+}
+
+/* --multi-buffer: auto by default, on/off as given, anything else refused with the choices. */
+TEST(MultiBufferOption, ParsedAndRefused)
+{
+	struct {
+		std::vector<std::string> args;
+		int ret;
+		enum xskmap_mbuf_mode mode;
+	} cases[] = {
+		{ {}, 0, MBUF_AUTO },
+		{ { "--multi-buffer", "on" }, 0, MBUF_ON },
+		{ { "--multi-buffer=off" }, 0, MBUF_OFF },
+		{ { "--multi-buffer", "off", "--multi-buffer", "auto" }, 0, MBUF_AUTO },
+		{ { "--multi-buffer", "yes" }, -1, MBUF_AUTO },
+	};
+
+	for (auto &c : cases) {
+		struct run_opts o;
+		char err[512] = "";
+		std::vector<std::string> v = { "run" };
+		std::vector<char *> argv;
+
+		v.insert(v.end(), c.args.begin(), c.args.end());
+		v.push_back("eth0");
+		for (auto &s : v)
+			argv.push_back(&s[0]);
+		argv.push_back(nullptr);
+		EXPECT_EQ(run_opts_parse(argv.size() - 1, argv.data(), &o, err, sizeof(err)), c.ret) << err;
+		if (c.ret)
+			EXPECT_STREQ(err, "invalid --multi-buffer 'yes': use auto, on or off");
+		else
+			EXPECT_EQ(o.multi_buffer, c.mode);
+	}
 }
 
 } // namespace

@@ -99,6 +99,24 @@ TEST_F(ProgTest, FragsFlavourAgreesOnSingleBufferFrames)
 	}
 }
 
+// The frags flavour verifies at the same cost bound as the plain one
+// (VerifierCostBounded); the figure is printed for the README.
+TEST_F(ProgTest, FragsVerifierCostBounded)
+{
+	struct xsk_redirect *skel = xsk_redirect__open_and_load();
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+
+	ASSERT_TRUE(skel) << "xsk_redirect did not load: " << strerror(errno);
+	ASSERT_EQ(bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.xsk_redirect_mb), &info, &ilen), 0)
+		<< strerror(errno);
+	printf("verifier (xsk_redirect_mb): %u instructions (xlated), %u processed\n",
+	       info.xlated_prog_len / 8, info.verified_insns);
+	EXPECT_GT(info.verified_insns, 0u);
+	EXPECT_LT(info.verified_insns, 250000u) << "the parser got much more expensive to verify";
+	xsk_redirect__destroy(skel);
+}
+
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
 #endif
