@@ -216,7 +216,7 @@ static int run_check_mbuf(struct run_state *s, int mtu)
 {
 	const struct run_opts *o = &s->opts;
 	bool needed = mtu > 0 && (__u32)mtu + IFACE_L2_OVERHEAD > iface_frame_room(o->frame_size);
-	char msg[512], warn[768];
+	char msg[512], why[600], warn[1024];
 	enum feat_state st;
 
 	if (o->multi_buffer == MBUF_OFF || (o->multi_buffer == MBUF_AUTO && !needed)) {
@@ -244,9 +244,12 @@ static int run_check_mbuf(struct run_state *s, int mtu)
 			pr_err("the probe: %s\n", msg);
 		return EXIT_FAIL;
 	}
-	if (iface_frame_warning(o->ifname, mtu, o->frame_size,
-				st == FEAT_MISSING ? msg : "multi-buffer support could not be probed",
-				warn, sizeof(warn)))
+	if (st == FEAT_MISSING)
+		snprintf(why, sizeof(why), "%s", msg);
+	else
+		snprintf(why, sizeof(why), "AF_XDP multi-buffer could not be probed%s%s",
+			 msg[0] ? ": " : "", msg);
+	if (iface_frame_warning(o->ifname, mtu, o->frame_size, why, warn, sizeof(warn)))
 		pr_warn("%s\n", warn);
 	return EXIT_OK;
 }
@@ -497,7 +500,6 @@ static int run_start_threads(struct run_state *s)
 	}
 	for (i = 0; i < s->nr_created; i++) {
 		const struct xskmap_perf_opts *p = &s->opts.perf;
-
 		__u8 *tx_ends = NULL;
 
 		/* Multi-buffer fwd: which UMEM frames end a chain on the TX ring. */
