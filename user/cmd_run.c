@@ -396,9 +396,9 @@ static int run_setup(struct run_state *s)
 
 	/* Checked and opened before anything is attached: a refusal changes nothing. */
 	if (o->pcap_path) {
-		/* A multi-buffer frame is captured whole: the snap length of an IP datagram. */
+		/* A multi-buffer frame is captured whole: tcpdump's largest snap length. */
 		if (pcap_out_open(&s->pcap, o->pcap_path, s->nr_queues,
-				  s->mbuf ? 65535 : o->frame_size,
+				  s->mbuf ? 262144 : o->frame_size,
 				  PCAP_RING_BYTES_DEFAULT, &stop_flag, err, sizeof(err))) {
 			pr_err("%s\n", err);
 			return EXIT_FAIL;
