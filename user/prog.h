@@ -13,9 +13,9 @@
 extern "C" {
 #endif
 
-#define XSKMAP_PROG_NAME "xsk_redirect"
+#define XSKMAP_PROG_NAME XSK_REDIRECT_PROG
 /* The xdp.frags flavour, for multi-buffer frames (BPF names: 15 characters). */
-#define XSKMAP_PROG_NAME_MB "xsk_redirect_mb"
+#define XSKMAP_PROG_NAME_MB XSK_REDIRECT_PROG_MB
 
 enum attach_mode {
 	ATTACH_AUTO = 0,	/* native, else skb */
