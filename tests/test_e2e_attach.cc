@@ -336,7 +336,7 @@ TEST_F(E2EAttach, ConsumerReceivesExactlyWhatTheRuleSelectsThenDetachLeavesNothi
 	EXPECT_EQ(topo_->xdp_prog_id_a(), 0u) << topo_->link_a();
 	EXPECT_EQ(dp_->added(), "");
 	EXPECT_TRUE(records_of(topo_->if_a).empty());
-	/* And the interface is plain again: a run can take it. */
+	/* And the interface is plain again: it can be attached anew. */
 	Result again = attach({ "-r", "udp -> queue", "--pin-dir", dp_->path() });
 	EXPECT_EQ(again.rc, 0) << again.err;
 }
@@ -443,7 +443,7 @@ TEST_F(E2EAttach, OwnedInterfaceAndSecondAttachAreRefusedChangingNothing)
 	ASSERT_EQ(finish(run, EXIT_TIMEOUT).rc, 0);
 	ASSERT_EQ(fs.added(), "");
 
-	Result a = attach({ "-r", "udp dport 4789 -> queue", "--pin-dir", dir });
+	Result a = attach({ "-r", "udp dport 4789 -> queue", "--default", "pass", "--pin-dir", dir });
 	ASSERT_EQ(a.rc, 0) << a.err;
 	unsigned prog = topo_->xdp_prog_id_a();
 	std::string pins = fs.added();
