@@ -28,6 +28,10 @@
 using namespace xt;
 using std::chrono::milliseconds;
 
+/* From libbpf's bpf/bpf.h, whose linux/bpf.h clashes with pcap's bpf.h. */
+extern "C" int bpf_obj_get(const char *pathname);
+extern "C" int bpf_link_detach(int link_fd);
+
 namespace {
 
 const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(15000);
@@ -469,6 +473,39 @@ TEST_F(E2EAttach, OwnedInterfaceAndSecondAttachAreRefusedChangingNothing)
 	ASSERT_EQ(d.rc, 0) << d.err;
 	attached_ = false;
 	EXPECT_EQ(topo_->xdp_prog_id_a(), 0u);
+	EXPECT_EQ(fs.added(), "");
+	EXPECT_TRUE(records_of(topo_->if_a).empty());
+}
+
+/*
+ * The link forced off (as `bpftool link detach` does) leaves the pins and
+ * the record of an attach whose program is gone: that record is dead, so a
+ * run may take the interface, and detach removes exactly what attach
+ * pinned, the link's pin too.
+ */
+TEST_F(E2EAttach, ForcedOffLinkMakesTheRecordDeadAndDetachCleansIt)
+{
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	std::string dir = fs.path() + "/" + topo_->if_a;
+
+	Result a = attach({ "--match", "udp", "--pin-dir", dir });
+	ASSERT_EQ(a.rc, 0) << a.err;
+	int fd = bpf_obj_get((dir + "/xdp_link").c_str());
+	ASSERT_GE(fd, 0) << strerror(errno);
+	ASSERT_EQ(bpf_link_detach(fd), 0) << strerror(errno);
+	close(fd);
+	EXPECT_EQ(topo_->xdp_prog_id_a(), 0u) << topo_->link_a();
+
+	/* rules does not take the pins of a program that is gone. */
+	Result l = xskmap_sync({ "rules", topo_->if_a, "list" });
+	EXPECT_EQ(l.rc, 1);
+	EXPECT_TRUE(has(l.err, "xskmap detach " + topo_->if_a));
+
+	Result d = xskmap_sync({ "detach", topo_->if_a });
+	ASSERT_EQ(d.rc, 0) << d.err;
+	attached_ = false;
+	EXPECT_TRUE(has(d.out, "of the 'xskmap attach' on " + topo_->if_a + " whose BPF link"));
 	EXPECT_EQ(fs.added(), "");
 	EXPECT_TRUE(records_of(topo_->if_a).empty());
 }

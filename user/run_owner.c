@@ -279,17 +279,23 @@ void run_owner_release(struct run_owner *r)
 
 int owner_clean_dead(const struct owner_rec *d, char *msg, size_t len)
 {
-	char names[128];
+	char names[128], who[128];
 	__u32 left;
 	int n;
 
+	/* An attach has no process: it is dead when its link no longer attaches the program. */
+	if (d->attach)
+		snprintf(who, sizeof(who), "the 'xskmap attach' on %s whose BPF link %u is gone or detached",
+			 d->ifname, d->link_id);
+	else
+		snprintf(who, sizeof(who), "the dead xskmap run on %s (pid %d)", d->ifname, d->pid);
 	if (!d->pin_dir[0]) {
-		snprintf(msg, len, "the dead xskmap run on %s (pid %d) had pinned nothing", d->ifname, d->pid);
+		snprintf(msg, len, "%s had pinned nothing", who);
 		return 0;
 	}
 	if (!owner_same_dir(d->pin_dir, d->pin_dev, d->pin_ino)) {
-		snprintf(msg, len, "the pins of the dead xskmap run on %s (pid %d) under %s are not in this mount namespace (a private bpffs, as under 'ip netns exec', went with that run): nothing to remove there",
-			 d->ifname, d->pid, d->pin_dir);
+		snprintf(msg, len, "the pins of %s under %s are not in this mount namespace (a private bpffs, as under 'ip netns exec', went with it): nothing to remove there",
+			 who, d->pin_dir);
 		return 0;
 	}
 	n = cls_unpin_recorded(d->pin_dir, d->maps, false, NULL);
@@ -299,11 +305,11 @@ int owner_clean_dead(const struct owner_rec *d, char *msg, size_t len)
 	cls_pin_dir_remove(d->pin_dir, d->created_top);
 	if (left) {
 		pin_names(left, names, sizeof(names));
-		snprintf(msg, len, "removed %d pinned map%s of the dead xskmap run on %s (pid %d) under %s; left %s there, which that run did not pin",
-			 n, n == 1 ? "" : "s", d->ifname, d->pid, d->pin_dir, names);
+		snprintf(msg, len, "removed %d %s%s of %s under %s; left %s there, which it did not pin",
+			 n, d->attach ? "pin" : "pinned map", n == 1 ? "" : "s", who, d->pin_dir, names);
 	} else {
-		snprintf(msg, len, "removed %d pinned map%s of the dead xskmap run on %s (pid %d) under %s",
-			 n, n == 1 ? "" : "s", d->ifname, d->pid, d->pin_dir);
+		snprintf(msg, len, "removed %d %s%s of %s under %s", n, d->attach ? "pin" : "pinned map",
+			 n == 1 ? "" : "s", who, d->pin_dir);
 	}
 	return n;
 }
