@@ -173,9 +173,11 @@ protected:
 		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root (namespaces, veth, XDP, AF_XDP)";
 		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN << ": " << strerror(errno);
 		ASSERT_EQ(access(XSK_ATTACH_CONSUMER_BIN, X_OK), 0) << XSK_ATTACH_CONSUMER_BIN;
-		topo_ = std::make_unique<Topology>();
+		topo_ = std::make_unique<Topology>(queues());
 		ASSERT_TRUE(topo_->ok()) << topo_->error();
 	}
+
+	virtual unsigned queues() const { return 1; }
 
 	void TearDown() override { cleanup(); }
 	~E2EAttach() override { cleanup(); }
@@ -226,9 +228,10 @@ protected:
 	}
 
 	/* The consumer on queue 0 of IF_A through map; ready once its socket is in. */
-	Proc &consumer(const std::string &map, unsigned count = 100000, unsigned seconds = 30)
+	Proc &consumer(const std::string &map, unsigned queue = 0, unsigned count = 100000,
+		       unsigned seconds = 30)
 	{
-		Proc &p = spawn_in_a({ XSK_ATTACH_CONSUMER_BIN, topo_->if_a, "0", map,
+		Proc &p = spawn_in_a({ XSK_ATTACH_CONSUMER_BIN, topo_->if_a, std::to_string(queue), map,
 				       std::to_string(count), std::to_string(seconds) });
 
 		EXPECT_TRUE(p.wait_stderr("ready", READY_TIMEOUT)) << p.err();
@@ -250,10 +253,11 @@ protected:
 		return consumer_frames(r.out);
 	}
 
-	SendResult send(const std::vector<Bytes> &frames)
+	SendResult send(const std::vector<Bytes> &frames, int cpu = -1)
 	{
 		SendSpec s;
 
+		s.cpu = cpu;
 		s.ns = topo_->ns_b;
 		s.ifname = topo_->if_b;
 		s.frames = &frames;
@@ -508,6 +512,43 @@ TEST_F(E2EAttach, ForcedOffLinkMakesTheRecordDeadAndDetachCleansIt)
 	EXPECT_TRUE(has(d.out, "of the 'xskmap attach' on " + topo_->if_a + " whose BPF link"));
 	EXPECT_EQ(fs.added(), "");
 	EXPECT_TRUE(records_of(topo_->if_a).empty());
+}
+
+class E2EAttach2Q : public E2EAttach {
+protected:
+	unsigned queues() const override { return 2; }
+};
+
+/*
+ * Two RX queues, a consumer process on each: xsk_socket__update_xskmap()
+ * puts each socket at its queue's slot, and each gets exactly the selected
+ * frames of its own queue (veth picks the RX queue from the sending CPU).
+ */
+TEST_F(E2EAttach2Q, EachQueuesConsumerGetsItsQueuesSelectedFrames)
+{
+	ASSERT_GE(std::thread::hardware_concurrency(), 2u) << "needs 2 CPUs to steer frames to 2 queues";
+	BpfFs &fs = bpffs();
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	std::string dir = fs.path() + "/" + topo_->if_a;
+
+	Result a = attach({ "-r", "udp dport 4789 -> queue", "--default", "pass", "--pin-dir", dir });
+	ASSERT_EQ(a.rc, 0) << a.err;
+	EXPECT_TRUE(has(a.out, "xsks_map (2 slots"));
+	Proc &c0 = consumer(dir + "/xsks_map", 0);
+	Proc &c1 = consumer(dir + "/xsks_map", 1);
+	std::vector<Bytes> all0, want0, all1, want1;
+	mix({ VXLAN, OTHER }, 100, 0x0A, { VXLAN }, all0, want0);
+	mix({ OTHER, VXLAN, VXLAN }, 90, 0x1B, { VXLAN }, all1, want1);
+	ASSERT_EQ(send(all0, 0).sent, all0.size());
+	ASSERT_EQ(send(all1, 1).sent, all1.size());
+	EXPECT_TRUE(same_frames(want0, collect(c0, want0.size())));
+	EXPECT_TRUE(same_frames(want1, collect(c1, want1.size())));
+
+	Result d = xskmap_sync({ "detach", topo_->if_a });
+	ASSERT_EQ(d.rc, 0) << d.err;
+	attached_ = false;
+	EXPECT_EQ(topo_->xdp_prog_id_a(), 0u);
+	EXPECT_EQ(fs.added(), "");
 }
 
 } // namespace
