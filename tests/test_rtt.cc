@@ -209,14 +209,14 @@ TEST(RttOpts, DefaultsAndRefusals)
 	EXPECT_TRUE(o.rtt);
 	EXPECT_EQ(o.rate, GEN_RTT_DEFAULT_RATE);
 	EXPECT_DOUBLE_EQ(o.rtt_timeout, 1.0);
-	EXPECT_FALSE(o.poll);
+	EXPECT_FALSE(o.spin);
 	ASSERT_EQ(gen_opts_spec(&o, mac, &s, e, sizeof(e)), 0) << e;
 	EXPECT_EQ(s.size, 66u);
-	ASSERT_EQ(parse({ "--rtt", "--rate", "500", "--timeout", "0.25", "--poll", "eth0" }, &o, &err), 0)
+	ASSERT_EQ(parse({ "--rtt", "--rate", "500", "--timeout", "0.25", "--spin", "eth0" }, &o, &err), 0)
 		<< err;
 	EXPECT_EQ(o.rate, 500);
 	EXPECT_DOUBLE_EQ(o.rtt_timeout, 0.25);
-	EXPECT_TRUE(o.poll);
+	EXPECT_TRUE(o.spin);
 	ASSERT_EQ(parse({ "--rtt", "-s", "64", "eth0" }, &o, &err), 0) << err;
 	EXPECT_NE(gen_opts_spec(&o, mac, &s, e, sizeof(e)), 0);
 	EXPECT_NE(std::string(e).find("at least 66"), std::string::npos) << e;
@@ -224,7 +224,7 @@ TEST(RttOpts, DefaultsAndRefusals)
 	const std::vector<std::pair<std::vector<std::string>, const char *>> bad = {
 		{ { "--rtt", "--engine", "xdp", "eth0" }, "--rtt needs --engine xsk" },
 		{ { "--timeout", "1", "eth0" }, "--timeout is for --rtt" },
-		{ { "--poll", "eth0" }, "--poll is for --rtt" },
+		{ { "--spin", "eth0" }, "--spin is for --rtt" },
 		{ { "--rtt", "--timeout", "0", "eth0" }, "invalid --timeout" },
 	};
 	for (auto &c : bad) {

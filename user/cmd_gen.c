@@ -713,7 +713,7 @@ int cmd_gen(int argc, char **argv)
 			g->nr_threads == 1 ? "" : "s", g->o.nr_cpus ? " pinned" : "");
 		if (g->o.rtt)
 			pr_info("--rtt: %.0f frames/s, waiting for what comes back by %s; a frame not back %g s after the last send is lost\n",
-				g->o.rate, g->o.poll ? "ppoll() (--poll)" : "spinning",
+				g->o.rate, g->o.spin ? "spinning (--spin)" : "ppoll()",
 				g->o.rtt_timeout);
 		gen_loop(g);
 		ret = gen_report(g);

@@ -291,9 +291,9 @@ static const struct opt_def gen_defs[] = {
 		  "--rate defaults to 10000" },
 	{ .kind = OPT_KIND_CALL, .name = "timeout", .arg = "SEC", .parse = gen_set_timeout,
 	  .help = "--rtt: a frame not back SEC after the last send is lost (default 1)" },
-	{ .kind = OPT_KIND_FLAG, .name = "poll", .off = offsetof(struct gen_opts, poll),
-	  .help = "--rtt: wait for frames in ppoll() between sends (less CPU; the\n"
-		  "wakeup is then part of each round trip) instead of spinning" },
+	{ .kind = OPT_KIND_FLAG, .name = "spin", .off = offsetof(struct gen_opts, spin),
+	  .help = "--rtt: between sends, spin on the RX ring instead of sleeping\n"
+		  "in ppoll() (no wakeup in the round trip; for a CPU of its own)" },
 	OPT_SECTION("Frame:"),
 	{ .kind = OPT_KIND_CALL, .name = "src-mac", .arg = "MAC", .parse = gen_set_src_mac,
 	  .help = "source MAC (default: the interface's)" },
@@ -366,9 +366,9 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o, char *err, size_t 
 		return errf(err, errlen, "--cpus names %u CPU%s for %u queue%s: give one CPU per queue of -q",
 			    o->nr_cpus, o->nr_cpus == 1 ? "" : "s", o->queues_set ? o->nr_queues : 1,
 			    (o->queues_set ? o->nr_queues : 1) == 1 ? "" : "s");
-	if (!o->rtt && (o->timeout_set || o->poll))
+	if (!o->rtt && (o->timeout_set || o->spin))
 		return errf(err, errlen, "--%s is for --rtt: add --rtt, or leave it out",
-			    o->poll ? "poll" : "timeout");
+			    o->spin ? "spin" : "timeout");
 	if (o->rtt && o->engine == GEN_ENGINE_XDP)
 		return errf(err, errlen, "--rtt needs --engine xsk: the frames come back through its sockets' RX rings");
 	if (o->rtt && !o->rate)

@@ -10,8 +10,10 @@
  *
  * Each socket then has an RX ring and half its UMEM in the fill ring (the
  * other half is the TX pool: the halves never mix). The sending thread
- * reads its RX ring between sends, and never sleeps in the pacing, so the
- * receive time is read when the frame lands, not when the next send is due.
+ * reads its RX ring between sends and never sleeps in the pacing: it waits
+ * in ppoll() on the socket until a frame lands or the next send is due
+ * (--spin: it spins), so the receive time is read when the frame lands,
+ * not when the next send is due.
  * A round trip is the receive time, read once per RX batch, less the send
  * time, read once per TX batch just before the kick: both CLOCK_MONOTONIC,
  * one clock for every CPU.
@@ -191,8 +193,8 @@ void gen_rtt_idle(struct gen_thread *t, __u64 wait_ns)
 	struct pollfd pfd = { .fd = xskmap_sock_fd(&t->sock), .events = POLLIN };
 	struct timespec ts;
 
-	if (!t->g->o.poll)
-		return;	/* spin: the caller looks at the ring and the clock again */
+	if (t->g->o.spin)
+		return;	/* the caller looks at the ring and the clock again */
 	/* At most 100 ms: a stop stays prompt. */
 	if (wait_ns > 100000000ULL)
 		wait_ns = 100000000ULL;
@@ -261,7 +263,7 @@ bool gen_rtt_report(struct gen_state *g, __u64 sent, json_object *root)
 		jput_u64(r, "late", c.late);
 		jput_u64(r, "not_ours", c.not_ours);
 		jput(r, "timeout", json_object_new_double(g->o.rtt_timeout));
-		jput_str(r, "wait", g->o.poll ? "poll" : "spin");
+		jput_str(r, "wait", g->o.spin ? "spin" : "poll");
 		jput(ns, "min", jns(h->min, have));
 		for (i = 0; i < 4; i++)
 			jput(ns, pcts[i].key, jns(v[i], have));
