@@ -33,7 +33,12 @@ protected:
 	{
 		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root";
 		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN;
-		t = std::make_unique<Topology>();
+		topology(1);
+	}
+	void topology(unsigned queues)
+	{
+		t.reset();
+		t = std::make_unique<Topology>(queues);
 		ASSERT_TRUE(t->ok()) << t->error();
 	}
 	void TearDown() override
@@ -147,7 +152,7 @@ TEST_F(E2ERtt, EveryFrameBackThroughFwdWithOrderedPercentiles)
 }
 
 /* IPv6 in a VLAN, spinning, the text summary: the same accounting. */
-TEST_F(E2ERtt, Ipv6VlanWithPollTextSummary)
+TEST_F(E2ERtt, Ipv6VlanSpinningTextSummary)
 {
 	constexpr uint64_t N = 500;
 	uint64_t wall = 0;
@@ -164,6 +169,33 @@ TEST_F(E2ERtt, Ipv6VlanWithPollTextSummary)
 	EXPECT_NE(r.err.find("spinning (--spin)"), std::string::npos) << r.err;
 	EXPECT_FALSE(xdp_on_b());
 	(void)wall;
+}
+
+/*
+ * Two queues, a thread and a socket each: the sequence numbers come from
+ * one counter, the window that says which came back is shared, and the
+ * histograms of the threads are merged: still N back, none twice.
+ */
+TEST_F(E2ERtt, TwoQueuesOneAccount)
+{
+	constexpr uint64_t N = 2000;
+	uint64_t wall = 0;
+
+	topology(2);
+	ASSERT_TRUE(forwarder());
+	Result r = gen({ "-q", "0-1", "-c", std::to_string(N), "--json" }, &wall);
+	ASSERT_EQ(r.rc, 0) << r.err << r.out;
+	json::Value j = parsed(r.out), rt = j["rtt"];
+
+	ASSERT_EQ(j["queues"].size(), 2u) << r.out;
+	EXPECT_EQ(j["queues"][0]["frames"].u64() + j["queues"][1]["frames"].u64(), N) << r.out;
+	EXPECT_EQ(rt["sent"].u64(), N) << r.out;
+	EXPECT_EQ(rt["received"].u64(), N) << r.out;
+	EXPECT_EQ(rt["lost"].u64(), 0u) << r.out;
+	EXPECT_EQ(rt["duplicates"].u64(), 0u) << r.out;
+	EXPECT_EQ(rt["not_ours"].u64(), 0u) << r.out;
+	expect_plausible(rt["ns"], wall, r.out);
+	EXPECT_FALSE(xdp_on_b());
 }
 
 /* Nobody forwards: every frame is lost after the timeout, and the exit status says so. */
