@@ -269,6 +269,23 @@ static int gen_check(struct gen_state *g)
 		       o->vlan ? " with the 802.1Q tag" : "");
 		return EXIT_USAGE;
 	}
+	if ((o->unaligned || o->hugepages) && o->engine == GEN_ENGINE_XDP) {
+		pr_err("--%s lays out the UMEM of --engine xsk; --engine xdp has none: drop it\n",
+		       o->unaligned ? "unaligned" : "hugepages");
+		return EXIT_USAGE;
+	}
+	if (o->hugepages) {
+		struct xskmap_umem_cfg ucfg = {
+			.frames = o->frames, .frame_size = o->frame_size,
+			.unaligned = o->unaligned, .hugepages = true,
+		};
+
+		/* Before a socket is made: a refusal changes nothing. */
+		if (xskmap_hugepages_check(&ucfg, o->nr_queues ? o->nr_queues : 1, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+	}
 	max = o->engine == GEN_ENGINE_XDP ? GEN_XDP_MAX_FRAME : o->frame_size;
 	if (max > sizeof(g->frame))
 		max = sizeof(g->frame);
@@ -313,6 +330,8 @@ static int gen_setup(struct gen_state *g)
 		.frame_size = o->frame_size,
 		.comp_size = o->ring_size,
 		.tx_frames = o->frames,
+		.unaligned = o->unaligned,
+		.hugepages = o->hugepages,
 	};
 	struct xskmap_sock_cfg scfg = { .tx_size = o->ring_size, .bind = BIND_AUTO, .need_wakeup = true };
 	struct timespec real, mono;

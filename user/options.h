@@ -54,6 +54,9 @@ struct run_opts {
 	__u32 batch;
 	enum bind_mode bind;
 	bool need_wakeup;
+	bool unaligned;				/* --unaligned: XDP_UMEM_UNALIGNED_CHUNK_FLAG */
+	bool hugepages;				/* --hugepages: the UMEMs in MAP_HUGETLB pages */
+	bool metadata;				/* --metadata: the driver's RX metadata, device-bound */
 	bool force;
 	int verbose;
 	struct xskmap_perf_opts perf;		/* --busy-poll, --cpus, --poll */
