@@ -328,7 +328,7 @@ TEST(UmemLayout, UnalignedChunksStayInTheirPageUnlessHugePages)
 }
 
 /*
- * 3000-byte chunks, none on a multiple of its size, 256 of them for 2000
+ * 3000-byte chunks, none on a multiple of its size, 1024 of them for 3000
  * frames: every chunk goes round the fill ring several times, each time
  * handed back by the address the kernel's descriptor gave (offset in the
  * high bits stripped).
@@ -337,13 +337,13 @@ TEST_F(E2EUmemLayout, UnalignedCaptureIsByteExact)
 {
 	json::Value j;
 
-	capture_exact({ "--unaligned", "--frame-size", "3000", "--frames", "256", "--ring-size", "128" },
-		      2000, 0xA11C, &j);
+	capture_exact({ "--unaligned", "--frame-size", "3000", "--frames", "1024", "--ring-size", "512" },
+		      3000, 0xA11C, &j);
 	EXPECT_EQ(j["umem"]["chunks"].str, "unaligned");
 	EXPECT_EQ(j["umem"]["frame_size"].u64(), 3000u);
 	EXPECT_FALSE(j["umem"]["hugepages"].b);
-	/* One chunk per 4 KiB page: 256 pages. */
-	EXPECT_EQ(j["umem"]["bytes"].u64(), 256u * 4096);
+	/* One chunk per 4 KiB page: 1024 pages. */
+	EXPECT_EQ(j["umem"]["bytes"].u64(), 1024u * 4096);
 }
 
 /* fwd transmits from the RX descriptor's address, offset bits and all, and refills the chunk. */
@@ -400,7 +400,7 @@ TEST_F(E2EUmemLayout, HugepagesHoldTheUmemAndCaptureIsByteExact)
 	std::string err;
 
 	Proc &ld = loader({ "--hugepages", "--unaligned", "--frame-size", "2500", "--frames", "1024",
-			    "--match", "udp", "-w", pcap, "-c", "1000", "-d", "20", "--json" });
+			    "--ring-size", "512", "--match", "udp", "-w", pcap, "-c", "1000", "-d", "20", "--json" });
 	ASSERT_TRUE(ready(ld));
 	EXPECT_EQ(meminfo("HugePages_Free"), free_before - 2) << read_file("/proc/meminfo");
 	SendResult s = send(frames);
@@ -425,7 +425,8 @@ TEST_F(E2EUmemLayout, HugepagesFwdReturnsEveryFrame)
 
 	for (auto &f : frames)
 		want.push_back(swapped(f));
-	Proc &ld = loader({ "--hugepages", "--frames", "1024", "--action", "fwd", "--match", "udp",
+	Proc &ld = loader({ "--hugepages", "--frames", "1024", "--ring-size", "512", "--action", "fwd",
+			    "--match", "udp",
 			    "-c", std::to_string(N), "-d", "20", "--json" });
 	ASSERT_TRUE(ready(ld, "forwarding"));
 	PeerCapture cap(*topo_, N, milliseconds(20000));
@@ -450,7 +451,7 @@ TEST_F(E2EUmemLayout, HugepagesWithoutAnySaysHowToReserve)
 
 	ASSERT_TRUE(pool.reserve_free(0)) << read_file("/proc/meminfo");
 	unsigned long long total = meminfo("HugePages_Total");
-	Proc &ld = loader({ "--hugepages", "--frames", "1024", "-d", "1" });
+	Proc &ld = loader({ "--hugepages", "--frames", "1024", "--ring-size", "512", "-d", "1" });
 
 	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 1) << ld.err();
 	std::string e = ld.err();
