@@ -295,7 +295,14 @@ TEST_F(E2EMetadata, OffloadedVlanTagIsPutBackIntoTheCapture)
 		return;
 	}
 	ASSERT_TRUE(ready(ld));
-	std::vector<std::string> tc = { "netns", "exec", topo_->ns_b, "tc" };
+	/*
+	 * iproute2 makes its pin directories on the first bpffs it finds in
+	 * /proc/mounts, which could be another test's: TC_BPF_MNT names
+	 * /sys/fs/bpf of `ip netns exec`'s own mount namespace, where tc
+	 * mounts a bpffs nobody else sees.
+	 */
+	std::vector<std::string> tc = { "netns", "exec", topo_->ns_b, "env", "TC_BPF_MNT=/sys/fs/bpf",
+					"tc" };
 	auto tc_run = [&](std::vector<std::string> args) {
 		std::vector<std::string> argv = { ip_bin() };
 
