@@ -328,6 +328,10 @@ static const struct opt_def gen_defs[] = {
 	{ .kind = OPT_KIND_CALL, .name = "cpus", .arg = "LIST", .parse = gen_set_cpus,
 	  .help = "pin the threads in this order, one CPU each (default: unpinned);\n"
 		  "xdp: one thread per CPU given (default: one, kept on the CPU it starts on)" },
+	{ .kind = OPT_KIND_FLAG, .name = "unaligned", .off = offsetof(struct gen_opts, unaligned),
+	  .help = "xsk: unaligned UMEM chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG)" },
+	{ .kind = OPT_KIND_FLAG, .name = "hugepages", .off = offsetof(struct gen_opts, hugepages),
+	  .help = "xsk: the UMEMs in huge pages (MAP_HUGETLB)" },
 	OPT_SECTION("Output:"),
 	{ .kind = OPT_KIND_CALL, .name = "interval", .key = 'i', .arg = "SEC", .parse = gen_set_interval,
 	  .help = "live TX rates on stderr every SEC seconds" },
