@@ -464,6 +464,17 @@ inline std::vector<std::string> list_dir(const std::string &dir)
 }
 
 /*
+ * iproute2 (`ip link ... xdp obj`, `tc ... bpf`) makes tc/ (with globals/)
+ * and its ip/ and xdp/ links on the first bpffs in /proc/mounts, which a
+ * test's mount may be while another process on the machine loads an
+ * object: name in dir is that, not something the test's commands made.
+ */
+inline bool is_iproute2_bpffs_dir(const std::string &dir, const std::string &name)
+{
+	return (name == "ip" || name == "tc" || name == "xdp") && list_dir(dir + "/" + name).size() <= 1;
+}
+
+/*
  * A private bpffs for the loader's pins, mounted on /tmp/xte<pid>bpf-XXXXXX
  * in the test's mount namespace. `ip netns exec` gives each command its own
  * /sys, so /sys/fs/bpf is a different (or no) bpffs per command; a mount
@@ -516,7 +527,8 @@ public:
 		std::string s;
 
 		for (auto &n : list_dir(path_))
-			if (std::find(initial_.begin(), initial_.end(), n) == initial_.end())
+			if (std::find(initial_.begin(), initial_.end(), n) == initial_.end() &&
+			    !is_iproute2_bpffs_dir(path_, n))
 				s += (s.empty() ? "" : " ") + n;
 		return s;
 	}

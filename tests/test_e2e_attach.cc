@@ -155,7 +155,8 @@ public:
 		std::string s;
 
 		for (auto &n : list_dir(path_))
-			if (std::find(initial_.begin(), initial_.end(), n) == initial_.end())
+			if (std::find(initial_.begin(), initial_.end(), n) == initial_.end() &&
+			    !is_iproute2_bpffs_dir(path_, n))
 				s += (s.empty() ? "" : " ") + n;
 		return s;
 	}
