@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,6 +64,17 @@ extern const struct feat_def feat_defs[FEAT_COUNT];
  * caller may make one: the caller's namespace and threads are untouched.
  */
 void features_probe(struct feat_result *res, const char *ifname);
+
+/* Only the interface capabilities (native XDP, zero-copy) of ifname. */
+void features_probe_iface(struct feat_result *res, const char *ifname);
+
+/*
+ * Bind a fresh AF_XDP socket with a small UMEM of its own to queue_id of
+ * ifindex for an instant (flags: XDP_COPY, XDP_ZEROCOPY...). 0 or -errno:
+ * -EBUSY, another socket holds the queue (after waiting out the kernel's
+ * release of a just-closed one); -EINVAL, no such queue.
+ */
+int features_try_bind(int ifindex, __u32 queue_id, __u16 flags);
 
 /* "AF_XDP multi-buffer (XDP_USE_SG) needs Linux 6.6": the one-line refusal. */
 void features_missing_msg(enum feat_id id, char *buf, size_t len);
