@@ -46,7 +46,8 @@ struct st_prog {
 	char name[BPF_OBJ_NAME_LEN];
 	const char *mode;	/* native, skb, offload */
 	const char *ip_word;	/* `ip link set dev IF <word> off` */
-	__u32 link_id;		/* 0: netlink */
+	__u32 link_id;		/* 0: netlink; behind a dispatcher: its freplace link */
+	__u32 dispatcher_id;	/* a component of libxdp's dispatcher with this id, 0: none */
 	const struct xskmap_fd_owner *link_holder;
 	int run_pid;		/* the live xskmap run that owns it, 0: none */
 	int dead_run_pid;	/* a dead run's record names it */
@@ -65,7 +66,7 @@ struct st_iface {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	char err[200];
-	struct st_prog progs[3];
+	struct st_prog progs[3 + 10];	/* a mode each, then dispatcher components */
 	unsigned int nr_progs;
 };
 
@@ -280,7 +281,8 @@ static void read_prog(struct st_ctx *c, struct st_iface *ifc, struct st_prog *p,
 	}
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
 		snprintf(p->name, sizeof(p->name), "%s", info.name[0] ? info.name : "(unnamed)");
-	p->link_id = prog_link_holding(ifc->ifindex, p->id);
+	if (!p->dispatcher_id)
+		p->link_id = prog_link_holding(ifc->ifindex, p->id);
 	p->link_holder = xskmap_owner_of_link(&c->owners, p->link_id);
 	if (st == OWNER_LIVE && rec->prog_id == p->id)
 		p->run_pid = rec->pid;
@@ -288,6 +290,32 @@ static void read_prog(struct st_ctx *c, struct st_iface *ifc, struct st_prog *p,
 		p->dead_run_pid = rec->pid;
 	read_maps(c, p, fd);
 	close(fd);
+}
+
+/*
+ * libxdp's dispatcher runs its component programs through freplace (BPF
+ * "tracing" links whose target is the dispatcher): add each as a program of
+ * its own, since it is the one with the XSKMAP.
+ */
+static void add_components(struct st_iface *ifc, __u32 dispatcher_id, const char *mode)
+{
+	__u32 id = 0;
+
+	while (!bpf_link_get_next_id(id, &id) &&
+	       ifc->nr_progs < sizeof(ifc->progs) / sizeof(ifc->progs[0])) {
+		struct bpf_link_info li = {};
+		__u32 len = sizeof(li);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &li, &len) && li.type == BPF_LINK_TYPE_TRACING &&
+		    li.tracing.target_obj_id == dispatcher_id && li.prog_id)
+			ifc->progs[ifc->nr_progs++] = (struct st_prog){
+				.id = li.prog_id, .mode = mode, .ip_word = "xdp", .link_id = li.id,
+				.dispatcher_id = dispatcher_id };
+		close(fd);
+	}
 }
 
 static void read_iface(struct st_ctx *c, struct st_iface *ifc)
@@ -319,8 +347,11 @@ static void read_iface(struct st_ctx *c, struct st_iface *ifc)
 	if (q.hw_prog_id)
 		ifc->progs[ifc->nr_progs++] = (struct st_prog){ .id = q.hw_prog_id, .mode = "offload",
 								.ip_word = "xdpoffload" };
-	for (unsigned int i = 0; i < ifc->nr_progs; i++)
+	for (unsigned int i = 0; i < ifc->nr_progs; i++) {
 		read_prog(c, ifc, &ifc->progs[i], &rec, st);
+		if (!ifc->progs[i].dispatcher_id && !strcmp(ifc->progs[i].name, "xdp_dispatcher"))
+			add_components(ifc, ifc->progs[i].id, ifc->progs[i].mode);
+	}
 }
 
 /* ------------------------------------------------------------------ text */
@@ -386,7 +417,12 @@ static void prog_text(FILE *f, const struct st_ctx *c, const struct st_iface *if
 {
 	fprintf(f, "%s (ifindex %d): XDP program %s (id %u, %s mode), ", ifc->name, ifc->ifindex,
 		p->name, p->id, p->mode);
-	if (p->link_id) {
+	if (p->dispatcher_id) {
+		fprintf(f, "run by libxdp's dispatcher (id %u) through freplace link %u", p->dispatcher_id,
+			p->link_id);
+		if (p->link_holder)
+			fprintf(f, " held by pid %d (%s)", p->link_holder->pid, p->link_holder->comm);
+	} else if (p->link_id) {
 		fprintf(f, "attached through BPF link %u", p->link_id);
 		if (p->link_holder)
 			fprintf(f, " held by pid %d (%s)", p->link_holder->pid, p->link_holder->comm);
@@ -549,7 +585,8 @@ static json_object *prog_json(const struct st_ctx *c, const struct st_prog *p)
 	jput_u64(o, "id", p->id);
 	jput_str(o, "name", p->name);
 	jput_str(o, "mode", p->mode);
-	jput_str(o, "attached_through", p->link_id ? "link" : "netlink");
+	jput_str(o, "attached_through", p->dispatcher_id ? "dispatcher" : p->link_id ? "link" : "netlink");
+	jput(o, "dispatcher_id", p->dispatcher_id ? json_object_new_uint64(p->dispatcher_id) : NULL);
 	jput(o, "link_id", p->link_id ? json_object_new_uint64(p->link_id) : NULL);
 	jput(o, "link_holder", owner_json(p->link_holder));
 	if (p->run_pid) {
