@@ -153,6 +153,23 @@ TEST(E2EDoctor, ALiveRunFailsTheProgramCheck)
 	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 }
 
+TEST(E2EDoctor, WithoutCapabilitiesItNamesThem)
+{
+	Topology t(1);
+	ASSERT_TRUE(t.ok()) << t.error();
+
+	Result r = run({ ip_bin(), "netns", "exec", t.ns_a, "setpriv", "--reuid=65534", "--regid=65534",
+			 "--clear-groups", XSKMAP_BIN, "doctor", "--json", t.if_a },
+		       milliseconds(60000));
+	json::Value v = parse(r);
+	EXPECT_EQ(r.rc, 1) << r.out << r.err;
+	const json::Value &c = check(v, "capabilities");
+	EXPECT_EQ(c["status"].str, "FAIL") << r.out;
+	for (const char *cap : { "CAP_NET_ADMIN", "CAP_BPF", "CAP_NET_RAW" })
+		EXPECT_TRUE(has(c["message"].str, cap)) << c["message"].str;
+	EXPECT_TRUE(has(c["fix"].str, "setcap cap_net_admin,cap_bpf,cap_net_raw")) << c["fix"].str;
+}
+
 TEST(E2EDoctor, BadOptionsAreUsageErrors)
 {
 	Topology t(1);

@@ -282,6 +282,24 @@ TEST(E2EStatus, LibxdpDefaultProgramShowsItsMapsOccupancy)
 	EXPECT_EQ(c.wait_exit(EXIT_TIMEOUT), 0) << c.err();
 }
 
+TEST(E2EStatus, WithoutPrivilegeItSaysWhichCapability)
+{
+	Topology t(1);
+	ASSERT_TRUE(t.ok()) << t.error();
+	StatusRun r;
+	ASSERT_TRUE(r.start(t, {})) << r.p.err();
+
+	/* nobody sees the program on the interface but cannot open it by id. */
+	Result res = run({ ip_bin(), "netns", "exec", t.ns_a, "setpriv", "--reuid=65534", "--regid=65534",
+			   "--clear-groups", XSKMAP_BIN, "status", t.if_a },
+			 milliseconds(30000));
+	EXPECT_EQ(res.rc, 1) << res.out << res.err;
+	EXPECT_TRUE(has(res.out, "XDP program ? (id " + std::to_string(t.xdp_prog_id_a()))) << res.out;
+	EXPECT_TRUE(has(res.out, "opening BPF objects by id needs CAP_SYS_ADMIN")) << res.out;
+	EXPECT_TRUE(has(res.err, "could not be read")) << res.err;
+	EXPECT_EQ(r.stop(), 0) << r.p.err();
+}
+
 TEST(E2EStatus, InterfaceWithoutXdpSaysSo)
 {
 	Topology t(1);

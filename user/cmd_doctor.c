@@ -629,8 +629,8 @@ static void check_sockets(struct doctor *d, const struct doctor_args *a, int ifi
 				      a->queues[i], strerror(-ret));
 	}
 	if (b) {
-		c = add(d, "AF_XDP sockets", DR_FAIL, "queue%s %s of %s already ha%s an AF_XDP socket bound (found by binding: %s)",
-			strchr(busy, ',') ? "s" : "", busy, a->ifname, strchr(busy, ',') ? "ve" : "s", err);
+		c = add(d, "AF_XDP sockets", DR_FAIL, "queue%s %s of %s already ha%s an AF_XDP socket bound (found by binding to it: this kernel cannot list AF_XDP sockets)",
+			strchr(busy, ',') ? "s" : "", busy, a->ifname, strchr(busy, ',') ? "ve" : "s");
 		fix(c, "stop their owner ('xskmap status %s' shows the sockets in its XSKMAP), or leave those queues out with -q",
 		    a->ifname);
 	} else if (o) {

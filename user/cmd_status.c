@@ -37,7 +37,7 @@ struct status_args {
 struct st_map {
 	__u32 id, max_entries;
 	char name[BPF_OBJ_NAME_LEN];
-	char err[400];		/* "": slots read */
+	char err[700];		/* "": slots read */
 	struct xskmap_slots slots;
 };
 
@@ -699,7 +699,7 @@ int cmd_status(int argc, char **argv)
 		jput_str(root, "sockets_error", c.socks_err[0] ? c.socks_err : NULL);
 		json_out_print(stdout, root);
 	} else if (c.socks_err[0]) {
-		printf("AF_XDP sockets: %s\n", c.socks_err);
+		printf("(AF_XDP sockets in no XSKMAP are not listed: %s)\n", c.socks_err);
 	}
 	if (names)
 		if_freenameindex(names);

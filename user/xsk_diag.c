@@ -133,7 +133,7 @@ out:
 	if (ret) {
 		free(v);
 		if (ret == -ENOENT)
-			return errf(err, errlen, "the kernel cannot list AF_XDP sockets (ENOENT: no CONFIG_XDP_SOCKETS_DIAG, or module xsk_diag not loaded: 'modprobe xsk_diag')"),
+			return errf(err, errlen, "this kernel cannot list AF_XDP sockets (ENOENT: no CONFIG_XDP_SOCKETS_DIAG, or its module xsk_diag is missing)"),
 			       ret;
 		return errf(err, errlen, "listing AF_XDP sockets (sock_diag) failed: %s", strerror(-ret)), ret;
 	}

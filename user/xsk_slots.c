@@ -95,7 +95,7 @@ int xskmap_slots_probe(int map_fd, struct xskmap_slots *out, char *err, size_t e
 		ret = probe_load(map_fd, &mi, false, &skel);
 		if (!ret)
 			snprintf(out->ext_why, sizeof(out->ext_why),
-				 "the kernel refused the CO-RE reads of the socket's device and inode (%s): they need CAP_PERFMON",
+				 "the kernel refused the CO-RE reads of the socket's device and inode (%s): bpf_probe_read_kernel() from XDP needs CAP_PERFMON (or CAP_SYS_ADMIN) and a kernel not in lockdown=confidentiality",
 				 why);
 	} else {
 		out->ext = true;

@@ -22,7 +22,7 @@ struct xskmap_slots {
 	__u32 nr;			/* the map's max_entries */
 	struct xsk_probe_slot *slot;	/* nr of them, by slot */
 	bool ext;			/* device and inode read too (CAP_PERFMON) */
-	char ext_why[400];		/* when not ext: why only the queue is known */
+	char ext_why[600];		/* when not ext: why only the queue is known */
 };
 
 /*
