@@ -274,6 +274,20 @@ TEST(E2EStatus, LibxdpDefaultProgramShowsItsMapsOccupancy)
 			}
 		}
 	}
+	/* Where the kernel lists AF_XDP sockets (sock_diag), the same two, in the map. */
+	if (v["sockets_error"].type == json::Value::NUL) {
+		const json::Value &socks = v["interfaces"][0]["sockets"];
+
+		ASSERT_EQ(socks.size(), 2u) << res.out;
+		for (size_t i = 0; i < 2; i++) {
+			uint64_t q = socks[i]["queue"].u64();
+
+			EXPECT_TRUE(q == 0 || q == 2) << res.out;
+			EXPECT_TRUE(socks[i]["in_xskmap"].b) << res.out;
+			EXPECT_EQ(socks[i]["process"]["pid"].u64(), (uint64_t)c.pid()) << res.out;
+		}
+		EXPECT_NE(socks[0]["queue"].u64(), socks[1]["queue"].u64()) << res.out;
+	}
 	Result txt = status(t, { t.if_a });
 	EXPECT_TRUE(has(txt.out, "no xskmap run owns it")) << txt.out;
 	EXPECT_TRUE(has(txt.out, "slot 2    socket bound to queue 2 of " + t.if_a)) << txt.out;
