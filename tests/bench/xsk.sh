@@ -5,7 +5,11 @@
 #
 # Usage: tests/bench/xsk.sh [-r ROUNDS] [-t SEC] [-s 'SIZES'] [-c 'CASES'] [-o FILE] [BUILD_DIR]
 #        as root; defaults -r 5 -t 2 -s '64 512 1500' -o build/bench-xsk.json;
-#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs).
+#        [-p 'LEVELS'] [-u NAME='RUN OPTIONS']...
+#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs,
+#        at LEVELS percent, default '10 25 50 75 100'). Each -u is a variant:
+#        the cases that run xskmap run once per variant, named CASE:NAME,
+#        with those options (e.g. -u f4k='--frames 4096 --frame-size 4096').
 #        Installs what is missing (.ci/setup, and gnuplot-nox for the PNG
 #        chart, FILE with .png).
 #
@@ -26,15 +30,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=5 secs=2 sizes="64 512 1500" cases="ceil gen-xsk drop drop-bp fwd" out=
-while getopts "r:t:s:c:o:h" opt; do
+rounds=5 secs=2 sizes="64 512 1500" cases="ceil gen-xsk drop drop-bp fwd" out= levels="10 25 50 75 100"
+vnames=("") vopts=("")
+while getopts "r:t:s:c:o:p:u:h" opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
 	t) secs=$OPTARG ;;
 	s) sizes=$OPTARG ;;
 	c) cases=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
+	p) levels=$OPTARG ;;
+	u) [ -n "${vnames[0]}" ] || { vnames=() vopts=(); }
+	   vnames+=("${OPTARG%%=*}") vopts+=("${OPTARG#*=}") ;;
+ 	*) sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -90,9 +98,10 @@ gen() { # SIZE ENGINE [RATE]: JSON of gen from B to A
 		{ cat "$tmp/generr" >&2; echo "xsk.sh: gen failed" >&2; return 1; }
 }
 
-start_run() { # ARGS...: xskmap run on A, pinned
+xopts=() vs=
+start_run() { # ARGS...: xskmap run on A, pinned, with the variant's options
 	ip netns exec "$a" taskset -c $rx_cpu timeout -s INT $((secs + 30)) "$xskmap" run --json --copy \
-		--cpus $rx_cpu -d $((secs + 25)) "$@" "$a" >"$tmp/json" 2>"$tmp/err" &
+		--cpus $rx_cpu -d $((secs + 25)) ${xopts[@]+"${xopts[@]}"} "$@" "$a" >"$tmp/json" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 100); do
 		ip -n "$a" link show dev "$a" | grep -q ' xdp' && break
@@ -108,7 +117,7 @@ stop_run() {
 }
 
 # Each line of results: round size case pps syscalls_per_pkt sent returned [offered_pps]
-emit() { echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
+emit() { set -- "$1$vs" "${@:2}"; echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
 
 m_ceil() {
 	"$xdpgen" --attach-drop --netns "$a" "$a"
@@ -149,7 +158,7 @@ m_fwd() {
 	"$xdpgen" --attach-drop --netns "$b" "$b"
 	fwd_one fwd
 	local full=$back_pps p
-	for p in 10 25 50 75 100; do
+	for p in $levels; do
 		fwd_one fwd$p $((full * p / 100 > 1000 ? full * p / 100 : 1000)) xsk
 	done
 	ip -n "$b" link set dev "$b" xdp off
@@ -163,14 +172,18 @@ for r in $(seq "$rounds"); do
 	for sz in $sizes; do
 		for k in $(seq 0 $((${#cs[@]} - 1))); do
 			c=${cs[$(((k + r - 1) % ${#cs[@]}))]}
-			case $c in
-			ceil) m_ceil ;;
-			gen-xsk) m_gen_xsk ;;
-			drop) m_drop drop ;;
-			drop-bp) m_drop drop-bp --busy-poll ;;
-			fwd) m_fwd ;;
-			*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
-			esac
+			for v in "${!vnames[@]}"; do
+				vs=${vnames[$v]:+:${vnames[$v]}}
+				read -ra xopts <<<"${vopts[$v]}"
+				case $c in
+				ceil) if [ "$v" = 0 ]; then vs=; m_ceil; fi ;;
+				gen-xsk) if [ "$v" = 0 ]; then vs=; m_gen_xsk; fi ;;
+				drop) m_drop drop ;;
+				drop-bp) m_drop drop-bp --busy-poll ;;
+				fwd) m_fwd ;;
+				*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
+				esac
+			done
 		done
 	done
 done
