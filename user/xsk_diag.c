@@ -59,6 +59,47 @@ static void parse_attrs(struct xskmap_diag_sock *s, struct nlattr *a, int len)
 	}
 }
 
+int xskmap_diag_parse(const void *buf, size_t len, struct xskmap_diag_sock **v, size_t *n,
+		      size_t *cap, bool *done)
+{
+	const struct nlmsghdr *h;
+	int left = len;
+
+	for (h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		const struct xdp_diag_msg *m = NLMSG_DATA(h);
+		struct xskmap_diag_sock *s;
+
+		if (h->nlmsg_type == NLMSG_DONE) {
+			*done = true;
+			return 0;
+		}
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+				return -EIO;
+			return e->error ? e->error : -EIO;
+		}
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+			continue;
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 16;
+			struct xskmap_diag_sock *nv = realloc(*v, ncap * sizeof(**v));
+
+			if (!nv)
+				return -ENOMEM;
+			*v = nv;
+			*cap = ncap;
+		}
+		s = &(*v)[(*n)++];
+		memset(s, 0, sizeof(*s));
+		s->inode = m->xdiag_ino;
+		parse_attrs(s, (struct nlattr *)((char *)m + NLMSG_ALIGN(sizeof(*m))),
+			    h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*m))));
+	}
+	return 0;
+}
+
 int xskmap_diag_socks(struct xskmap_diag_sock **out, size_t *n, char *err, size_t errlen)
 {
 	struct {
@@ -81,54 +122,18 @@ int xskmap_diag_socks(struct xskmap_diag_sock **out, size_t *n, char *err, size_
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return ret = -errno, errf(err, errlen, "cannot open a sock_diag socket: %s", strerror(-ret)), ret;
-	if (send(fd, &req, sizeof(req), 0) < 0) {
+	if (send(fd, &req, sizeof(req), 0) < 0)
 		ret = -errno;
-		goto out;
-	}
-	while (!done) {
+	while (!ret && !done) {
 		ssize_t len = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
 
-		if (len < 0) {
+		if (len < 0)
 			ret = -errno;
-			goto out;
-		}
-		if (!len)
+		else if (!len)
 			break;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len); h = NLMSG_NEXT(h, len)) {
-			struct xdp_diag_msg *m = NLMSG_DATA(h);
-			struct xskmap_diag_sock *s;
-
-			if (h->nlmsg_type == NLMSG_DONE) {
-				done = true;
-				break;
-			}
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				ret = e->error ? e->error : -EIO;
-				goto out;
-			}
-			if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-				continue;
-			if (cnt == cap) {
-				struct xskmap_diag_sock *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
-
-				if (!nv) {
-					ret = -ENOMEM;
-					goto out;
-				}
-				v = nv;
-				cap = cap ? cap * 2 : 16;
-			}
-			s = &v[cnt++];
-			memset(s, 0, sizeof(*s));
-			s->inode = m->xdiag_ino;
-			parse_attrs(s, (struct nlattr *)((char *)m + NLMSG_ALIGN(sizeof(*m))),
-				    h->nlmsg_len - NLMSG_LENGTH(NLMSG_ALIGN(sizeof(*m))));
-		}
+		else
+			ret = xskmap_diag_parse(buf, len, &v, &cnt, &cap, &done);
 	}
-out:
 	close(fd);
 	if (ret) {
 		free(v);

@@ -34,6 +34,14 @@ struct xskmap_diag_sock {
  */
 int xskmap_diag_socks(struct xskmap_diag_sock **out, size_t *n, char *err, size_t errlen);
 
+/*
+ * One datagram of a sock_diag AF_XDP dump (len bytes of netlink messages):
+ * each socket appended to *v (n used, cap allocated), *done at NLMSG_DONE.
+ * 0 or -errno (the kernel's NLMSG_ERROR, -ENOMEM).
+ */
+int xskmap_diag_parse(const void *buf, size_t len, struct xskmap_diag_sock **v, size_t *n,
+		      size_t *cap, bool *done);
+
 /* A process and what it holds. */
 struct xskmap_fd_owner {
 	int pid;
