@@ -296,6 +296,38 @@ TEST(E2EStatus, LibxdpDefaultProgramShowsItsMapsOccupancy)
 	EXPECT_EQ(c.wait_exit(EXIT_TIMEOUT), 0) << c.err();
 }
 
+TEST(E2EStatus, XdpLoaderLoadedObjectEveryEmptySlotAndTheCounters)
+{
+	Topology t(1);
+	ASSERT_TRUE(t.ok()) << t.error();
+	Result ld = run({ ip_bin(), "netns", "exec", t.ns_a, "xdp-loader", "load", "-m", "native", t.if_a,
+			  XSK_REDIRECT_OBJ });
+	ASSERT_EQ(ld.rc, 0) << ld.out << ld.err;
+
+	Result res;
+	json::Value v = status_json(t, &res);
+	EXPECT_EQ(res.rc, 0) << res.out << res.err;
+	const json::Value &p = prog0(v);
+	EXPECT_EQ(p["name"].str, "xsk_redirect") << res.out;
+	EXPECT_EQ(p["attached_through"].str, "netlink") << res.out;
+	EXPECT_EQ(p["xskmap_run"].type, json::Value::NUL) << res.out;
+	const json::Value &m = p["xskmaps"][0];
+	EXPECT_EQ(m["max_entries"].u64(), 64u) << res.out;	/* XSK_MAP_DEFAULT_ENTRIES */
+	EXPECT_EQ(m["sockets"].u64(), 0u) << res.out;
+	ASSERT_EQ(m["slots"].size(), 64u) << res.out;
+	for (size_t k = 0; k < 64; k++)
+		EXPECT_FALSE(m["slots"][k]["socket"].b) << k;
+	/* The counters live with the program; the rule set went with xdp-loader. */
+	EXPECT_EQ(p["bpf"]["redirected"]["packets"].u64(), 0u) << res.out;
+	EXPECT_TRUE(has(p["rules_error"].str, "cls_ruleset")) << res.out;
+
+	Result txt = status(t, { t.if_a });
+	EXPECT_TRUE(has(txt.out, "attached through netlink (removed by 'ip link set dev " + t.if_a + " xdpdrv off')"))
+		<< txt.out;
+	EXPECT_TRUE(has(txt.out, "64 slots): 0 sockets\n    slots 0-63 empty\n")) << txt.out;
+	run({ ip_bin(), "netns", "exec", t.ns_a, "xdp-loader", "unload", "-a", t.if_a });
+}
+
 TEST(E2EStatus, WithoutPrivilegeItSaysWhichCapability)
 {
 	Topology t(1);

@@ -57,6 +57,7 @@ struct st_prog {
 	/* xsk_redirect's own maps, read */
 	bool own;
 	char own_err[200];
+	bool have_bpf;		/* bpf[] read */
 	struct xsk_ruleset *rs;
 	struct xsk_stat hits[XSK_MAX_RULES + 1];
 	struct xsk_stat bpf[XSK_STAT_MAX];
@@ -172,24 +173,27 @@ static void read_own(struct st_prog *p, __u32 btf_id, const int *fds, const stru
 	if (f.rule_hits < 0 || stats_fd < 0)
 		return;	/* another program of that name */
 	p->own = true;
-	if (f.cls_ruleset < 0)
-		f.cls_ruleset = ruleset_fd = map_by_btf(btf_id, "cls_ruleset", sizeof(struct xsk_ruleset));
-	p->rs = calloc(1, sizeof(*p->rs));
-	if (!p->rs || f.cls_ruleset < 0) {
-		snprintf(p->own_err, sizeof(p->own_err), "%s",
-			 p->rs ? "its rule set (map cls_ruleset of the same object) was not found" :
-			 "out of memory");
-		free(p->rs);
-		p->rs = NULL;
+	ret = stats_read_bpf(stats_fd, p->bpf);
+	if (ret) {
+		snprintf(p->own_err, sizeof(p->own_err), "cannot read the counters (xsk_stats): %s",
+			 strerror(-ret));
 		return;
 	}
-	ret = cls_ruleset_read(&f, p->rs);
+	p->have_bpf = true;
+	if (f.cls_ruleset < 0)
+		f.cls_ruleset = ruleset_fd = map_by_btf(btf_id, "cls_ruleset", sizeof(struct xsk_ruleset));
+	if (f.cls_ruleset < 0) {
+		/* Only the loader's object holds it: xdp-loader or ip link let it go at exit. */
+		snprintf(p->own_err, sizeof(p->own_err),
+			 "rules: unknown (map cls_ruleset, which the program never reads, went with the loader that made it, xdp-loader or ip link)");
+		return;
+	}
+	p->rs = calloc(1, sizeof(*p->rs));
+	ret = p->rs ? cls_ruleset_read(&f, p->rs) : -ENOMEM;
 	if (!ret)
 		ret = cls_hits_read(&f, p->hits);
-	if (!ret)
-		ret = stats_read_bpf(stats_fd, p->bpf);
 	if (ret) {
-		snprintf(p->own_err, sizeof(p->own_err), "cannot read the rules and counters: %s",
+		snprintf(p->own_err, sizeof(p->own_err), "cannot read the rules and their hits: %s",
 			 strerror(-ret));
 		free(p->rs);
 		p->rs = NULL;
@@ -444,12 +448,15 @@ static void prog_text(FILE *f, const struct st_ctx *c, const struct st_iface *if
 	if (!p->nr_maps && !p->err[0])
 		fprintf(f, "  no XSKMAP (%u other map%s)\n", p->nr_other_maps,
 			p->nr_other_maps == 1 ? "" : "s");
+	if (p->have_bpf) {
+		fputs("  counters:", f);
+		report_bpf_text(f, p->bpf);
+		fputc('\n', f);
+	}
 	if (p->own && p->own_err[0])
 		fprintf(f, "  %s\n", p->own_err);
 	if (p->rs) {
-		fputs("  counters:", f);
-		report_bpf_text(f, p->bpf);
-		fputs("\n  rules:\n", f);
+		fputs("  rules:\n", f);
 		{
 			char *buf = NULL;
 			size_t len = 0;
@@ -599,11 +606,11 @@ static json_object *prog_json(const struct st_ctx *c, const struct st_prog *p)
 		json_object_array_add(maps, map_json(c, &p->maps[i]));
 	jput(o, "xskmaps", maps);
 	if (p->own && p->own_err[0])
-		jput_str(o, "counters_error", p->own_err);
-	if (p->rs) {
+		jput_str(o, p->have_bpf ? "rules_error" : "counters_error", p->own_err);
+	if (p->have_bpf)
 		jput(o, "bpf", report_bpf_json(p->bpf));
+	if (p->rs)
 		report_rules_json(o, p->rs, p->hits);
-	}
 	return o;
 }
 
