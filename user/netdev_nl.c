@@ -44,7 +44,7 @@ static int transact(int fd, struct nl_req *r, char *buf, size_t buflen, struct n
 	if (len < 0)
 		return -errno;
 	h = (struct nlmsghdr *)buf;
-	if (!NLMSG_OK(h, (size_t)len))
+	if (len < (ssize_t)sizeof(*h) || h->nlmsg_len < sizeof(*h) || h->nlmsg_len > (size_t)len)
 		return -EIO;
 	if (h->nlmsg_type == NLMSG_ERROR) {
 		struct nlmsgerr *e = NLMSG_DATA(h);
@@ -58,7 +58,7 @@ static int transact(int fd, struct nl_req *r, char *buf, size_t buflen, struct n
 
 #define for_each_attr(a, start, len)						\
 	for (a = (start); len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) &&	\
-	     a->nla_len <= len; len -= NLA_ALIGN(a->nla_len),			\
+	     (int)a->nla_len <= len; len -= NLA_ALIGN(a->nla_len),		\
 	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len)))
 
 int netdev_xdp_query(int ifindex, struct netdev_xdp_info *out)

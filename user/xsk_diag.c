@@ -20,7 +20,7 @@
 
 static void parse_attrs(struct xskmap_diag_sock *s, struct nlattr *a, int len)
 {
-	for (; len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len;
+	for (; len >= (int)sizeof(*a) && a->nla_len >= sizeof(*a) && (int)a->nla_len <= len;
 	     len -= NLA_ALIGN(a->nla_len), a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
 		void *p = (char *)a + NLA_HDRLEN;
 		size_t plen = a->nla_len - NLA_HDRLEN;
@@ -65,7 +65,9 @@ int xskmap_diag_parse(const void *buf, size_t len, struct xskmap_diag_sock **v, 
 	const struct nlmsghdr *h;
 	int left = len;
 
-	for (h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+	/* NLMSG_OK() by hand: its u32-against-int test trips -Wsign-compare. */
+	for (h = buf; left >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) && (int)h->nlmsg_len <= left;
+	     left -= NLMSG_ALIGN(h->nlmsg_len), h = (const struct nlmsghdr *)((const char *)h + NLMSG_ALIGN(h->nlmsg_len))) {
 		const struct xdp_diag_msg *m = NLMSG_DATA(h);
 		struct xskmap_diag_sock *s;
 
