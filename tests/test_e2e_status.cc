@@ -328,6 +328,44 @@ TEST(E2EStatus, XdpLoaderLoadedObjectEveryEmptySlotAndTheCounters)
 	run({ ip_bin(), "netns", "exec", t.ns_a, "xdp-loader", "unload", "-a", t.if_a });
 }
 
+TEST(E2EStatus, AttachOnlyShowsThePinsAndTheOtherProcessSocket)
+{
+	Topology t(1);
+	ASSERT_TRUE(t.ok()) << t.error();
+	BpfFs fs;
+	ASSERT_TRUE(fs.ok()) << fs.error();
+	std::string dir = fs.path() + "/" + t.if_a;
+	Result at = run({ ip_bin(), "netns", "exec", t.ns_a, XSKMAP_BIN, "attach", "--pin-dir", dir, t.if_a });
+	ASSERT_EQ(at.rc, 0) << at.out << at.err;
+
+	Proc c;
+	ASSERT_TRUE(c.start({ ip_bin(), "netns", "exec", t.ns_a, XSK_ATTACH_CONSUMER_BIN, t.if_a, "0",
+			      dir + "/xsks_map", "1000", "30" },
+			    "attach-consumer"));
+	EXPECT_TRUE(c.wait_stderr("ready", READY_TIMEOUT)) << c.err();
+
+	Result res;
+	json::Value v = status_json(t, &res);
+	EXPECT_EQ(res.rc, 0) << res.out << res.err;
+	const json::Value &p = prog0(v);
+	EXPECT_EQ(p["name"].str, "xsk_redirect") << res.out;
+	EXPECT_EQ(p["attached_through"].str, "link") << res.out;
+	EXPECT_EQ(p["xskmap_attach_pin_dir"].str, dir) << res.out;
+	const json::Value &m = p["xskmaps"][0];
+	EXPECT_EQ(m["sockets"].u64(), 1u) << res.out;
+	EXPECT_TRUE(m["slots"][0]["socket"].b) << res.out;
+	EXPECT_EQ(m["slots"][0]["queue"].u64(), 0u) << res.out;
+	if (m["socket_details"].b) {
+		EXPECT_EQ(m["slots"][0]["process"]["pid"].u64(), (uint64_t)c.pid()) << res.out;
+	}
+	Result txt = status(t, { t.if_a });
+	EXPECT_TRUE(has(txt.out, "left by 'xskmap attach', link and maps pinned under " + dir)) << txt.out;
+	c.kill_wait();
+	Result dt = run({ ip_bin(), "netns", "exec", t.ns_a, XSKMAP_BIN, "detach", t.if_a });
+	EXPECT_EQ(dt.rc, 0) << dt.out << dt.err;
+	EXPECT_FALSE(t.xdp_on_a()) << t.link_a();
+}
+
 TEST(E2EStatus, WithoutPrivilegeItSaysWhichCapability)
 {
 	Topology t(1);

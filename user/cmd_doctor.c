@@ -560,6 +560,12 @@ static void check_programs(struct doctor *d, const char *ifname, int ifindex)
 		fix(c, "stop it (kill %d); 'xskmap status %s' shows it", rec.pid, ifname);
 		return;
 	}
+	if (st == OWNER_ATTACHED && rec.prog_id == id) {
+		c = add(d, "XDP program", DR_FAIL, "'xskmap attach' left %s on %s (program id %u, its link pinned under %s)",
+			name, ifname, id, rec.pin_dir);
+		fix(c, "xskmap detach %s (once its socket owners are done)", ifname);
+		return;
+	}
 	link = prog_link_holding(ifindex, id);
 	if (link) {
 		c = add(d, "XDP program", DR_FAIL, "%s has XDP program '%s' (id %u) held by BPF link %u of a running process: nobody can replace it",

@@ -6,6 +6,7 @@
  * xsk_redirect its rules, hits and counters.
  */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,7 @@ struct st_prog {
 	const struct xskmap_fd_owner *link_holder;
 	int run_pid;		/* the live xskmap run that owns it, 0: none */
 	int dead_run_pid;	/* a dead run's record names it */
+	char attach_dir[PATH_MAX];	/* left by `xskmap attach`, its pins here; "" if not */
 	char err[300];		/* "": the program's maps were read */
 	struct st_map maps[STATUS_MAX_MAPS];
 	unsigned int nr_maps, nr_other_maps;
@@ -292,6 +294,8 @@ static void read_prog(struct st_ctx *c, struct st_iface *ifc, struct st_prog *p,
 		p->run_pid = rec->pid;
 	else if (st == OWNER_DEAD && rec->prog_id == p->id)
 		p->dead_run_pid = rec->pid;
+	else if (st == OWNER_ATTACHED && rec->prog_id == p->id)
+		snprintf(p->attach_dir, sizeof(p->attach_dir), "%s", rec->pin_dir);
 	read_maps(c, p, fd);
 	close(fd);
 }
@@ -436,6 +440,9 @@ static void prog_text(FILE *f, const struct st_ctx *c, const struct st_iface *if
 	}
 	if (p->run_pid)
 		fprintf(f, "; owned by the xskmap run of pid %d", p->run_pid);
+	else if (p->attach_dir[0])
+		fprintf(f, "; left by 'xskmap attach', link and maps pinned under %s ('xskmap detach %s' removes it)",
+			p->attach_dir, ifc->name);
 	else if (p->dead_run_pid)
 		fprintf(f, "; the record of a dead xskmap run (pid %d) names it", p->dead_run_pid);
 	else
@@ -601,6 +608,7 @@ static json_object *prog_json(const struct st_ctx *c, const struct st_prog *p)
 		jput_u64(run, "pid", p->run_pid);
 	}
 	jput(o, "xskmap_run", run);
+	jput_str(o, "xskmap_attach_pin_dir", p->attach_dir[0] ? p->attach_dir : NULL);
 	jput_str(o, "error", p->err[0] ? p->err : NULL);
 	for (unsigned int i = 0; i < p->nr_maps; i++)
 		json_object_array_add(maps, map_json(c, &p->maps[i]));
