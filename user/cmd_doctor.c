@@ -500,7 +500,8 @@ static void check_mtu(struct doctor *d, const struct doctor_args *a, const struc
 		      bool zc_ok)
 {
 	int mtu = iface_mtu(a->ifname);
-	char warn[768];
+	bool mb = kf[FEAT_XSK_MULTI_BUFFER].state == FEAT_AVAILABLE;
+	char warn[1024], why[256];
 	struct dr_check *c;
 
 	(void)zc_ok;
@@ -508,18 +509,23 @@ static void check_mtu(struct doctor *d, const struct doctor_args *a, const struc
 		add(d, "MTU", DR_WARN, "cannot read the MTU of %s: %s", a->ifname, strerror(-mtu));
 		return;
 	}
-	if (iface_frame_warning(a->ifname, mtu, a->frame_size, warn, sizeof(warn))) {
-		c = add(d, "MTU", DR_WARN, "%s%s", warn,
-			kf[FEAT_XSK_MULTI_BUFFER].state == FEAT_AVAILABLE ?
-			"; this kernel has AF_XDP multi-buffer (XDP_USE_SG), xskmap does not use it yet" :
-			"; this kernel has no AF_XDP multi-buffer (XDP_USE_SG needs Linux 6.6)");
+	if ((__u32)mtu + 18 <= iface_frame_room(a->frame_size)) {
+		add(d, "MTU", DR_OK, "MTU %d: frames of up to %d bytes fit a %u-byte UMEM frame (%u after the XDP headroom); AF_XDP multi-buffer: %s",
+		    mtu, mtu + 18, a->frame_size, iface_frame_room(a->frame_size),
+		    mb ? "yes" : "no (Linux 6.6), not needed at this MTU");
+		return;
+	}
+	if (mb) {
+		/* As run --multi-buffer auto decides: the kernel has XDP_USE_SG. */
+		add(d, "MTU", DR_OK, "MTU %d: frames of up to %d bytes are longer than a %u-byte UMEM frame holds (%u), and this kernel has AF_XDP multi-buffer: the run takes them over several frames (--multi-buffer auto)",
+		    mtu, mtu + 18, a->frame_size, iface_frame_room(a->frame_size));
+		return;
+	}
+	features_missing_msg(FEAT_XSK_MULTI_BUFFER, why, sizeof(why));
+	if (iface_frame_warning(a->ifname, mtu, a->frame_size, why, warn, sizeof(warn))) {
+		c = add(d, "MTU", DR_WARN, "%s", warn);
 		fix(c, "ip link set dev %s mtu %u, or --frame-size 4096", a->ifname,
 		    iface_frame_room(a->frame_size) - 18);
-	} else {
-		add(d, "MTU", DR_OK, "MTU %d: frames of up to %d bytes fit a %u-byte UMEM frame (%u after the XDP headroom)%s",
-		    mtu, mtu + 18, a->frame_size, iface_frame_room(a->frame_size),
-		    kf[FEAT_XSK_MULTI_BUFFER].state == FEAT_AVAILABLE ? "; AF_XDP multi-buffer: yes" :
-		    "; AF_XDP multi-buffer: no (Linux 6.6), not needed at this MTU");
 	}
 }
 
