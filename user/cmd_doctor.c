@@ -66,7 +66,7 @@ static const char *const dr_words[] = { "OK", "WARN", "FAIL" };
 struct dr_check {
 	const char *name;
 	enum dr_level level;
-	char msg[768];
+	char msg[1200];
 	char fix[384];
 };
 
