@@ -554,6 +554,25 @@ static void probe_zerocopy(struct feat_result *r, int ifindex, const char *ifnam
 		set_unknown(r, "a zero-copy bind", -ret);
 }
 
+void features_probe_iface(struct feat_result *res, const char *ifname)
+{
+	int ifindex = if_nametoindex(ifname);
+
+	probe_native(&res[FEAT_NATIVE_XDP], ifindex, ifname);
+	probe_zerocopy(&res[FEAT_ZEROCOPY], ifindex, ifname);
+}
+
+int features_try_bind(int ifindex, __u32 queue_id, __u16 flags)
+{
+	struct probe_xsk x;
+	int ret = probe_xsk_open(&x, true);
+
+	if (!ret)
+		ret = probe_xsk_bind(&x, ifindex, queue_id, flags, 0);
+	probe_xsk_close(&x);
+	return ret;
+}
+
 /* The kernel-wide probes, on a thread of their own: see features_probe(). */
 static void *probe_kernel_wide(void *arg)
 {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,17 @@ extern const struct feat_def feat_defs[FEAT_COUNT];
  * caller may make one: the caller's namespace and threads are untouched.
  */
 void features_probe(struct feat_result *res, const char *ifname);
+
+/* Only the interface capabilities (native XDP, zero-copy) of ifname. */
+void features_probe_iface(struct feat_result *res, const char *ifname);
+
+/*
+ * Bind a fresh AF_XDP socket with a small UMEM of its own to queue_id of
+ * ifindex for an instant (flags: XDP_COPY, XDP_ZEROCOPY...). 0 or -errno:
+ * -EBUSY, another socket holds the queue (after waiting out the kernel's
+ * release of a just-closed one); -EINVAL, no such queue.
+ */
+int features_try_bind(int ifindex, __u32 queue_id, __u16 flags);
 
 /*
  * One kernel-wide capability (FEAT_XSK_MULTI_BUFFER or FEAT_XDP_FRAGS),

@@ -31,6 +31,12 @@ const struct xskmap_cmd xskmap_cmds[] = {
 	{ "features", cmd_features, "features [--json] [IFNAME]",
 	  "what this kernel (and IFNAME) can do, probed, and what a\n"
 	  "missing capability needs" },
+	{ "status", cmd_status, "status [--json] [IFNAME]",
+	  "every XDP program here, its XSKMAP slot by slot (socket,\n"
+	  "queue, process), its owner, rules and counters" },
+	{ "doctor", cmd_doctor, "doctor [OPTIONS] IFNAME",
+	  "preflight: will a run start on IFNAME, and how well;\n"
+	  "OK / WARN / FAIL with the fix ('xskmap doctor --help')" },
 	{ "help", cmd_help, "help", "this text (also -h, --help)" },
 	{ "version", cmd_version, "version", "the version (also --version, after any command too)" },
 	{ NULL, NULL, NULL, NULL },
@@ -63,6 +69,6 @@ int main(int argc, char **argv)
 	for (c = xskmap_cmds; c->name; c++)
 		if (!strcmp(name, c->name))
 			return close_stdout(c->handler(argc - 1, argv + 1));
-	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, attach, detach, gen or features ('xskmap help')\n", argv[1]);
+	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, attach, detach, gen, features, status or doctor ('xskmap help')\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -161,7 +161,7 @@ static int query_attached(int ifindex, struct attached out[3])
  * attached through netlink. Link info names the ifindex, not the namespace,
  * so the program id must match too.
  */
-static __u32 link_holding(int ifindex, __u32 prog_id)
+__u32 prog_link_holding(int ifindex, __u32 prog_id)
 {
 	__u32 id = 0;
 
@@ -259,7 +259,7 @@ int prog_attach(struct prog *p, int ifindex, const char *ifname,
 		return n;
 	}
 	for (i = 0; i < n; i++) {
-		__u32 link = link_holding(ifindex, cur[i].id);
+		__u32 link = prog_link_holding(ifindex, cur[i].id);
 		LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 		int fd;
 
@@ -403,7 +403,7 @@ int prog_describe_attached(int ifindex, const char *ifname, char *msg, size_t ms
 		return n;
 	}
 	for (i = 0; i < n && off < msglen; i++) {
-		__u32 link = link_holding(ifindex, cur[i].id);
+		__u32 link = prog_link_holding(ifindex, cur[i].id);
 
 		prog_name_by_id(cur[i].id, name, sizeof(name));
 		if (link)
@@ -429,7 +429,7 @@ __u32 prog_link_held(int ifindex, __u32 *prog_id)
 
 	n = query_attached(ifindex, cur);
 	for (i = 0; i < n; i++) {
-		__u32 link = link_holding(ifindex, cur[i].id);
+		__u32 link = prog_link_holding(ifindex, cur[i].id);
 
 		prog_name_by_id(cur[i].id, name, sizeof(name));
 		if (link && is_xskmap_prog(name)) {

@@ -104,6 +104,12 @@ int prog_describe_attached(int ifindex, const char *ifname, char *msg, size_t ms
  */
 __u32 prog_link_held(int ifindex, __u32 *prog_id);
 
+/*
+ * The id of the XDP link that attaches prog_id to ifindex, 0 when it was
+ * attached through netlink (or the links cannot be read).
+ */
+__u32 prog_link_holding(int ifindex, __u32 prog_id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,7 +94,7 @@ static json_object *json_capture(const struct capture_report *c)
  * list --json` give: "rules": [{id, rank, rule, packets, bytes}...],
  * "default": {action, packets, bytes}, added to o.
  */
-static void json_rules(json_object *o, const struct xsk_ruleset *rs, const struct xsk_stat *hits)
+void report_rules_json(json_object *o, const struct xsk_ruleset *rs, const struct xsk_stat *hits)
 {
 	json_object *arr = json_object_new_array(), *def;
 	char text[RULE_FORMAT_MAX];
@@ -207,9 +207,24 @@ static json_object *json_meta(const struct meta_report *m)
 	return o;
 }
 
+json_object *report_bpf_json(const struct xsk_stat bpf[XSK_STAT_MAX])
+{
+	json_object *o = json_object_new_object();
+
+	for (int i = 0; i < XSK_STAT_MAX; i++)
+		jput(o, xsk_stat_names[i], json_stat(&bpf[i]));
+	return o;
+}
+
+void report_bpf_text(FILE *f, const struct xsk_stat bpf[XSK_STAT_MAX])
+{
+	for (int i = 0; i < XSK_STAT_MAX; i++)
+		fprintf(f, " %s %llu", xsk_stat_names[i], (unsigned long long)bpf[i].packets);
+}
+
 void report_json(FILE *f, const struct run_report *r)
 {
-	json_object *o = json_object_new_object(), *queues = json_object_new_array(), *bpf;
+	json_object *o = json_object_new_object(), *queues = json_object_new_array();
 	struct queue_report sum;
 	char secs[32];
 	__u64 pkts, bytes;
@@ -242,12 +257,9 @@ void report_json(FILE *f, const struct run_report *r)
 		json_object_array_add(queues, jq);
 	}
 	jput(o, "queues", queues);
-	bpf = json_object_new_object();
-	for (i = 0; i < XSK_STAT_MAX; i++)
-		jput(bpf, xsk_stat_names[i], json_stat(&r->bpf[i]));
-	jput(o, "bpf", bpf);
+	jput(o, "bpf", report_bpf_json(r->bpf));
 	if (r->rules)
-		json_rules(o, r->rules, r->hits);
+		report_rules_json(o, r->rules, r->hits);
 	if (r->capture)
 		jput(o, "capture", json_capture(r->capture));
 	if (r->umem)
@@ -265,7 +277,7 @@ void report_rules(FILE *f, const struct xsk_ruleset *rs, const struct xsk_stat *
 	if (json) {
 		json_object *o = json_object_new_object();
 
-		json_rules(o, rs, hits);
+		report_rules_json(o, rs, hits);
 		json_out_print(f, o);
 		return;
 	}
@@ -321,8 +333,7 @@ void report_text(FILE *f, const struct run_report *r)
 			(unsigned long long)q->poll_calls);
 	}
 	fputs("  program:", f);
-	for (i = 0; i < XSK_STAT_MAX; i++)
-		fprintf(f, " %s %llu", xsk_stat_names[i], (unsigned long long)r->bpf[i].packets);
+	report_bpf_text(f, r->bpf);
 	fputc('\n', f);
 	if (r->rules) {
 		char text[RULE_FORMAT_MAX];

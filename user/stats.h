@@ -103,6 +103,18 @@ void report_rules(FILE *f, const struct xsk_ruleset *rs, const struct xsk_stat *
 void report_text(FILE *f, const struct run_report *r);
 
 /*
+ * The pieces `xskmap status` shares with the summary, in the same shape:
+ * "rules" and "default" added to o (struct json_object *, json-c), the
+ * "bpf" object of the program's counters, and the counters as text
+ * (" redirected N not_matched N ...", no newline).
+ */
+struct json_object;
+void report_rules_json(struct json_object *o, const struct xsk_ruleset *rs,
+		       const struct xsk_stat *hits);
+struct json_object *report_bpf_json(const struct xsk_stat bpf[XSK_STAT_MAX]);
+void report_bpf_text(FILE *f, const struct xsk_stat bpf[XSK_STAT_MAX]);
+
+/*
  * One live block: a header, a row per queue and an "all" row, each with
  * frames and L2 Mbit/s (frame bytes from the Ethernet header on, no FCS,
  * no preamble or gap: what rx_bytes counts) and the XDP_STATISTICS as
