@@ -190,6 +190,7 @@ void report_json(FILE *f, const struct run_report *r)
 	jput_str(o, "interface", r->ifname);
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
+	jput_str(o, "umem", r->shared_umem ? "shared" : "per-queue");
 	snprintf(secs, sizeof(secs), "%.3f", r->seconds);
 	jput(o, "seconds", json_object_new_double_s(r->seconds, secs));
 	jput_u64(o, "rx_packets", pkts);
@@ -201,6 +202,10 @@ void report_json(FILE *f, const struct run_report *r)
 		json_object *jq = json_object_new_object();
 
 		jput_u64(jq, "queue", q->queue_id);
+		if (q->rx_ifname) {
+			jput_str(jq, "interface", q->rx_ifname);
+			jput_str(jq, "out", q->tx_ifname);
+		}
 		jput_u64(jq, "rx_packets", q->rx_packets);
 		jput_u64(jq, "rx_bytes", q->rx_bytes);
 		jput_u64(jq, "rx_past_count", q->rx_past_count);
@@ -217,6 +222,22 @@ void report_json(FILE *f, const struct run_report *r)
 		json_rules(o, r->rules, r->hits);
 	if (r->capture)
 		jput(o, "capture", json_capture(r->capture));
+	if (r->out_ifname) {
+		json_object *out = json_object_new_object();
+
+		jput_str(out, "interface", r->out_ifname);
+		jput(out, "bridge", json_object_new_boolean(r->bridge));
+		if (r->bridge) {
+			jput_str(out, "attach_mode", r->out_attach_mode);
+			bpf = json_object_new_object();
+			for (i = 0; i < XSK_STAT_MAX; i++)
+				jput(bpf, xsk_stat_names[i], json_stat(&r->out_bpf[i]));
+			jput(out, "bpf", bpf);
+			if (r->out_rules)
+				json_rules(out, r->out_rules, r->out_hits);
+		}
+		jput(o, "out", out);
+	}
 	json_out_print(f, o);
 }
 
@@ -259,6 +280,8 @@ void report_text(FILE *f, const struct run_report *r)
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];
 
+		if (q->rx_ifname)
+			fprintf(f, "  %s -> %s\n", q->rx_ifname, q->tx_ifname);
 		fprintf(f, "  queue %-3u rx %llu frames %llu bytes; dropped %llu, rx ring full %llu, fill ring empty %llu, invalid %llu\n",
 			q->queue_id, (unsigned long long)q->rx_packets, (unsigned long long)q->rx_bytes,
 			(unsigned long long)q->xdp.rx_dropped, (unsigned long long)q->xdp.rx_ring_full,
@@ -286,6 +309,13 @@ void report_text(FILE *f, const struct run_report *r)
 	for (i = 0; i < XSK_STAT_MAX; i++)
 		fprintf(f, " %s %llu", xsk_stat_names[i], (unsigned long long)r->bpf[i].packets);
 	fputc('\n', f);
+	if (r->out_ifname && r->bridge) {
+		fprintf(f, "  program on %s (%s mode):", r->out_ifname, r->out_attach_mode);
+		for (i = 0; i < XSK_STAT_MAX; i++)
+			fprintf(f, " %s %llu", xsk_stat_names[i],
+				(unsigned long long)r->out_bpf[i].packets);
+		fputc('\n', f);
+	}
 	if (r->rules) {
 		char text[RULE_FORMAT_MAX];
 
@@ -393,7 +423,9 @@ void report_interval(FILE *f, const struct run_report *now, const struct run_rep
 		"ringfull/s", "fillempty/s", "invalid/s", "txinvalid/s", "txempty/s", "wakeups/s",
 		"wake/pkt", "frames");
 	for (i = 0; i < now->nr_queues; i++) {
-		snprintf(name, sizeof(name), "q%u", now->queues[i].queue_id);
+		/* --bridge: the rows of frames received on the --out device are 2:qN. */
+		snprintf(name, sizeof(name), "%sq%u", now->queues[i].second ? "2:" : "",
+			 now->queues[i].queue_id);
 		interval_row(f, now->seconds, name, &now->queues[i], &prev->queues[i], dt);
 		queue_add(&sum_now, &now->queues[i]);
 		queue_add(&sum_prev, &prev->queues[i]);
@@ -405,4 +437,12 @@ void report_interval(FILE *f, const struct run_report *now, const struct run_rep
 			(unsigned long long)now->bpf[i].packets,
 			(unsigned long long)(now->bpf[i].packets - prev->bpf[i].packets));
 	fputc('\n', f);
+	if (now->out_ifname && now->bridge) {
+		fprintf(f, "%8.2f prog2", now->seconds);
+		for (i = 0; i < XSK_STAT_MAX; i++)
+			fprintf(f, " %s %llu (+%llu)", xsk_stat_names[i],
+				(unsigned long long)now->out_bpf[i].packets,
+				(unsigned long long)(now->out_bpf[i].packets - prev->out_bpf[i].packets));
+		fputc('\n', f);
+	}
 }

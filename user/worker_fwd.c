@@ -3,9 +3,11 @@
  * fwd: every kept frame goes back out of the queue it came in on, its
  * Ethernet source and destination swapped, from the UMEM frame it arrived
  * in (the RX descriptor's address becomes the TX descriptor's: no copy).
- * Completed frames go back to the fill ring. A batch costs one reservation
- * on the TX ring, one on the fill ring for what could not be sent, and at
- * most one kick.
+ * With --out it goes out of the worker's TX socket on the other device
+ * instead, unchanged, from the same frame of the shared UMEM. Completed
+ * frames go back to the receiving socket's fill ring. A batch costs one
+ * reservation on the TX ring, one on the fill ring for what could not be
+ * sent, and at most one kick.
  */
 #include <errno.h>
 #include <string.h>
@@ -61,7 +63,8 @@ static void fwd_complete(struct xskmap_worker *w, __u32 max)
 
 	if (!w->tx_outstanding)
 		return;
-	n = xskmap_umem_complete(s->umem, s->cq, s->fq, max, true);
+	/* What went out of tx_sock was received on s: back to s's fill ring. */
+	n = xskmap_umem_complete(s->umem, w->tx_sock->cq, s->fq, max, true);
 	if (n) {
 		w->tx_outstanding -= n;
 		xskmap_worker_add(w, tx_completed, n);
@@ -70,21 +73,22 @@ static void fwd_complete(struct xskmap_worker *w, __u32 max)
 
 static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
 {
-	struct xskmap_sock *s = w->sock;
+	struct xskmap_sock *s = w->sock, *o = w->tx_sock;
 	__u32 keep, sent = 0, idx_tx = 0, idx_fq = 0, i;
 	__u64 bytes = 0, tx_bytes = 0;
 
 	keep = rx_budget_take(w->budget, n);
 	if (keep)
-		sent = xsk_ring_prod__reserve(&s->tx, keep, &idx_tx);
+		sent = xsk_ring_prod__reserve(&o->tx, keep, &idx_tx);
 	for (i = 0; i < keep; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
 
 		bytes += d->len;
 		if (i < sent) {
-			struct xdp_desc *t = xsk_ring_prod__tx_desc(&s->tx, idx_tx + i);
+			struct xdp_desc *t = xsk_ring_prod__tx_desc(&o->tx, idx_tx + i);
 
-			fwd_swap_macs(xskmap_umem_data(s->umem, d->addr), d->len);
+			if (w->swap_macs)
+				fwd_swap_macs(xskmap_umem_data(s->umem, d->addr), d->len);
 			t->addr = d->addr;
 			t->len = d->len;
 			t->options = 0;
@@ -111,7 +115,7 @@ static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
 		xskmap_worker_add(w, tx_ring_full, keep - sent);
 	if (!sent)
 		return;
-	xsk_ring_prod__submit(&s->tx, sent);
+	xsk_ring_prod__submit(&o->tx, sent);
 	w->tx_outstanding += sent;
 	xskmap_worker_add(w, tx_packets, sent);
 	xskmap_worker_add(w, tx_bytes, tx_bytes);
@@ -127,8 +131,8 @@ static void fwd_tick(struct xskmap_worker *w)
 	 * frames behind is repeated.
 	 */
 	if (w->tx_outstanding &&
-	    (w->tx_rekick || (w->sock->zerocopy && w->sock->need_wakeup &&
-			      xsk_ring_prod__needs_wakeup(&w->sock->tx))))
+	    (w->tx_rekick || (w->tx_sock->zerocopy && w->tx_sock->need_wakeup &&
+			      xsk_ring_prod__needs_wakeup(&w->tx_sock->tx))))
 		fwd_kick(w);
 }
 

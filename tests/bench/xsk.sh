@@ -5,7 +5,8 @@
 #
 # Usage: tests/bench/xsk.sh [-r ROUNDS] [-t SEC] [-s 'SIZES'] [-c 'CASES'] [-o FILE] [BUILD_DIR]
 #        as root; defaults -r 5 -t 2 -s '64 512 1500' -o build/bench-xsk.json;
-#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs).
+#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs),
+#        and fwd2 (not in the default list).
 #        Installs what is missing (.ci/setup, and gnuplot-nox for the PNG
 #        chart, FILE with .png).
 #
@@ -23,6 +24,10 @@
 #            (paced batch by batch; the xdp engine paces in 20 ms slices, whose
 #            bursts would overflow the rings and measure the generator);
 #            loss = 1 - back/sent
+#   fwd2     run --action fwd --out A2 on A (two ports, one shared UMEM): a
+#            third namespace (xbk<pid>c) and veth pair A2 <-> C, made only
+#            when the case is asked for; gen xdp unpaced from B into A, what
+#            crosses counted by XDP_DROP on C; compare with fwd's unpaced row
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -34,7 +39,7 @@ while getopts "r:t:s:c:o:h" opt; do
 	s) sizes=$OPTARG ;;
 	c) cases=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
+	*) sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -56,13 +61,14 @@ xskmap=$build/user/xskmap xdpgen=$build/tests/xdpgen
 gen_cpu=0 rx_cpu=1
 [ "$(nproc)" -ge 2 ] || rx_cpu=0
 
-a=xbk$$a b=xbk$$b
+a=xbk$$a b=xbk$$b c=xbk$$c a2=xbk$$a2
 tmp=$(mktemp -d)
 pid=
 cleanup() {
 	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
 	ip netns del "$a" 2>/dev/null || true
 	ip netns del "$b" 2>/dev/null || true
+	ip netns del "$c" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -77,6 +83,12 @@ ip -n "$a" link set "$a" up
 ip -n "$b" link set "$b" up
 mac_a=$(ip -n "$a" -br link show dev "$a" | awk '{print $3}')
 mac_b=$(ip -n "$b" -br link show dev "$b" | awk '{print $3}')
+case " $cases " in *" fwd2 "*)
+	ip netns add "$c"
+	ip link add "$a2" netns "$a" type veth peer name "$c" netns "$c"
+	ip -n "$a" link set "$a2" up
+	ip -n "$c" link set "$c" up ;;
+esac
 
 vstat() { ip netns exec "$1" ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }
 # First "KEY":N in JSON text (top-level keys come before "queues").
@@ -155,6 +167,19 @@ m_fwd() {
 	ip -n "$b" link set dev "$b" xdp off
 }
 
+m_fwd2() {
+	"$xdpgen" --attach-drop --netns "$c" "$c"
+	start_run --action fwd --out "$a2"
+	local c0 c1 g j rx s; c0=$(vstat "$c" rx_queue_0_xdp_packets)
+	g=$(gen "$sz" xdp); sleep 0.3; stop_run
+	c1=$(vstat "$c" rx_queue_0_xdp_packets)
+	ip -n "$c" link set dev "$c" xdp off
+	j=$(cat "$tmp/json"); rx=$(jnum "$j" rx_packets); s=$(jnum "$g" seconds)
+	emit fwd2 "$(awk -v n=$((c1 - c0)) -v s="$s" 'BEGIN{printf "%.0f", n/s}')" \
+		"$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" \
+		"$(jnum "$g" frames)" $((c1 - c0)) "$(jnum "$g" pps | awk '{printf "%.0f", $1}')"
+}
+
 read -ra cs <<<"$cases"
 echo "xskmap AF_XDP paths over veth: $rounds rounds x sizes ($sizes) x cases ($cases) x $secs s;" \
 	"gen on CPU $gen_cpu, xskmap on CPU $rx_cpu; kernel $(uname -r)"
@@ -169,6 +194,7 @@ for r in $(seq "$rounds"); do
 			drop) m_drop drop ;;
 			drop-bp) m_drop drop-bp --busy-poll ;;
 			fwd) m_fwd ;;
+			fwd2) m_fwd2 ;;
 			*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
 			esac
 		done
