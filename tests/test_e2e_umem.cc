@@ -34,7 +34,10 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(25000);
+/* Generous: a 4-queue start under TCG emulation (the 6.1 guest) takes seconds. */
+const milliseconds READY_TIMEOUT(30000), EXIT_TIMEOUT(40000);
+/* A smaller UMEM per queue: the frames of a test fit many times, and it maps faster. */
+const std::vector<std::string> SMALL_UMEM = { "--frames", "1024", "--ring-size", "512" };
 constexpr uint16_t PORT_CROSS = 42001, PORT_KERNEL = 42002;
 constexpr unsigned QUEUES = 4;
 
@@ -98,13 +101,30 @@ std::vector<Bytes> only_port(const std::vector<Bytes> &v, uint16_t port)
 	return r;
 }
 
+/* Of want, how many did not arrive, and how many arrived that were not sent. */
+std::string set_diff(std::vector<Bytes> want, std::vector<Bytes> got)
+{
+	std::vector<Bytes> missing, extra;
+
+	std::sort(want.begin(), want.end());
+	std::sort(got.begin(), got.end());
+	std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
+			    std::back_inserter(missing));
+	std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
+			    std::back_inserter(extra));
+	if (missing.empty() && extra.empty())
+		return "all arrived, in another order";
+	return std::to_string(missing.size()) + " missing, " + std::to_string(extra.size()) +
+	       " not sent arrived";
+}
+
 ::testing::AssertionResult same(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
 {
 	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
 		if (want[i] != got[i])
 			return ::testing::AssertionFailure()
 			       << "frame " << i << " differs (" << want[i].size() << " bytes expected, "
-			       << got[i].size() << " arrived)";
+			       << got[i].size() << " arrived); " << set_diff(want, got);
 	if (want.size() != got.size())
 		return ::testing::AssertionFailure() << want.size() << " frames expected, "
 						     << got.size() << " arrived";
@@ -346,8 +366,10 @@ TEST_F(E2EUmem, SharedUmemCapturesEveryQueueByteExact)
 	ASSERT_TOPOLOGY(t);
 	std::string pcap = scratch_file("shared.pcap");
 
-	Proc &ld = loader(t.ns_a, { "--shared-umem", "-w", pcap, "-c", std::to_string(QUEUES * PER_Q),
-				    "-d", "20", "--json", t.if_a });
+	std::vector<std::string> args = { "--shared-umem", "-w", pcap, "-c",
+					  std::to_string(QUEUES * PER_Q), "-d", "30", "--json", t.if_a };
+	args.insert(args.begin(), SMALL_UMEM.begin(), SMALL_UMEM.end());
+	Proc &ld = loader(t.ns_a, args);
 	ASSERT_TRUE(ld.wait_stderr("receiving on " + t.if_a, READY_TIMEOUT)) << ld.err();
 	EXPECT_TRUE(has(ld.err(), "4 queues, one shared UMEM"));
 	QueueTraffic tr = send_all_queues(t, PER_Q, 0x5A00);
@@ -375,8 +397,11 @@ TEST_F(E2EUmem, SharedUmemDropAndFwdOnEveryQueue)
 	ASSERT_TOPOLOGY(t);
 
 	{
-		Proc &ld = loader(t.ns_a, { "--shared-umem", "--action", "drop", "-c",
-					    std::to_string(QUEUES * PER_Q), "-d", "20", "--json", t.if_a });
+		std::vector<std::string> args = { "--shared-umem", "--action", "drop", "-c",
+						  std::to_string(QUEUES * PER_Q), "-d", "30", "--json",
+						  t.if_a };
+		args.insert(args.begin(), SMALL_UMEM.begin(), SMALL_UMEM.end());
+		Proc &ld = loader(t.ns_a, args);
 		ASSERT_TRUE(ld.wait_stderr("receiving on " + t.if_a, READY_TIMEOUT)) << ld.err();
 		QueueTraffic tr = send_all_queues(t, PER_Q, 0x5B00);
 		ASSERT_EQ(tr.err, "");
@@ -386,11 +411,14 @@ TEST_F(E2EUmem, SharedUmemDropAndFwdOnEveryQueue)
 		expect_per_queue(j, ld.out(), PER_Q, "rx_packets");
 	}
 	{
-		Capture cap(t.ns_b, t.if_b, QUEUES * PER_Q, milliseconds(25000));
-		ASSERT_EQ(cap.error(), "");
-		Proc &ld = loader(t.ns_a, { "--shared-umem", "--action", "fwd", "-c",
-					    std::to_string(QUEUES * PER_Q), "-d", "20", "--json", t.if_a });
+		std::vector<std::string> args = { "--shared-umem", "--action", "fwd", "-c",
+						  std::to_string(QUEUES * PER_Q), "-d", "30", "--json",
+						  t.if_a };
+		args.insert(args.begin(), SMALL_UMEM.begin(), SMALL_UMEM.end());
+		Proc &ld = loader(t.ns_a, args);
 		ASSERT_TRUE(ld.wait_stderr("forwarding on " + t.if_a, READY_TIMEOUT)) << ld.err();
+		Capture cap(t.ns_b, t.if_b, QUEUES * PER_Q, milliseconds(30000));
+		ASSERT_EQ(cap.error(), "");
 		QueueTraffic tr = send_all_queues(t, PER_Q, 0x5C00);
 		ASSERT_EQ(tr.err, "");
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
@@ -504,6 +532,12 @@ private:
 /*
  * fwd --out: every frame S sends into x0 arrives on r0, unchanged, in
  * order, at a paced rate; x1 needs no program for it and gets none.
+ *
+ * The worker is pinned (--cpus 0) in the tests that check order: copy-mode
+ * TX runs in the sending thread's system call, and veth queues what it
+ * sends to the peer on that CPU's backlog, so a thread that moves between
+ * CPUs can have two backlogs deliver its frames out of order. A NIC's TX
+ * ring keeps order whatever the CPU; veth does not.
  */
 TEST_F(E2EUmem, OutForwardsEveryFrameUnchangedInOrder)
 {
@@ -512,14 +546,25 @@ TEST_F(E2EUmem, OutForwardsEveryFrameUnchangedInOrder)
 	ASSERT_TOPOLOGY(p);
 	std::vector<Bytes> frames = frames_mixed(p.mac_r, p.mac_s, 0x7100, N);
 
-	Capture cap(p.ns_r, p.r0, N, milliseconds(25000));
+	Capture cap(p.ns_r, p.r0, N, milliseconds(30000));
 	ASSERT_EQ(cap.error(), "");
-	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "-c", std::to_string(N), "-d",
-				    "20", "--json", p.x0 });
+	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "--cpus", "0", "-c",
+				    std::to_string(N), "-d", "30", "--json", p.x0 });
 	ASSERT_TRUE(ld.wait_stderr("forwarding on " + p.x0 + " out of " + p.x1, READY_TIMEOUT))
 		<< ld.err();
 	EXPECT_TRUE(xdp_on(p.ns_x, p.x0));
 	EXPECT_FALSE(xdp_on(p.ns_x, p.x1)) << "TX needs no program on " << p.x1;
+	/* The run owns x1's queues too: another run there, and detach, are refused naming it. */
+	Result other = run({ ip_bin(), "netns", "exec", p.ns_x, XSKMAP_BIN, "run", "-d", "1", p.x1 },
+			   EXIT_TIMEOUT);
+	EXPECT_EQ(other.rc, 1) << other.err;
+	EXPECT_TRUE(has(other.err, "xskmap already runs on " + p.x1 + " (pid " +
+				   std::to_string(ld.pid())));
+	Result det = run({ ip_bin(), "netns", "exec", p.ns_x, XSKMAP_BIN, "detach", p.x1 },
+			 EXIT_TIMEOUT);
+	EXPECT_EQ(det.rc, 1) << det.err;
+	EXPECT_TRUE(has(det.err, "is running on " + p.x1));
+	EXPECT_FALSE(xdp_on(p.ns_x, p.x1));
 	SendResult s = p.send(p.ns_s, p.s0, frames);
 	ASSERT_EQ(s.err, "");
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
@@ -551,10 +596,10 @@ TEST_F(E2EUmem, OutWithRulesOnlyMatchedFramesCross)
 						 { PORT_KERNEL, PORT_CROSS });
 	std::vector<Bytes> want = only_port(frames, PORT_CROSS);
 
-	Capture cap(p.ns_r, p.r0, N, milliseconds(10000));
-	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "-r",
+	Capture cap(p.ns_r, p.r0, N, milliseconds(30000));
+	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "--cpus", "0", "-r",
 				    "udp dport " + std::to_string(PORT_CROSS) + " -> queue", "--default",
-				    "pass", "-c", std::to_string(want.size()), "-d", "20", "--json",
+				    "pass", "-c", std::to_string(want.size()), "-d", "30", "--json",
 				    p.x0 });
 	ASSERT_TRUE(ld.wait_stderr("forwarding on " + p.x0, READY_TIMEOUT)) << ld.err();
 	SendResult s = p.send(p.ns_s, p.s0, frames);
@@ -579,10 +624,10 @@ TEST_F(E2EUmem, BridgeForwardsBothWays)
 	std::vector<Bytes> to_r = frames_mixed(p.mac_r, p.mac_s, 0x7300, N);
 	std::vector<Bytes> to_s = frames_mixed(p.mac_s, p.mac_r, 0x7400, N);
 
-	Capture cap_r(p.ns_r, p.r0, N, milliseconds(25000));
-	Capture cap_s(p.ns_s, p.s0, N, milliseconds(25000));
-	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "--bridge", "-c",
-				    std::to_string(2 * N), "-d", "20", "--json", p.x0 });
+	Capture cap_r(p.ns_r, p.r0, N, milliseconds(30000));
+	Capture cap_s(p.ns_s, p.s0, N, milliseconds(30000));
+	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "--bridge", "--cpus", "0",
+				    "-c", std::to_string(2 * N), "-d", "30", "--json", p.x0 });
 	ASSERT_TRUE(ld.wait_stderr("forwarding on " + p.x0 + " out of " + p.x1 + " and back",
 				   READY_TIMEOUT)) << ld.err();
 	EXPECT_TRUE(xdp_on(p.ns_x, p.x0));
@@ -664,8 +709,8 @@ TEST_F(E2EUmem, BridgeRefusalLeavesBothInterfacesAsTheyWere)
 	/* Without --bridge x1 only transmits: its program is no obstacle, and stays. */
 	std::vector<Bytes> frames = frames_mixed(p.mac_r, p.mac_s, 0x7500, 200);
 	Capture cap(p.ns_r, p.r0, frames.size(), milliseconds(15000));
-	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "-c",
-				    std::to_string(frames.size()), "-d", "15", p.x0 });
+	Proc &ld = loader(p.ns_x, { "--action", "fwd", "--out", p.x1, "--cpus", "0", "-c",
+				    std::to_string(frames.size()), "-d", "30", p.x0 });
 	ASSERT_TRUE(ld.wait_stderr("forwarding on " + p.x0, READY_TIMEOUT)) << ld.err();
 	SendResult s = p.send(p.ns_s, p.s0, frames);
 	ASSERT_EQ(s.sent, frames.size());
