@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "man.h"
 #include "util.h"
 
 const struct xskmap_cmd xskmap_cmds[] = {
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	stdio_guard();
+	if (man_wanted())
+		opts_help_hook = man_cmd;
 	if (argc < 2) {
 		cmd_usage(stderr);
 		return EXIT_USAGE;

@@ -5,8 +5,12 @@
 #
 # Usage: tests/bench/xsk.sh [-r ROUNDS] [-t SEC] [-s 'SIZES'] [-c 'CASES'] [-o FILE] [BUILD_DIR]
 #        as root; defaults -r 5 -t 2 -s '64 512 1500' -o build/bench-xsk.json;
-#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs),
-#        and fwd2 (not in the default list).
+#        [-p 'LEVELS'] [-u NAME='RUN OPTIONS']...
+#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs,
+#        at LEVELS percent, default '10 25 50 75 100'), and fwd2 (two ports,
+#        not in the default list). Each -u is a variant:
+#        the cases that run xskmap run once per variant, named CASE:NAME,
+#        with those options (e.g. -u f4k='--frames 4096 --frame-size 4096').
 #        Installs what is missing (.ci/setup, and gnuplot-nox for the PNG
 #        chart, FILE with .png).
 #
@@ -27,19 +31,23 @@
 #   fwd2     run --action fwd --out A2 on A (two ports, one shared UMEM): a
 #            third namespace (xbk<pid>c) and veth pair A2 <-> C, made only
 #            when the case is asked for; gen xdp unpaced from B into A, what
-#            crosses counted by XDP_DROP on C; compare with fwd's unpaced row
+#            crosses counted by XDP_DROP on C: compare with fwd's unpaced row
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=5 secs=2 sizes="64 512 1500" cases="ceil gen-xsk drop drop-bp fwd" out=
-while getopts "r:t:s:c:o:h" opt; do
+rounds=5 secs=2 sizes="64 512 1500" cases="ceil gen-xsk drop drop-bp fwd" out= levels="10 25 50 75 100"
+vnames=("") vopts=("")
+while getopts "r:t:s:c:o:p:u:h" opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
 	t) secs=$OPTARG ;;
 	s) sizes=$OPTARG ;;
 	c) cases=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
+	p) levels=$OPTARG ;;
+	u) [ -n "${vnames[0]}" ] || { vnames=() vopts=(); }
+	   vnames+=("${OPTARG%%=*}") vopts+=("${OPTARG#*=}") ;;
+ 	*) sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -102,9 +110,10 @@ gen() { # SIZE ENGINE [RATE]: JSON of gen from B to A
 		{ cat "$tmp/generr" >&2; echo "xsk.sh: gen failed" >&2; return 1; }
 }
 
-start_run() { # ARGS...: xskmap run on A, pinned
+xopts=() vs=
+start_run() { # ARGS...: xskmap run on A, pinned, with the variant's options
 	ip netns exec "$a" taskset -c $rx_cpu timeout -s INT $((secs + 30)) "$xskmap" run --json --copy \
-		--cpus $rx_cpu -d $((secs + 25)) "$@" "$a" >"$tmp/json" 2>"$tmp/err" &
+		--cpus $rx_cpu -d $((secs + 25)) ${xopts[@]+"${xopts[@]}"} "$@" "$a" >"$tmp/json" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 100); do
 		ip -n "$a" link show dev "$a" | grep -q ' xdp' && break
@@ -120,7 +129,7 @@ stop_run() {
 }
 
 # Each line of results: round size case pps syscalls_per_pkt sent returned [offered_pps]
-emit() { echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
+emit() { set -- "$1$vs" "${@:2}"; echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
 
 m_ceil() {
 	"$xdpgen" --attach-drop --netns "$a" "$a"
@@ -161,7 +170,7 @@ m_fwd() {
 	"$xdpgen" --attach-drop --netns "$b" "$b"
 	fwd_one fwd
 	local full=$back_pps p
-	for p in 10 25 50 75 100; do
+	for p in $levels; do
 		fwd_one fwd$p $((full * p / 100 > 1000 ? full * p / 100 : 1000)) xsk
 	done
 	ip -n "$b" link set dev "$b" xdp off
@@ -188,15 +197,19 @@ for r in $(seq "$rounds"); do
 	for sz in $sizes; do
 		for k in $(seq 0 $((${#cs[@]} - 1))); do
 			c=${cs[$(((k + r - 1) % ${#cs[@]}))]}
-			case $c in
-			ceil) m_ceil ;;
-			gen-xsk) m_gen_xsk ;;
-			drop) m_drop drop ;;
-			drop-bp) m_drop drop-bp --busy-poll ;;
-			fwd) m_fwd ;;
-			fwd2) m_fwd2 ;;
-			*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
-			esac
+			for v in "${!vnames[@]}"; do
+				vs=${vnames[$v]:+:${vnames[$v]}}
+				read -ra xopts <<<"${vopts[$v]}"
+				case $c in
+				ceil) if [ "$v" = 0 ]; then vs=; m_ceil; fi ;;
+				gen-xsk) if [ "$v" = 0 ]; then vs=; m_gen_xsk; fi ;;
+				drop) m_drop drop ;;
+				drop-bp) m_drop drop-bp --busy-poll ;;
+				fwd) m_fwd ;;
+				fwd2) m_fwd2 ;;
+				*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
+				esac
+			done
 		done
 	done
 done
@@ -238,9 +251,10 @@ echo "JSON: $out"
 if command -v gnuplot >/dev/null; then
 	png=${out%.json}.png
 	plots=
-	for c in $(awk '{print $1}' "$tmp/plot" | sort -u); do
+	# The paths; gen-xdp is the ceiling's own run, the paced fwd runs are in the table.
+	for c in $(awk '$1 !~ /^fwd[0-9]/ && $1 != "gen-xdp" {print $1}' "$tmp/plot" | sort -u); do
 		awk -v c="$c" '$1 == c {print $2, $3}' "$tmp/plot" | sort -n >"$tmp/p.$c"
 		plots+="${plots:+, }'$tmp/p.$c' with linespoints title '$c'"
 	done
-	gnuplot -e "set terminal png size 800,500; set output '$png'; set xlabel 'frame size (bytes)'; set ylabel 'Mpps'; set key outside; plot $plots" && echo "PNG: $png"
+	gnuplot -e "set terminal png size 800,500; set output '$png'; set title 'xskmap over veth, copy mode, $(uname -r)'; set xlabel 'frame size (bytes)'; set ylabel 'Mpps'; set yrange [0:*]; set key outside; plot $plots" && echo "PNG: $png"
 fi
