@@ -69,14 +69,14 @@ xskmap=$build/user/xskmap xdpgen=$build/tests/xdpgen
 gen_cpu=0 rx_cpu=1
 [ "$(nproc)" -ge 2 ] || rx_cpu=0
 
-a=xbk$$a b=xbk$$b c=xbk$$c a2=xbk$$a2
+a=xbk$$a b=xbk$$b nc=xbk$$c a2=xbk$$a2
 tmp=$(mktemp -d)
 pid=
 cleanup() {
 	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
 	ip netns del "$a" 2>/dev/null || true
 	ip netns del "$b" 2>/dev/null || true
-	ip netns del "$c" 2>/dev/null || true
+	ip netns del "$nc" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -92,10 +92,10 @@ ip -n "$b" link set "$b" up
 mac_a=$(ip -n "$a" -br link show dev "$a" | awk '{print $3}')
 mac_b=$(ip -n "$b" -br link show dev "$b" | awk '{print $3}')
 case " $cases " in *" fwd2 "*)
-	ip netns add "$c"
-	ip link add "$a2" netns "$a" type veth peer name "$c" netns "$c"
+	ip netns add "$nc"
+	ip link add "$a2" netns "$a" type veth peer name "$nc" netns "$nc"
 	ip -n "$a" link set "$a2" up
-	ip -n "$c" link set "$c" up ;;
+	ip -n "$nc" link set "$nc" up ;;
 esac
 
 vstat() { ip netns exec "$1" ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }
@@ -177,12 +177,12 @@ m_fwd() {
 }
 
 m_fwd2() {
-	"$xdpgen" --attach-drop --netns "$c" "$c"
+	"$xdpgen" --attach-drop --netns "$nc" "$nc"
 	start_run --action fwd --out "$a2"
-	local c0 c1 g j rx s; c0=$(vstat "$c" rx_queue_0_xdp_packets)
+	local c0 c1 g j rx s; c0=$(vstat "$nc" rx_queue_0_xdp_packets)
 	g=$(gen "$sz" xdp); sleep 0.3; stop_run
-	c1=$(vstat "$c" rx_queue_0_xdp_packets)
-	ip -n "$c" link set dev "$c" xdp off
+	c1=$(vstat "$nc" rx_queue_0_xdp_packets)
+	ip -n "$nc" link set dev "$nc" xdp off
 	j=$(cat "$tmp/json"); rx=$(jnum "$j" rx_packets); s=$(jnum "$g" seconds)
 	emit fwd2 "$(awk -v n=$((c1 - c0)) -v s="$s" 'BEGIN{printf "%.0f", n/s}')" \
 		"$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" \
