@@ -655,6 +655,15 @@ TEST_F(E2EUmem, BridgeForwardsBothWays)
 	expect_tx_identity(j, ld.out());
 	EXPECT_FALSE(xdp_on(p.ns_x, p.x0));
 	EXPECT_FALSE(xdp_on(p.ns_x, p.x1));
+
+	/* The live view: a row per direction, and the second program's counters. */
+	Result live = run({ ip_bin(), "netns", "exec", p.ns_x, XSKMAP_BIN, "run", "--action", "fwd",
+			    "--out", p.x1, "--bridge", "-d", "0.7", "-i", "0.2", p.x0 }, EXIT_TIMEOUT);
+	EXPECT_EQ(live.rc, 0) << live.err;
+	EXPECT_TRUE(has(live.err, " q0 "));
+	EXPECT_TRUE(has(live.err, " 2:q0 "));
+	EXPECT_TRUE(has(live.err, " prog2 redirected "));
+	EXPECT_TRUE(has(live.err, p.x1 + " -> " + p.x0));
 }
 
 /* Bad input: refused with the cause, exit 2, neither interface touched. */
