@@ -26,9 +26,11 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/bpf.h>
 
 #include "cmd.h"
 #include "gen.h"
+#include "kernel_features.h"
 #include "iface.h"
 #include "json_out.h"
 #include "log.h"
@@ -90,6 +92,9 @@ __u32 gen_pace_take(struct gen_pace *p, __u32 max)
 	need = (p->min - p->tokens) / p->rate * 1e9;
 	if (need > 100000000)
 		need = 100000000;
+	p->wait_ns = need;
+	if (p->no_sleep)
+		return 0;
 	if (need >= 20000) {
 		ts.tv_nsec = need;
 		nanosleep(&ts, NULL);
@@ -117,13 +122,45 @@ static void add_u64(__u64 *p, __u64 n)
 	__atomic_store_n(p, *p + n, __ATOMIC_RELAXED);
 }
 
+/*
+ * Chains: a slot is free again, and its frame sent, when its last buffer
+ * completes (the kernel completes a frame's buffers in order, and never a
+ * later frame's before). Returns the buffers taken off the ring.
+ */
+static __u32 gen_xsk_complete_chains(struct gen_thread *t, __u32 *frames)
+{
+	struct xskmap_umem *u = &t->umem;
+	__u32 bufs = t->g->bufs, idx = 0, n, i, f = 0;
+
+	n = xsk_ring_cons__peek(t->sock.cq, t->g->o.ring_size, &idx);
+	for (i = 0; i < n; i++) {
+		__u64 chunk = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(t->sock.cq, idx + i)) /
+			      u->frame_size;
+
+		if (chunk % bufs == bufs - 1) {
+			xskmap_umem_free(u, (chunk - (bufs - 1)) * u->frame_size);
+			f++;
+		}
+	}
+	if (n)
+		xsk_ring_cons__release(t->sock.cq, n);
+	*frames = f;
+	return n;
+}
+
 /* Completions back to the pool, counted as sent. */
 static __u32 gen_xsk_complete(struct gen_thread *t)
 {
-	__u32 n = xskmap_umem_complete(&t->umem, t->sock.cq, t->sock.fq, t->g->o.ring_size, false);
+	__u32 n, frames;
 
-	if (n)
-		add_u64(&t->c.frames, n);
+	if (t->g->bufs > 1) {
+		n = gen_xsk_complete_chains(t, &frames);
+	} else {
+		n = xskmap_umem_complete(&t->umem, t->sock.cq, t->sock.fq, t->g->o.ring_size, false);
+		frames = n;
+	}
+	if (frames)
+		add_u64(&t->c.frames, frames);
 	return n;
 }
 
@@ -143,38 +180,87 @@ static int gen_xsk_kick(struct gen_thread *t)
 	return ret;
 }
 
+/*
+ * After the last send: what is on the TX ring until it is completed (a
+ * second at most) and, with --rtt, what comes back until every frame sent
+ * is back or --timeout has passed since the last send.
+ */
+static void gen_xsk_drain(struct gen_thread *t)
+{
+	struct gen_state *g = t->g;
+	__u64 now = mono_ns(), tx_end = now + 1000000000ULL, rtt_end;
+
+	t->last_send_ns = now;
+	rtt_end = now + (__u64)(g->o.rtt_timeout * 1e9);
+	if (g->o.rtt)
+		__atomic_add_fetch(&g->senders_done, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		bool tx_left = t->c.frames < t->c.submitted && now < tx_end;
+		bool rx_left = g->o.rtt && now < rtt_end && !gen_rtt_all_back(g);
+		bool progress = false;
+
+		if (!tx_left && !rx_left)
+			break;
+		if (tx_left) {
+			if (gen_xsk_complete(t))
+				progress = true;
+			else if (t->error || gen_xsk_kick(t))
+				tx_end = 0;	/* a TX error: nothing more will complete */
+		}
+		if (rx_left && gen_rtt_rx(t))
+			progress = true;
+		if (!progress) {
+			if (rx_left && !tx_left)
+				gen_rtt_idle(t, rtt_end - now);
+			else
+				sched_yield();
+		}
+		now = mono_ns();
+	}
+}
+
 static void *gen_xsk_thread(void *arg)
 {
 	struct gen_thread *t = arg;
 	struct gen_state *g = t->g;
-	__u32 batch = g->o.batch, len = g->lay.len;
+	__u32 batch = g->o.batch, len = g->lay.len, bufs = g->bufs, fs = g->o.frame_size;
+	bool rtt = g->o.rtt;
 	struct gen_pace pace;
-	__u64 deadline;
 
 	if (t->cpu >= 0 && gen_pin(t->cpu)) {
 		t->error = errno;
 		snprintf(t->errmsg, sizeof(t->errmsg), "cannot pin queue %u's thread to CPU %d; fix --cpus",
 			 t->queue_id, t->cpu);
+		if (rtt)
+			__atomic_add_fetch(&g->senders_done, 1, __ATOMIC_RELEASE);
 		return NULL;
 	}
 	if (g->o.rate)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1, g->o.rate / g->nr_threads / 200);
+	/* --rtt reads its RX ring while it waits: the pacing must not sleep. */
+	pace.no_sleep = rtt;
 	for (;;) {
 		struct timespec now;
 		__u32 n, i, idx = 0;
-		__u64 seq;
+		__u64 seq, ns = 0;
 
 		gen_xsk_complete(t);
+		if (rtt)
+			gen_rtt_rx(t);
 		n = gen_pace_take(&pace, batch);
 		if (!n) {
 			if (__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE))
 				break;
+			if (rtt)
+				gen_rtt_idle(t, pace.wait_ns);
 			continue;
 		}
 		if (n > t->umem.nr_free)
 			n = t->umem.nr_free;
-		n = xsk_prod_nb_free(&t->sock.tx, n) < n ? xsk_prod_nb_free(&t->sock.tx, n) : n;
+		/* A frame takes bufs descriptors; never a chain cut by the ring. */
+		if (xsk_prod_nb_free(&t->sock.tx, n * bufs) < n * bufs)
+			n = xsk_prod_nb_free(&t->sock.tx, n * bufs) / bufs;
 		if (!n) {
 			/* Ring or pool full: what is on the ring has to go first. */
 			if (gen_xsk_kick(t))
@@ -186,36 +272,39 @@ static void *gen_xsk_thread(void *arg)
 		n = gen_take(g, n, &seq);
 		if (!n)
 			break;
-		xsk_ring_prod__reserve(&t->sock.tx, n, &idx);
+		xsk_ring_prod__reserve(&t->sock.tx, n * bufs, &idx);
 		clock_gettime(CLOCK_REALTIME, &now);
+		/* The send time of a round trip: once per batch, just before the kick. */
+		if (rtt)
+			ns = mono_ns();
 		for (i = 0; i < n; i++) {
-			struct xdp_desc *d = xsk_ring_prod__tx_desc(&t->sock.tx, idx + i);
 			__u16 sport, dport;
 			__u64 addr = 0;
+			__u32 j;
 
 			xskmap_umem_alloc(&t->umem, &addr);
 			gen_ports(&g->o, seq + i, &sport, &dport);
-			pkt_stamp(xskmap_umem_data(&t->umem, addr), &g->lay, sport, dport,
-				  (__u32)(seq + i), now.tv_sec, now.tv_nsec / 1000);
-			d->addr = addr;
-			d->len = len;
-			d->options = 0;
+			if (rtt)
+				gen_rtt_forget(g, (__u32)(seq + i));
+			/* Every field stamped lies in the first buffer. */
+			pkt_stamp_rtt(xskmap_umem_data(&t->umem, addr), &g->lay, sport, dport,
+				      (__u32)(seq + i), now.tv_sec, now.tv_nsec / 1000, ns);
+			for (j = 0; j < bufs; j++) {
+				struct xdp_desc *d = xsk_ring_prod__tx_desc(&t->sock.tx,
+									   idx + i * bufs + j);
+
+				d->addr = addr + (__u64)j * fs;
+				d->len = j + 1 < bufs ? fs : len - (bufs - 1) * fs;
+				d->options = j + 1 < bufs ? XDP_PKT_CONTD : 0;
+			}
 		}
-		xsk_ring_prod__submit(&t->sock.tx, n);
+		xsk_ring_prod__submit(&t->sock.tx, n * bufs);
 		add_u64(&t->c.submitted, n);
 		gen_pace_spent(&pace, n);
 		if (gen_xsk_kick(t))
 			break;
 	}
-	/* What is on the ring: until it is completed, or a second at most. */
-	deadline = mono_ns() + 1000000000ULL;
-	while (t->c.frames < t->c.submitted && mono_ns() < deadline) {
-		if (!gen_xsk_complete(t)) {
-			if (!t->error && gen_xsk_kick(t))
-				break;
-			sched_yield();
-		}
-	}
+	gen_xsk_drain(t);
 	return NULL;
 }
 
@@ -269,13 +358,44 @@ static int gen_check(struct gen_state *g)
 		       o->vlan ? " with the 802.1Q tag" : "");
 		return EXIT_USAGE;
 	}
-	max = o->engine == GEN_ENGINE_XDP ? GEN_XDP_MAX_FRAME : o->frame_size;
-	if (max > sizeof(g->frame))
-		max = sizeof(g->frame);
+	/*
+	 * BPF_PROG_RUN's live-frames mode refuses data larger than its page
+	 * (EINVAL, net/bpf/test_run.c): no multi-buffer frames there.
+	 */
+	if (o->engine == GEN_ENGINE_XDP && g->spec.size > GEN_XDP_MAX_FRAME) {
+		pr_err("invalid --size %u: --engine xdp sends frames of at most %u bytes: BPF_PROG_RUN's live-frames mode runs each frame on one page and takes no multi-buffer frames; use --engine xsk for larger frames\n",
+		       g->spec.size, GEN_XDP_MAX_FRAME);
+		return EXIT_USAGE;
+	}
+	max = o->engine == GEN_ENGINE_XDP ? GEN_XDP_MAX_FRAME : GEN_MAX_FRAME;
 	if (g->spec.size > max) {
-		pr_err("invalid --size %u: %s holds frames of at most %u bytes\n", g->spec.size,
-		       o->engine == GEN_ENGINE_XDP ? "a live-frames page (--engine xdp)" :
-		       "a UMEM frame (--engine xsk)", max);
+		pr_err("invalid --size %u: gen sends frames of at most %u bytes\n", g->spec.size, max);
+		return EXIT_USAGE;
+	}
+	g->bufs = 1;
+	if (o->engine == GEN_ENGINE_XSK && g->spec.size > o->frame_size) {
+		char msg[512];
+		enum feat_state st = features_check(FEAT_XSK_MULTI_BUFFER, msg, sizeof(msg));
+
+		/* A frame longer than a UMEM frame goes as a chain of descriptors. */
+		if (st != FEAT_AVAILABLE) {
+			pr_err("--size %u is longer than a %u-byte UMEM frame, so each frame would go over several descriptors, but %s; lower -s to %u\n",
+			       g->spec.size, o->frame_size,
+			       st == FEAT_MISSING ? msg : "this kernel's AF_XDP multi-buffer could not be probed",
+			       o->frame_size);
+			return EXIT_FAIL;
+		}
+		g->bufs = (g->spec.size + o->frame_size - 1) / o->frame_size;
+		if (o->frames < g->bufs) {
+			pr_err("--frames %u is less than the %u UMEM frames one %u-byte frame takes: raise --frames\n",
+			       o->frames, g->bufs, g->spec.size);
+			return EXIT_USAGE;
+		}
+	}
+	/* What comes back lands behind the kernel's XDP headroom in a UMEM frame. */
+	if (o->rtt && g->spec.size > o->frame_size - XDP_PACKET_HEADROOM) {
+		pr_err("invalid --size %u with --rtt: a frame coming back must fit a UMEM frame less the %u bytes of XDP headroom (%u)\n",
+		       g->spec.size, XDP_PACKET_HEADROOM, o->frame_size - XDP_PACKET_HEADROOM);
 		return EXIT_USAGE;
 	}
 	if (pkt_build(&g->spec, g->frame, &g->lay)) {
@@ -305,6 +425,28 @@ static int gen_check(struct gen_state *g)
 	return EXIT_OK;
 }
 
+/* Chains: the pool holds the head of each slot of g->bufs consecutive frames. */
+static void gen_slots(struct gen_state *g, struct xskmap_umem *u)
+{
+	__u32 slots = u->nr_frames / g->bufs, i;
+
+	u->nr_free = 0;
+	for (i = 0; i < slots; i++)
+		xskmap_umem_free(u, (__u64)i * g->bufs * u->frame_size);
+}
+
+/* The template into the frame (or the slot's frames) at addr. */
+static void gen_fill_template(struct gen_state *g, struct xskmap_umem *u, __u64 addr)
+{
+	__u32 off, j;
+
+	for (j = 0, off = 0; j < g->bufs; j++, off += u->frame_size) {
+		__u32 n = g->lay.len - off < u->frame_size ? g->lay.len - off : u->frame_size;
+
+		memcpy(xskmap_umem_data(u, addr + off), g->frame + off, n);
+	}
+}
+
 static int gen_setup(struct gen_state *g)
 {
 	struct gen_opts *o = &g->o;
@@ -312,9 +454,16 @@ static int gen_setup(struct gen_state *g)
 		.frames = o->frames,
 		.frame_size = o->frame_size,
 		.comp_size = o->ring_size,
-		.tx_frames = o->frames,
+		/* --rtt: half of the UMEM receives what comes back, half sends. */
+		.tx_frames = o->rtt ? o->frames / 2 : o->frames,
 	};
-	struct xskmap_sock_cfg scfg = { .tx_size = o->ring_size, .bind = BIND_AUTO, .need_wakeup = true };
+	struct xskmap_sock_cfg scfg = {
+		.rx_size = o->rtt ? o->ring_size : 0,
+		.tx_size = o->ring_size,
+		.bind = BIND_AUTO,
+		.need_wakeup = true,
+		.multi_buffer = g->bufs > 1,
+	};
 	struct timespec real, mono;
 	char err[512];
 	__u32 i, j;
@@ -344,6 +493,8 @@ static int gen_setup(struct gen_state *g)
 			g->t[0].cpu = sched_getcpu() >= 0 ? sched_getcpu() : 0;
 		return gen_xdp_setup(g);
 	}
+	if (o->rtt && gen_rtt_setup(g))
+		return EXIT_FAIL;
 	for (i = 0; i < g->nr_threads && !gen_stop_flag; i++) {
 		struct gen_thread *t = &g->t[i];
 
@@ -359,10 +510,14 @@ static int gen_setup(struct gen_state *g)
 			return EXIT_FAIL;
 		}
 		t->sock_made = true;
+		if (g->bufs > 1)
+			gen_slots(g, &t->umem);
 		/* Every TX frame holds the template from now on: per frame, only patches. */
 		for (j = 0; j < t->umem.nr_free; j++)
-			memcpy(xskmap_umem_data(&t->umem, t->umem.free_frames[j]), g->frame, g->lay.len);
+			gen_fill_template(g, &t->umem, t->umem.free_frames[j]);
 	}
+	if (!gen_stop_flag && o->rtt && gen_rtt_insert(g))
+		return EXIT_FAIL;
 	return gen_stop_flag ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -412,6 +567,8 @@ static void gen_teardown(struct gen_state *g)
 		if (g->t[i].umem_made)
 			xskmap_umem_destroy(&g->t[i].umem);
 	}
+	/* After the sockets: they leave xsks_map before the program goes. */
+	gen_rtt_destroy(g);
 	gen_xdp_destroy(g);
 	free(g->t);
 	g->t = NULL;
@@ -488,6 +645,17 @@ static int gen_loop(struct gen_state *g)
 	free(prev);
 	gen_stop_threads(g);
 	g->end = mono_sec();
+	if (g->o.rtt) {
+		__u64 last = 0;
+		__u32 i;
+
+		/* Rates are over the sending: the wait for what comes back is not in them. */
+		for (i = 0; i < g->nr_threads; i++)
+			if (g->t[i].last_send_ns > last)
+				last = g->t[i].last_send_ns;
+		if (last)
+			g->end = last / 1e9;
+	}
 	return EXIT_OK;
 }
 
@@ -503,6 +671,7 @@ static int gen_report(struct gen_state *g)
 	__u64 frames = 0, submitted = 0, invalid = 0;
 	const char *why = NULL;
 	json_object *root = NULL, *qs = NULL;
+	bool lost = false;
 	int ret = EXIT_OK;
 	__u32 i;
 
@@ -562,6 +731,8 @@ static int gen_report(struct gen_state *g)
 		jput_str(root, "ifname", g->o.ifname);
 		jput_str(root, "engine", gen_engine_name(g));
 		jput_u64(root, "size", g->lay.len);
+		/* UMEM frames (descriptors) per frame: > 1 is multi-buffer. */
+		jput_u64(root, "buffers_per_frame", g->o.engine == GEN_ENGINE_XSK ? g->bufs : 1);
 		jput_u64(root, "frames", frames);
 		jput_u64(root, "bytes", frames * g->lay.len);
 		jput(root, "seconds", json_object_new_double(secs));
@@ -575,6 +746,8 @@ static int gen_report(struct gen_state *g)
 		jput_str(root, "not_sent_reason", not_sent ? why : NULL);
 		jput_u64(root, "tx_invalid_descs", invalid);
 		jput(root, "queues", qs);
+		if (g->o.rtt)
+			lost = gen_rtt_report(g, frames, root);
 		json_out_print(stdout, root);
 	} else {
 		fprintf(stderr, "gen %s (engine %s): %llu frames, %llu bytes in %.3f s: %.0f pps, %.1f Mbit/s\n",
@@ -585,6 +758,15 @@ static int gen_report(struct gen_state *g)
 			fprintf(stderr, "  not sent: %llu (%s); invalid TX descriptors: %llu\n",
 				(unsigned long long)not_sent, why ? why : "-",
 				(unsigned long long)invalid);
+		if (g->o.rtt)
+			lost = gen_rtt_report(g, frames, NULL);
+	}
+	/* A round trip that did not come back is the measurement failing: like ping, say so. */
+	if (lost) {
+		pr_err("--rtt: frames sent did not all come back within %g s of the last send (lost: see the summary); is 'xskmap run --action fwd' running on the peer?\n",
+		       g->o.rtt_timeout);
+		if (ret == EXIT_OK)
+			ret = EXIT_FAIL;
 	}
 	return ret;
 }
@@ -619,9 +801,16 @@ int cmd_gen(int argc, char **argv)
 	if (!ret)
 		ret = gen_start(g);
 	if (!ret) {
+		if (g->bufs > 1)
+			pr_info("multi-buffer: each %u-byte frame goes over %u descriptors of %u-byte UMEM frames (XDP_USE_SG)\n",
+				g->lay.len, g->bufs, g->o.frame_size);
 		pr_info("sending %u-byte frames on %s, engine %s, %u thread%s%s; Ctrl-C stops\n",
 			g->lay.len, g->o.ifname, gen_engine_name(g), g->nr_threads,
 			g->nr_threads == 1 ? "" : "s", g->o.nr_cpus ? " pinned" : "");
+		if (g->o.rtt)
+			pr_info("--rtt: %.0f frames/s, waiting for what comes back by %s; a frame not back %g s after the last send is lost\n",
+				g->o.rate, g->o.spin ? "spinning (--spin)" : "ppoll()",
+				g->o.rtt_timeout);
 		gen_loop(g);
 		ret = gen_report(g);
 	}

@@ -54,6 +54,7 @@ struct run_opts {
 	__u32 batch;
 	enum bind_mode bind;
 	bool need_wakeup;
+	enum xskmap_mbuf_mode multi_buffer;	/* --multi-buffer auto|on|off */
 	bool force;
 	bool shared_umem;			/* --shared-umem (implied by --out) */
 	const char *out_ifname;			/* --out: fwd to this device, NULL: none */

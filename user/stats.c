@@ -191,6 +191,7 @@ void report_json(FILE *f, const struct run_report *r)
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
 	jput_str(o, "umem", r->shared_umem ? "shared" : "per-queue");
+	jput(o, "multi_buffer", json_object_new_boolean(r->multi_buffer));
 	snprintf(secs, sizeof(secs), "%.3f", r->seconds);
 	jput(o, "seconds", json_object_new_double_s(r->seconds, secs));
 	jput_u64(o, "rx_packets", pkts);
@@ -274,8 +275,9 @@ void report_text(FILE *f, const struct run_report *r)
 	__u32 i;
 
 	totals(r, &pkts, &bytes);
-	fprintf(f, "xskmap: %s (%s mode, %s): %llu frames, %llu bytes in %.2f s\n",
-		r->ifname, r->attach_mode, r->bind_mode, (unsigned long long)pkts,
+	fprintf(f, "xskmap: %s (%s mode, %s%s): %llu frames, %llu bytes in %.2f s\n",
+		r->ifname, r->attach_mode, r->bind_mode, r->multi_buffer ? ", multi-buffer" : "",
+		(unsigned long long)pkts,
 		(unsigned long long)bytes, r->seconds);
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];

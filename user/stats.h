@@ -63,6 +63,7 @@ struct run_report {
 	const char *ifname;
 	const char *attach_mode;	/* "native" / "skb" */
 	const char *bind_mode;		/* "copy" / "zero-copy" */
+	bool multi_buffer;		/* XDP_USE_SG sockets, the xdp.frags program */
 	double seconds;
 	__u32 nr_queues;
 	const struct queue_report *queues;
