@@ -6,6 +6,15 @@
  * attached), one UMEM + socket per queue (inserted into xsks_map), one
  * thread per queue. Teardown is the reverse, through one path for success,
  * errors and signals: threads, sockets, UMEMs, detach, skeleton.
+ *
+ * With --shared-umem one UMEM serves every socket, a part of its frames
+ * each (umem.h). With --out IFNAME2 (fwd) each selected queue q also has
+ * a socket on IFNAME2's queue q over the same UMEM, and queue q's worker
+ * sends what it receives out of that socket; with --bridge IFNAME2 gets
+ * its own program and record too, and a second worker per queue sends
+ * IFNAME2's frames out of the socket on IFNAME. Sockets: socks[q] on
+ * IFNAME, socks[nr_queues + q] on IFNAME2; workers: workers[q] receive on
+ * IFNAME, workers[nr_queues + q] (--bridge) on IFNAME2.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -64,10 +73,17 @@ struct run_state {
 	__u32 queue_ids[XSKMAP_MAX_QUEUES];
 	__u32 nr_queues;		/* the selected ones */
 	struct prog prog;
-	/* nr_queues each, allocated once at setup; one UMEM per socket today. */
+	/* --out: the device, its queues, and with --bridge its program and record. */
+	int out_ifindex;
+	__u32 nr_out_rx_queues;
+	struct prog prog2;
+	struct run_owner own2;
+	struct xsk_ruleset ruleset2;	/* what the --bridge program has, as last read */
+	/* Allocated once at setup: one UMEM per queue, or one shared. */
 	struct xskmap_umem *umems;
-	struct xskmap_sock *socks;
-	struct xskmap_worker *workers;
+	struct xskmap_sock *socks;	/* nr_socks */
+	struct xskmap_worker *workers;	/* nr_workers */
+	__u32 nr_socks, nr_workers;
 	__u32 nr_umems;			/* UMEMs created */
 	pthread_t *threads;
 	__u32 nr_created;		/* sockets created */
@@ -101,7 +117,10 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 			r->bind_mode = "zero-copy";
 	r->seconds = mono_sec() - s->start;
 	r->tx = xskmap_action_find(s->opts.action)->tx;
-	r->nr_queues = s->nr_created;
+	r->shared_umem = s->opts.shared_umem;
+	r->out_ifname = s->opts.out_ifname;
+	r->bridge = s->opts.bridge;
+	r->nr_queues = s->nr_workers;
 	r->queues = qr;
 	if (s->nr_umems) {
 		s->umem_rep = (struct umem_report){
@@ -117,10 +136,11 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 		memset(&s->meta_rep, 0, sizeof(s->meta_rep));
 		r->meta = &s->meta_rep;
 	}
-	for (i = 0; i < s->nr_created; i++) {
+	for (i = 0; i < s->nr_workers; i++) {
+		const struct xskmap_worker *w = &s->workers[i];
 		struct xskmap_worker_counters c;
 
-		xskmap_worker_read(&s->workers[i], &c);
+		xskmap_worker_read(w, &c);
 		if (s->opts.metadata) {
 			s->meta_rep.frames += c.meta_frames;
 			s->meta_rep.timestamp += c.meta_timestamp;
@@ -129,7 +149,13 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 			s->meta_rep.distinct_hashes += c.meta_distinct_hashes;
 			s->meta_rep.kept += c.rx_packets;
 		}
-		qr[i].queue_id = s->socks[i].queue_id;
+		qr[i].queue_id = w->sock->queue_id;
+		qr[i].second = i >= s->nr_queues;
+		qr[i].rx_ifname = qr[i].tx_ifname = NULL;
+		if (s->opts.out_ifname) {
+			qr[i].rx_ifname = qr[i].second ? s->opts.out_ifname : r->ifname;
+			qr[i].tx_ifname = qr[i].second ? r->ifname : s->opts.out_ifname;
+		}
 		qr[i].rx_packets = c.rx_packets;
 		qr[i].rx_bytes = c.rx_bytes;
 		qr[i].rx_past_count = c.rx_past_count;
@@ -144,7 +170,16 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 		qr[i].sendto_calls = c.sendto_calls;
 		qr[i].recvfrom_calls = c.recvfrom_calls;
 		qr[i].poll_calls = c.poll_calls;
-		xskmap_sock_stats(&s->socks[i], &qr[i].xdp);
+		xskmap_sock_stats(w->sock, &qr[i].xdp);
+		/* The TX side of the row is the socket it sends out of. */
+		if (w->tx_sock && w->tx_sock != w->sock) {
+			struct xdp_statistics t;
+
+			if (!xskmap_sock_stats(w->tx_sock, &t)) {
+				qr[i].xdp.tx_invalid_descs = t.tx_invalid_descs;
+				qr[i].xdp.tx_ring_empty_descs = t.tx_ring_empty_descs;
+			}
+		}
 	}
 	if (s->pcap) {
 		struct pcap_out_stats ps;
@@ -169,6 +204,16 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 		/* Rules may have changed since start: report the live set. */
 		if (!cls_ruleset_read(&f, &s->ruleset) && !cls_hits_read(&f, r->hits))
 			r->rules = &s->ruleset;
+	}
+	if (s->prog2.skel) {
+		struct cls_fds f;
+
+		r->out_attach_mode = attach_mode_str(s->prog2.mode);
+		if (stats_read_bpf(prog_stats_map_fd(&s->prog2), r->out_bpf))
+			memset(r->out_bpf, 0, sizeof(r->out_bpf));
+		cls_fds_from_skel(s->prog2.skel, &f);
+		if (!cls_ruleset_read(&f, &s->ruleset2) && !cls_hits_read(&f, r->out_hits))
+			r->out_rules = &s->ruleset2;
 	}
 }
 
@@ -216,13 +261,15 @@ static int run_teardown(struct run_state *s)
 		xskmap_umem_destroy(&s->umems[i]);
 	s->nr_umems = 0;
 	prog_destroy(&s->prog);
+	prog_destroy(&s->prog2);
 	/* After the link is closed: no record while the program is still on. */
 	run_owner_release(&s->own);
+	run_owner_release(&s->own2);
 	pcap_out_free(s->pcap);
 	s->pcap = NULL;
 	free(s->umems);
 	free(s->socks);
-	for (i = 0; s->workers && i < s->nr_queues; i++)
+	for (i = 0; s->workers && i < s->nr_workers; i++)
 		free(s->workers[i].tx_ends);
 	free(s->workers);
 	free(s->threads);
@@ -304,15 +351,26 @@ static int run_check_limits(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_USAGE;
 	}
+	/* --bridge: the same rules steer IFNAME2's frames, through its own xsks_map. */
+	if (o->bridge) {
+		snprintf(why, sizeof(why), ", one per RX queue of %s (--bridge)%s", o->out_ifname,
+			 o->fixed ? " or up to --fixed-index" : "");
+		if (ruleset_check_slots(&s->ruleset, run_opts_slots(o, s->nr_out_rx_queues), why,
+					err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_USAGE;
+		}
+	}
 	/*
 	 * The kernel's OOM killer would end the run half set up, program
-	 * attached. Huge pages are reserved apart from MemAvailable: with
+	 * attached. Every receiving socket has --frames of its own, shared
+	 * UMEM or not. Huge pages are reserved apart from MemAvailable: with
 	 * --hugepages only the rings count there, and the areas must fit the
 	 * free huge pages.
 	 */
 	hostmem_read(&mem);
 	if (hostmem_check(&mem, o->frames, o->hugepages ? 0 : o->frame_size, o->ring_size,
-			  s->nr_queues, err, sizeof(err))) {
+			  s->nr_queues * (o->bridge ? 2 : 1), err, sizeof(err))) {
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
@@ -322,13 +380,70 @@ static int run_check_limits(struct run_state *s)
 			.unaligned = o->unaligned, .hugepages = true,
 		};
 
-		if (xskmap_hugepages_check(&ucfg, s->nr_queues, err, sizeof(err))) {
+		if (xskmap_hugepages_check(&ucfg, s->nr_queues * (o->bridge ? 2 : 1), err, sizeof(err))) {
 			pr_err("%s\n", err);
 			return EXIT_FAIL;
 		}
 	}
 	mtu = iface_mtu(o->ifname);
+	if (o->out_ifname) {
+		int mtu2 = iface_mtu(o->out_ifname);
+
+		if (mtu > 0 && mtu2 > 0 && mtu2 != mtu)
+			pr_warn("%s has MTU %d and %s %d: a frame longer than the smaller one's MTU + 14 bytes crosses to the device that cannot send it, which drops it; give both the same MTU\n",
+				o->ifname, mtu, o->out_ifname, mtu2);
+	}
 	return run_check_mbuf(s, mtu);
+}
+
+/*
+ * --out IFNAME2: it exists, and has the queues the run maps onto it: RX
+ * queue q of IFNAME goes out of TX queue q of IFNAME2 (one socket, so one
+ * owner, per TX ring: a modulo mapping would put two workers on one ring),
+ * and with --bridge IFNAME2's RX queue q comes back the same way.
+ */
+static int run_check_out(struct run_state *s)
+{
+	const struct run_opts *o = &s->opts;
+	int ntx, nrx;
+	__u32 i;
+
+	s->out_ifindex = if_nametoindex(o->out_ifname);
+	if (!s->out_ifindex) {
+		pr_err("--out interface '%s' does not exist: check the name with 'ip link show'\n",
+		       o->out_ifname);
+		return EXIT_USAGE;
+	}
+	if (s->out_ifindex == s->ifindex) {
+		pr_err("--out %s is %s itself (another name of the same device): give another device, or leave out --out to send frames back out of %s\n",
+		       o->out_ifname, o->ifname, o->ifname);
+		return EXIT_USAGE;
+	}
+	ntx = iface_tx_queues(o->out_ifname);
+	nrx = iface_rx_queues(o->out_ifname);
+	if (nrx <= 0) {
+		pr_err("cannot read the RX queue count of %s: %s\n", o->out_ifname,
+		       strerror(nrx ? -nrx : ENOENT));
+		return EXIT_FAIL;
+	}
+	s->nr_out_rx_queues = nrx > XSKMAP_MAX_QUEUES ? XSKMAP_MAX_QUEUES : nrx;
+	for (i = 0; i < s->nr_queues; i++) {
+		__u32 q = s->queue_ids[i];
+
+		if (ntx > 0 && q >= (__u32)ntx) {
+			pr_err("queue %u of %s has no TX queue %u on %s (%s has %d TX queue%s): --out sends RX queue q out of TX queue q; select queues below %d with -q, or give %s more TX queues (ethtool -L)\n",
+			       q, o->ifname, q, o->out_ifname, o->out_ifname, ntx, ntx == 1 ? "" : "s",
+			       ntx, o->out_ifname);
+			return EXIT_USAGE;
+		}
+		if (o->bridge && q >= (__u32)nrx) {
+			pr_err("--bridge receives on queue %u of %s too, and %s has %d RX queue%s: select queues below %d with -q, or give %s more RX queues (ethtool -L)\n",
+			       q, o->out_ifname, o->out_ifname, nrx, nrx == 1 ? "" : "s", nrx,
+			       o->out_ifname);
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_OK;
 }
 
 /* Validate the environment and the queue list before anything is changed. */
@@ -372,11 +487,19 @@ static int run_check(struct run_state *s)
 		}
 		s->nr_queues = o->nr_queues;
 	}
+	if (o->out_ifname) {
+		int ret = run_check_out(s);
+
+		if (ret)
+			return ret;
+	}
 	/*
 	 * fwd sends out of the queue a frame came in on: a queue past the
 	 * device's TX queues would take every frame and send none, silently.
+	 * With --out it goes out of IFNAME2 (run_check_out()), and only with
+	 * --bridge does IFNAME send.
 	 */
-	if (xskmap_action_find(o->action)->tx) {
+	if (xskmap_action_find(o->action)->tx && (!o->out_ifname || o->bridge)) {
 		int ntx = iface_tx_queues(o->ifname);
 
 		for (i = 0; ntx > 0 && i < s->nr_queues; i++) {
@@ -388,6 +511,7 @@ static int run_check(struct run_state *s)
 			return EXIT_USAGE;
 		}
 	}
+	/* --bridge: the two workers of a queue share its CPU. */
 	if (perf_check_cpus(&o->perf, s->nr_queues, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		return EXIT_USAGE;
@@ -414,9 +538,103 @@ static int run_check(struct run_state *s)
 	return run_check_limits(s);
 }
 
+/*
+ * The program on one device: load with the run's configuration, the rules
+ * in place before attach, attach, record and pin. EXIT_OK or the exit code
+ * after a message.
+ */
+static int run_attach(struct run_state *s, struct prog *p, struct run_owner *own,
+		      const struct prog_cfg *cfg, int ifindex, const char *ifname)
+{
+	const struct run_opts *o = &s->opts;
+	struct cls_fds fds;
+	char err[512];
+
+	if (prog_load(p, cfg, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	/* Rules in place before attach: the first frame already obeys them. */
+	cls_fds_from_skel(p->skel, &fds);
+	if (cls_apply(&fds, &s->ruleset, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	/* A device-bound program attaches in native mode only: no skb fallback. */
+	if (prog_attach(p, ifindex, ifname, cfg->meta_ifindex ? ATTACH_NATIVE : o->mode, o->force,
+			err, sizeof(err))) {
+		pr_err("%s%s\n", cfg->meta_ifindex ? "--metadata needs native XDP: " : "", err);
+		return EXIT_FAIL;
+	}
+	pr_info("attached %s to %s in %s mode (BPF link %u)\n", prog_name(p), ifname,
+		attach_mode_str(p->mode), p->link_id);
+	if (cfg->meta_ifindex)
+		pr_info("--metadata: the program is bound to %s and stores the driver's RX timestamp, RSS hash%s in front of each frame\n",
+			ifname, cfg->meta_vlan ? " and VLAN tag" : " (this kernel has no VLAN-tag kfunc: Linux 6.8)");
+	/* Attached: clean what a dead run left, pin, write the record. */
+	if (run_owner_commit(own, p))
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+/*
+ * One socket: created over u, given its part of a shared UMEM, set up for
+ * busy polling and TX, and put into map_fd (>= 0) at slot. The socket is
+ * counted in nr_created as soon as it exists, so the teardown closes it.
+ */
+static int run_socket(struct run_state *s, struct xskmap_sock *sk, const char *ifname, __u32 qid,
+		      struct xskmap_umem *u, const struct xskmap_sock_cfg *scfg, int part,
+		      int map_fd, __u32 slot)
+{
+	const struct run_opts *o = &s->opts;
+	static bool said_budget;
+	char err[512];
+
+	if (xskmap_sock_create(sk, ifname, qid, u, scfg, err, sizeof(err))) {
+		/* The kernel binds a socket sharing a UMEM in the first one's mode. */
+		if (u->nr_socks && s->socks[0].zerocopy)
+			pr_err("%s (a socket sharing a UMEM binds zero-copy as the first one did, which %s may lack: try --copy)\n",
+			       err, ifname);
+		else
+			pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	s->nr_created++;
+	if (part >= 0 && xskmap_umem_fill_part(u, sk->fq, part)) {
+		pr_err("the fill ring of %s queue %u took less than its %u frames of the shared UMEM\n",
+		       ifname, qid, u->part_frames);
+		return EXIT_FAIL;
+	}
+	if (o->perf.busy_poll &&
+	    xskmap_sock_busy_poll(sk, o->perf.busy_budget, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	/*
+	 * Copy-mode TX sends 32 frames a kick unless told more (Linux 6.17):
+	 * a whole ring's worth, so one kick takes a batch.
+	 */
+	if (scfg->tx_size && !sk->zerocopy) {
+		int r = xskmap_sock_tx_budget(sk, o->ring_size);
+
+		if (!said_budget)
+			pr_info("%s\n", !r ? "copy-mode TX budget raised to the TX ring (XDP_MAX_TX_SKB_BUDGET)" :
+				r == -ENOPROTOOPT ? "copy-mode TX sends at most 32 frames a kick: this kernel has no XDP_MAX_TX_SKB_BUDGET (Linux 6.17)" :
+				"copy-mode TX budget left at the kernel's default: XDP_MAX_TX_SKB_BUDGET refused");
+		said_budget = true;
+	}
+	if (map_fd >= 0 && xskmap_sock_insert(sk, map_fd, slot, err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
 static int run_setup(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
+	const struct xskmap_action *act = xskmap_action_find(o->action);
+	__u32 nr_umems = o->shared_umem ? 1 : s->nr_queues;
 	struct xskmap_umem_cfg ucfg = {
 		.frames = o->frames,
 		.frame_size = o->frame_size,
@@ -424,29 +642,46 @@ static int run_setup(struct run_state *s)
 		.unaligned = o->unaligned,
 		.hugepages = o->hugepages,
 	};
-	const struct xskmap_action *act = xskmap_action_find(o->action);
+	/*
+	 * The sockets on IFNAME receive; they send with fwd, unless --out
+	 * sends elsewhere (then only --bridge's way back sends on them). The
+	 * sockets on IFNAME2 send, and receive with --bridge. A TX ring as
+	 * large as the RX one: fwd sends from the frames it received.
+	 */
 	struct xskmap_sock_cfg scfg = {
 		.rx_size = o->ring_size,
-		/* fwd sends from the frames it received: a TX ring as large as the RX one. */
-		.tx_size = act->tx ? o->ring_size : 0,
+		.tx_size = act->tx && (!o->out_ifname || o->bridge) ? o->ring_size : 0,
 		.bind = o->bind,
 		.need_wakeup = o->need_wakeup,
 		.multi_buffer = s->mbuf,
 	};
+	struct xskmap_sock_cfg scfg2 = scfg;
 	struct prog_cfg pcfg = { .fallback = o->fallback, .multi_buffer = s->mbuf };
-	struct cls_fds fds;
 	char err[512];
 	__u32 i;
+	int ret;
 
-	/* Who owns the interface and the pin directory, before anything changes. */
+	scfg2.rx_size = o->bridge ? o->ring_size : 0;
+	scfg2.tx_size = o->ring_size;
+	s->nr_socks = s->nr_queues * (o->out_ifname ? 2 : 1);
+	s->nr_workers = s->nr_queues * (o->bridge ? 2 : 1);
+	ucfg.parts = o->shared_umem ? s->nr_workers : 0;
+
+	/* Who owns the interfaces and the pin directory, before anything changes. */
 	if (run_owner_claim(&s->own, s->ifindex, o->ifname, o->pin_dir))
 		return EXIT_FAIL;
+	/* IFNAME2's maps (--bridge) are pinned at its default place; --pin-dir is IFNAME's. */
+	if (o->bridge && run_owner_claim(&s->own2, s->out_ifindex, o->out_ifname, NULL))
+		return EXIT_FAIL;
+	if (o->out_ifname && !o->bridge &&
+	    run_owner_claim_tx(&s->own2, s->out_ifindex, o->out_ifname))
+		return EXIT_FAIL;
 
-	s->umems = calloc(s->nr_queues, sizeof(*s->umems));
-	s->socks = calloc(s->nr_queues, sizeof(*s->socks));
-	s->workers = calloc(s->nr_queues, sizeof(*s->workers));
-	s->threads = calloc(s->nr_queues, sizeof(*s->threads));
-	s->reports = calloc(s->nr_queues, sizeof(*s->reports));
+	s->umems = calloc(nr_umems, sizeof(*s->umems));
+	s->socks = calloc(s->nr_socks, sizeof(*s->socks));
+	s->workers = calloc(s->nr_workers, sizeof(*s->workers));
+	s->threads = calloc(s->nr_workers, sizeof(*s->threads));
+	s->reports = calloc(s->nr_workers, sizeof(*s->reports));
 	if (!s->umems || !s->socks || !s->workers || !s->threads || !s->reports) {
 		pr_err("out of memory\n");
 		return EXIT_FAIL;
@@ -455,7 +690,7 @@ static int run_setup(struct run_state *s)
 	/* Checked and opened before anything is attached: a refusal changes nothing. */
 	if (o->pcap_path) {
 		/* A multi-buffer frame is captured whole: tcpdump's largest snap length. */
-		if (pcap_out_open(&s->pcap, o->pcap_path, s->nr_queues,
+		if (pcap_out_open(&s->pcap, o->pcap_path, s->nr_workers,
 				  s->mbuf ? 262144 : o->frame_size,
 				  PCAP_RING_BYTES_DEFAULT, &stop_flag, err, sizeof(err))) {
 			pr_err("%s\n", err);
@@ -471,69 +706,55 @@ static int run_setup(struct run_state *s)
 		pcfg.meta_ifindex = s->ifindex;
 		pcfg.meta_vlan = s->meta_vlan;
 	}
-	if (prog_load(&s->prog, &pcfg, err, sizeof(err))) {
-		pr_err("%s\n", err);
+	ret = run_attach(s, &s->prog, &s->own, &pcfg, s->ifindex, o->ifname);
+	if (ret)
+		return ret;
+	if (o->bridge) {
+		pcfg.meta_ifindex = 0;	/* --metadata is refused with --out */
+		pcfg.map_entries = run_opts_slots(o, s->nr_out_rx_queues);
+		ret = run_attach(s, &s->prog2, &s->own2, &pcfg, s->out_ifindex, o->out_ifname);
+		if (ret)
+			return ret;
+	} else if (o->out_ifname && run_owner_commit(&s->own2, NULL)) {
 		return EXIT_FAIL;
 	}
-	/* Rules in place before attach: the first frame already obeys them. */
-	cls_fds_from_skel(s->prog.skel, &fds);
-	if (cls_apply(&fds, &s->ruleset, err, sizeof(err))) {
-		pr_err("%s\n", err);
-		return EXIT_FAIL;
-	}
-	/* A device-bound program attaches in native mode only: no skb fallback. */
-	if (prog_attach(&s->prog, s->ifindex, o->ifname, o->metadata ? ATTACH_NATIVE : o->mode,
-			o->force, err, sizeof(err))) {
-		pr_err("%s%s\n", o->metadata ? "--metadata needs native XDP: " : "", err);
-		return EXIT_FAIL;
-	}
-	pr_info("attached %s to %s in %s mode (BPF link %u)\n", prog_name(&s->prog), o->ifname,
-		attach_mode_str(s->prog.mode), s->prog.link_id);
-	if (o->metadata)
-		pr_info("--metadata: the program is bound to %s and stores the driver's RX timestamp, RSS hash%s in front of each frame\n",
-			o->ifname, s->meta_vlan ? " and VLAN tag" : " (this kernel has no VLAN-tag kfunc: Linux 6.8)");
 
-	/* Attached: clean what a dead run left, pin, write the record. */
-	if (run_owner_commit(&s->own, &s->prog))
-		return EXIT_FAIL;
-
+	if (o->shared_umem) {
+		if (xskmap_umem_create(&s->umems[0], &ucfg, s->queue_ids[0], err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		s->nr_umems = 1;
+	}
+	/* IFNAME's sockets first: the first socket of a UMEM sets the bind mode of all. */
 	for (i = 0; i < s->nr_queues && !stop_flag; i++) {
 		__u32 slot = o->fixed ? o->fixed_index : s->queue_ids[i];
+		struct xskmap_umem *u = &s->umems[o->shared_umem ? 0 : i];
 
-		if (xskmap_umem_create(&s->umems[i], &ucfg, s->queue_ids[i], err, sizeof(err))) {
-			pr_err("%s\n", err);
-			return EXIT_FAIL;
+		if (!o->shared_umem) {
+			if (xskmap_umem_create(u, &ucfg, s->queue_ids[i], err, sizeof(err))) {
+				pr_err("%s\n", err);
+				return EXIT_FAIL;
+			}
+			s->nr_umems++;
 		}
-		s->nr_umems++;
-		if (xskmap_sock_create(&s->socks[i], o->ifname, s->queue_ids[i], &s->umems[i], &scfg,
-				       err, sizeof(err))) {
-			pr_err("%s\n", err);
-			return EXIT_FAIL;
-		}
-		s->nr_created++;
-		if (o->perf.busy_poll &&
-		    xskmap_sock_busy_poll(&s->socks[i], o->perf.busy_budget, err, sizeof(err))) {
-			pr_err("%s\n", err);
-			return EXIT_FAIL;
-		}
-		/*
-		 * Copy-mode TX sends 32 frames a kick unless told more (Linux
-		 * 6.17): a whole ring's worth, so one kick takes a batch.
-		 */
-		if (act->tx && !s->socks[i].zerocopy) {
-			int r = xskmap_sock_tx_budget(&s->socks[i], o->ring_size);
-
-			if (i == 0)
-				pr_info("%s\n", !r ? "copy-mode TX budget raised to the TX ring (XDP_MAX_TX_SKB_BUDGET)" :
-					r == -ENOPROTOOPT ? "copy-mode TX sends at most 32 frames a kick: this kernel has no XDP_MAX_TX_SKB_BUDGET (Linux 6.17)" :
-					"copy-mode TX budget left at the kernel's default: XDP_MAX_TX_SKB_BUDGET refused");
-		}
-		if (xskmap_sock_insert(&s->socks[i], prog_xsks_map_fd(&s->prog), slot, err,
-				       sizeof(err))) {
-			pr_err("%s\n", err);
-			return EXIT_FAIL;
-		}
+		ret = run_socket(s, &s->socks[i], o->ifname, s->queue_ids[i], u, &scfg,
+				 o->shared_umem ? (int)i : -1, prog_xsks_map_fd(&s->prog), slot);
+		if (ret)
+			return ret;
 	}
+	for (i = 0; o->out_ifname && i < s->nr_queues && !stop_flag; i++) {
+		__u32 slot = o->fixed ? o->fixed_index : s->queue_ids[i];
+
+		ret = run_socket(s, &s->socks[s->nr_queues + i], o->out_ifname, s->queue_ids[i],
+				 &s->umems[0], &scfg2, o->bridge ? (int)(s->nr_queues + i) : -1,
+				 o->bridge ? prog_xsks_map_fd(&s->prog2) : -1, slot);
+		if (ret)
+			return ret;
+	}
+	/* A signal during setup: run (and report) only what has every socket it needs. */
+	if (s->nr_created < s->nr_socks)
+		s->nr_workers = o->out_ifname ? 0 : s->nr_created;
 	return EXIT_OK;
 }
 
@@ -565,13 +786,19 @@ static int run_start_threads(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
-	for (i = 0; i < s->nr_created; i++) {
+	for (i = 0; i < s->nr_workers; i++) {
 		const struct xskmap_perf_opts *p = &s->opts.perf;
+		__u32 q = i % s->nr_queues;
+		bool out = s->opts.out_ifname != NULL;
 		__u8 *tx_ends = NULL;
 
-		/* Multi-buffer fwd: which UMEM frames end a chain on the TX ring. */
+		/*
+		 * Multi-buffer fwd: which UMEM frames end a chain on the TX ring,
+		 * by frame index in the worker's UMEM (the whole area when shared:
+		 * the worker marks only its own part's frames).
+		 */
 		if (s->mbuf && xskmap_action_find(s->opts.action)->tx) {
-			tx_ends = calloc(s->umems[i].nr_frames, 1);
+			tx_ends = calloc(s->socks[i].umem->nr_frames, 1);
 			if (!tx_ends) {
 				pthread_sigmask(SIG_SETMASK, &old, NULL);
 				pthread_attr_destroy(&attr);
@@ -579,8 +806,16 @@ static int run_start_threads(struct run_state *s)
 				return EXIT_FAIL;
 			}
 		}
+		/*
+		 * Worker q: IFNAME's queue q, out of IFNAME2's (--out) or its own;
+		 * worker nr_queues + q (--bridge): IFNAME2's queue q, out of IFNAME's.
+		 */
 		s->workers[i] = (struct xskmap_worker){
 			.sock = &s->socks[i],
+			.tx_sock = !out ? &s->socks[i] : i < s->nr_queues ? &s->socks[s->nr_queues + q] :
+				   &s->socks[q],
+			/* A frame going back out of its own port is sent back to its sender. */
+			.swap_macs = !out,
 			.action = xskmap_action_find(s->opts.action),
 			.batch = s->opts.batch,
 			.pcap = s->pcap,
@@ -594,12 +829,13 @@ static int run_start_threads(struct run_state *s)
 				p->poll ? XSKMAP_WAIT_POLL : XSKMAP_WAIT_SPIN,
 			.tx_ends = tx_ends,
 		};
-		ret = p->nr_cpus ? perf_pin_attr(&attr, p->cpus[i]) : 0;
+		/* --bridge: both workers of queue q on its CPU. */
+		ret = p->nr_cpus ? perf_pin_attr(&attr, p->cpus[q]) : 0;
 		if (ret) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			pthread_attr_destroy(&attr);
 			pr_err("cannot pin the thread of queue %u to CPU %u: %s\n",
-			       s->socks[i].queue_id, p->cpus[i], strerror(ret));
+			       s->socks[i].queue_id, p->cpus[q], strerror(ret));
 			return EXIT_FAIL;
 		}
 		ret = pthread_create(&s->threads[i], &attr, xskmap_worker_run, &s->workers[i]);
@@ -644,6 +880,16 @@ static bool run_fault(struct run_state *s, char *msg, size_t len)
 				 s->opts.ifname, s->prog.link_id);
 		return true;
 	}
+	if (s->opts.out_ifname && !if_indextoname(s->out_ifindex, name)) {
+		snprintf(msg, len, "%s (--out) disappeared (deleted, moved to another namespace, or its namespace went away): stopping",
+			 s->opts.out_ifname);
+		return true;
+	}
+	if (s->prog2.skel && prog_link_check(&s->prog2) == -ENODEV) {
+		snprintf(msg, len, "the XDP program was detached from %s by another tool (link id %u): stopping",
+			 s->opts.out_ifname, s->prog2.link_id);
+		return true;
+	}
 	for (i = 0; i < s->nr_created; i++) {
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
@@ -652,7 +898,8 @@ static bool run_fault(struct run_state *s, char *msg, size_t len)
 		if (getsockopt(xskmap_sock_fd(&s->socks[i]), SOL_SOCKET, SO_ERROR, &soerr, &sl) || !soerr)
 			continue;
 		snprintf(msg, len, "the AF_XDP socket of %s queue %u failed (%s): stopping",
-			 s->opts.ifname, s->socks[i].queue_id, strerror(soerr));
+			 i < s->nr_queues ? s->opts.ifname : s->opts.out_ifname, s->socks[i].queue_id,
+			 strerror(soerr));
 		return true;
 	}
 	return false;
@@ -713,7 +960,7 @@ static void run_watch(struct run_state *s)
 static int run_loop(struct run_state *s)
 {
 	const struct run_opts *o = &s->opts;
-	struct queue_report *prev_q = calloc(s->nr_created ? s->nr_created : 1, sizeof(*prev_q));
+	struct queue_report *prev_q = calloc(s->nr_workers ? s->nr_workers : 1, sizeof(*prev_q));
 	struct run_report prev, now;
 	double next = o->interval;
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
@@ -740,7 +987,7 @@ static int run_loop(struct run_state *s)
 		if (o->interval && t >= next && prev_q) {
 			collect(s, &now, s->reports);
 			report_interval(stderr, &now, &prev);
-			memcpy(prev_q, s->reports, s->nr_created * sizeof(*prev_q));
+			memcpy(prev_q, s->reports, s->nr_workers * sizeof(*prev_q));
 			prev = now;
 			prev.queues = prev_q;
 			next += o->interval;
@@ -827,10 +1074,17 @@ int cmd_run(int argc, char **argv)
 			perf_say_busy_poll(stderr, s->opts.ifname, s->opts.perf.busy_budget);
 		else if (s->opts.perf.poll)
 			pr_info("workers sleep in poll() whenever their RX ring is empty (--poll)\n");
-		perf_say_pinning(stderr, &s->opts.perf, s->queue_ids, s->nr_created);
-		pr_info("%s on %s, %u queue%s; Ctrl-C stops\n",
-			!strcmp(s->opts.action, "fwd") ? "forwarding" : "receiving", s->opts.ifname,
-			s->nr_created, s->nr_created == 1 ? "" : "s");
+		perf_say_pinning(stderr, &s->opts.perf, s->queue_ids, s->nr_queues);
+		if (s->opts.out_ifname)
+			pr_info("forwarding on %s out of %s%s, %u queue%s, one shared UMEM; Ctrl-C stops\n",
+				s->opts.ifname, s->opts.out_ifname,
+				s->opts.bridge ? " and back (--bridge)" : "", s->nr_queues,
+				s->nr_queues == 1 ? "" : "s");
+		else
+			pr_info("%s on %s, %u queue%s%s; Ctrl-C stops\n",
+				!strcmp(s->opts.action, "fwd") ? "forwarding" : "receiving",
+				s->opts.ifname, s->nr_created, s->nr_created == 1 ? "" : "s",
+				s->opts.shared_umem ? ", one shared UMEM" : "");
 		s->start = mono_sec();
 		ret = run_loop(s);
 		stop_flag = 1;

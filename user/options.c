@@ -353,6 +353,16 @@ RUN_SETTER(run_set_write)
 	return 0;
 }
 
+RUN_SETTER(run_set_out)
+{
+	RUN_O;
+
+	if (opts_check_ifname(v, err, errlen))
+		return -1;
+	o->out_ifname = v;
+	return 0;
+}
+
 /* IFNAME, then the checks between options. */
 static int run_words(void *obj, int n, char **w, char *err, size_t errlen)
 {
@@ -388,6 +398,21 @@ static int run_words(void *obj, int n, char **w, char *err, size_t errlen)
 		return fail(err, errlen, "--busy-poll and --poll exclude each other: busy polling never sleeps; give one");
 	if (o->perf.busy_poll && !o->perf.busy_budget)
 		o->perf.busy_budget = o->batch;
+	if (o->bridge && !o->out_ifname)
+		return fail(err, errlen, "--bridge forwards between IFNAME and the --out device: give --out IFNAME2 with it");
+	if (o->out_ifname && strcmp(o->action, "fwd"))
+		return fail(err, errlen, "--out %s sends the frames on: it needs --action fwd (the action is %s)",
+			    o->out_ifname, o->action);
+	if (o->out_ifname && !strcmp(o->out_ifname, o->ifname))
+		return fail(err, errlen, "--out names %s, the interface frames come in on: give another device, or leave out --out to send frames back out of %s",
+			    o->ifname, o->ifname);
+	/* The two devices' sockets share one UMEM: that is what makes the crossing copy-free. */
+	if (o->out_ifname)
+		o->shared_umem = true;
+	/* A shared UMEM's parts are laid out as aligned frames. */
+	if (o->shared_umem && o->unaligned)
+		return fail(err, errlen, "--unaligned lays out a UMEM of one socket; %s shares one between sockets in aligned frames: drop --unaligned",
+			    o->out_ifname ? "--out" : "--shared-umem");
 	if (o->fixed) {
 		if (o->all_queues) {
 			o->all_queues = false;
@@ -438,6 +463,10 @@ static const struct opt_def run_defs[] = {
 	OPT_SECTION("Output:"),
 	CALL(.name = "action", .key = 'a', .arg = "ACTION", .parse = run_set_action,
 	     .help = "what the sockets do with the frames: count (default:\ncount them, and write them with -w), drop (give\nthem straight back to the kernel, no capture) or\nfwd (send each back out of its queue, Ethernet\naddresses swapped, from the same frame)"),
+	CALL(.name = "out", .arg = "IFNAME2", .parse = run_set_out,
+	     .help = "fwd: send the frames out of IFNAME2 instead, unchanged,\nRX queue q to TX queue q, from the same frame of a\nUMEM both devices share (no copy in userspace)"),
+	{ .kind = OPT_KIND_FLAG, .name = "bridge", .off = offsetof(struct run_opts, bridge),
+	  .help = "with --out: both ways; IFNAME2 gets the program too\nand what it steers goes out of IFNAME" },
 	CALL(.name = "write", .key = 'w', .arg = "FILE", .parse = run_set_write,
 	     .help = "write every received frame to FILE (pcap, ns; - is stdout)"),
 	CALL(.name = "count", .key = 'c', .arg = "N", .parse = run_set_count,
@@ -463,6 +492,8 @@ static const struct opt_def run_defs[] = {
 	CALL(.name = "zero-copy", .parse = run_set_zerocopy),
 	CALL(.name = "no-need-wakeup", .parse = run_set_no_wakeup,
 	     .help = "do not use the need_wakeup flag"),
+	{ .kind = OPT_KIND_FLAG, .name = "shared-umem", .off = offsetof(struct run_opts, shared_umem),
+	  .help = "one UMEM for the sockets of all queues, each socket\nwith its own fill and completion rings and its own\n--frames of it (implied by --out)" },
 	CALL(.name = "multi-buffer", .arg = "auto|on|off", .parse = run_set_multi_buffer,
 	     .help = "frames larger than a UMEM frame over several\n(XDP_USE_SG and the xdp.frags program, Linux 6.6);\nauto (default): when the MTU lets such frames in"),
 	{ .kind = OPT_KIND_FLAG, .name = "unaligned", .off = offsetof(struct run_opts, unaligned),

@@ -59,6 +59,9 @@ struct run_opts {
 	bool hugepages;				/* --hugepages: the UMEMs in MAP_HUGETLB pages */
 	bool metadata;				/* --metadata: the driver's RX metadata, device-bound */
 	bool force;
+	bool shared_umem;			/* --shared-umem (implied by --out) */
+	const char *out_ifname;			/* --out: fwd to this device, NULL: none */
+	bool bridge;				/* --bridge: and IFNAME2's frames back out of IFNAME */
 	int verbose;
 	struct xskmap_perf_opts perf;		/* --busy-poll, --cpus, --poll */
 };

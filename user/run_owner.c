@@ -105,9 +105,10 @@ static int pin_dir_vet(struct run_owner *r, char *err, size_t errlen)
 	return 0;
 }
 
-int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const char *pin_dir)
+/* The record alone: 0 (also when not root: no record, said), or -errno after a line. */
+static int claim_record(struct run_owner *r, int ifindex, const char *ifname, bool no_pins)
 {
-	char dir[PATH_MAX], err[3 * PATH_MAX];
+	char err[3 * PATH_MAX];
 	int ret;
 
 	memset(r, 0, sizeof(*r));
@@ -124,7 +125,7 @@ int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const 
 			pr_err("another xskmap is starting on %s: wait for it, or stop it\n", ifname);
 		return ret;
 	}
-	if ((ret == -EACCES || ret == -EPERM || ret == -EROFS) && !pin_dir) {
+	if ((ret == -EACCES || ret == -EPERM || ret == -EROFS) && no_pins) {
 		/*
 		 * Without root (file capabilities only) /run is not ours to write.
 		 * The kernel still guards the interface (the link), but pins nobody
@@ -132,13 +133,31 @@ int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const 
 		 */
 		pr_warn("%s; running without a record or pins: 'xskmap rules' and 'xskmap detach' will not know this run\n",
 			err);
-		return 0;
+		return 1;
 	}
 	if (ret) {
 		pr_err("%s\n", err);
 		return ret;
 	}
 	r->claimed = true;
+	return 0;
+}
+
+int run_owner_claim_tx(struct run_owner *r, int ifindex, const char *ifname)
+{
+	int ret = claim_record(r, ifindex, ifname, true);
+
+	return ret > 0 ? 0 : ret;
+}
+
+int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const char *pin_dir)
+{
+	char dir[PATH_MAX], err[3 * PATH_MAX];
+	int ret;
+
+	ret = claim_record(r, ifindex, ifname, !pin_dir);
+	if (ret)
+		return ret > 0 ? 0 : ret;
 
 	r->pin_custom = pin_dir != NULL;
 	if (pin_dir)
@@ -211,8 +230,8 @@ int run_owner_commit(struct run_owner *r, struct prog *p)
 	if (!r->claimed)
 		return 0;	/* no record (see run_owner_claim()): no pins either */
 
-	r->own.rec.prog_id = p->prog_id;
-	r->own.rec.link_id = p->link_id;
+	r->own.rec.prog_id = p ? p->prog_id : 0;
+	r->own.rec.link_id = p ? p->link_id : 0;
 	if (r->own.has_stale) {
 		if (r->own.stale.pin_dir[0])
 			clean_dead(r, &r->own.stale, true);
@@ -228,7 +247,7 @@ int run_owner_commit(struct run_owner *r, struct prog *p)
 	}
 	r->nr_dead = 0;
 
-	if (r->pin_dir[0]) {
+	if (r->pin_dir[0] && p) {
 		ret = cls_pin(p->skel, r->pin_dir, top, sizeof(top), err, sizeof(err));
 		if (ret) {
 			if (r->pin_custom) {

@@ -41,7 +41,14 @@ struct run_owner {
 int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const char *pin_dir);
 
 /*
- * After attach: remove what a dead run left (only pins its record names),
+ * The same for a device the run only transmits on (--out without
+ * --bridge): its record, so no other run takes its queues meanwhile and
+ * `detach` names this run; no program, no pins. 0 or -errno after a line.
+ */
+int run_owner_claim_tx(struct run_owner *r, int ifindex, const char *ifname);
+
+/*
+ * After attach (p NULL: a device without our program): remove what a dead run left (only pins its record names),
  * pin our maps and write the full record. 0 or -errno after a message.
  */
 int run_owner_commit(struct run_owner *r, struct prog *p);

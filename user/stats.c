@@ -237,6 +237,7 @@ void report_json(FILE *f, const struct run_report *r)
 	jput_str(o, "interface", r->ifname);
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
+	jput_str(o, "umem", r->shared_umem ? "shared" : "per-queue");
 	jput(o, "multi_buffer", json_object_new_boolean(r->multi_buffer));
 	snprintf(secs, sizeof(secs), "%.3f", r->seconds);
 	jput(o, "seconds", json_object_new_double_s(r->seconds, secs));
@@ -249,6 +250,10 @@ void report_json(FILE *f, const struct run_report *r)
 		json_object *jq = json_object_new_object();
 
 		jput_u64(jq, "queue", q->queue_id);
+		if (q->rx_ifname) {
+			jput_str(jq, "interface", q->rx_ifname);
+			jput_str(jq, "out", q->tx_ifname);
+		}
 		jput_u64(jq, "rx_packets", q->rx_packets);
 		jput_u64(jq, "rx_bytes", q->rx_bytes);
 		jput_u64(jq, "rx_past_count", q->rx_past_count);
@@ -266,6 +271,19 @@ void report_json(FILE *f, const struct run_report *r)
 		jput(o, "umem", json_umem(r->umem));
 	if (r->meta)
 		jput(o, "metadata", json_meta(r->meta));
+	if (r->out_ifname) {
+		json_object *out = json_object_new_object();
+
+		jput_str(out, "interface", r->out_ifname);
+		jput(out, "bridge", json_object_new_boolean(r->bridge));
+		if (r->bridge) {
+			jput_str(out, "attach_mode", r->out_attach_mode);
+			jput(out, "bpf", report_bpf_json(r->out_bpf));
+			if (r->out_rules)
+				report_rules_json(out, r->out_rules, r->out_hits);
+		}
+		jput(o, "out", out);
+	}
 	json_out_print(f, o);
 }
 
@@ -309,6 +327,8 @@ void report_text(FILE *f, const struct run_report *r)
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];
 
+		if (q->rx_ifname)
+			fprintf(f, "  %s -> %s\n", q->rx_ifname, q->tx_ifname);
 		fprintf(f, "  queue %-3u rx %llu frames %llu bytes; dropped %llu, rx ring full %llu, fill ring empty %llu, invalid %llu\n",
 			q->queue_id, (unsigned long long)q->rx_packets, (unsigned long long)q->rx_bytes,
 			(unsigned long long)q->xdp.rx_dropped, (unsigned long long)q->xdp.rx_ring_full,
@@ -335,6 +355,11 @@ void report_text(FILE *f, const struct run_report *r)
 	fputs("  program:", f);
 	report_bpf_text(f, r->bpf);
 	fputc('\n', f);
+	if (r->out_ifname && r->bridge) {
+		fprintf(f, "  program on %s (%s mode):", r->out_ifname, r->out_attach_mode);
+		report_bpf_text(f, r->out_bpf);
+		fputc('\n', f);
+	}
 	if (r->rules) {
 		char text[RULE_FORMAT_MAX];
 
@@ -453,7 +478,9 @@ void report_interval(FILE *f, const struct run_report *now, const struct run_rep
 		"ringfull/s", "fillempty/s", "invalid/s", "txinvalid/s", "txempty/s", "wakeups/s",
 		"wake/pkt", "frames");
 	for (i = 0; i < now->nr_queues; i++) {
-		snprintf(name, sizeof(name), "q%u", now->queues[i].queue_id);
+		/* --bridge: the rows of frames received on the --out device are 2:qN. */
+		snprintf(name, sizeof(name), "%sq%u", now->queues[i].second ? "2:" : "",
+			 now->queues[i].queue_id);
 		interval_row(f, now->seconds, name, &now->queues[i], &prev->queues[i], dt);
 		queue_add(&sum_now, &now->queues[i]);
 		queue_add(&sum_prev, &prev->queues[i]);
@@ -465,4 +492,12 @@ void report_interval(FILE *f, const struct run_report *now, const struct run_rep
 			(unsigned long long)now->bpf[i].packets,
 			(unsigned long long)(now->bpf[i].packets - prev->bpf[i].packets));
 	fputc('\n', f);
+	if (now->out_ifname && now->bridge) {
+		fprintf(f, "%8.2f prog2", now->seconds);
+		for (i = 0; i < XSK_STAT_MAX; i++)
+			fprintf(f, " %s %llu (+%llu)", xsk_stat_names[i],
+				(unsigned long long)now->out_bpf[i].packets,
+				(unsigned long long)(now->out_bpf[i].packets - prev->out_bpf[i].packets));
+		fputc('\n', f);
+	}
 }

@@ -26,6 +26,10 @@ int stats_read_bpf(int map_fd, struct xsk_stat out[XSK_STAT_MAX]);
 /* One queue's figures, as the summary and the live lines show them. */
 struct queue_report {
 	__u32 queue_id;
+	/* With --out: the device this row receives on and the one it sends out of; else NULL. */
+	const char *rx_ifname;
+	const char *tx_ifname;
+	bool second;			/* --bridge: a row of frames received on the --out device */
 	__u64 rx_packets;		/* kept: taken off the RX ring within --count */
 	__u64 rx_bytes;
 	__u64 rx_past_count;		/* taken off the RX ring past --count, not kept */
@@ -92,6 +96,14 @@ struct run_report {
 	const struct umem_report *umem;		/* NULL: not known */
 	const struct meta_report *meta;		/* NULL: no --metadata */
 	bool tx;				/* a path that transmits: TX figures shown */
+	bool shared_umem;			/* one UMEM for every socket */
+	/* --out: the device frames go out of; with --bridge its program's figures too. */
+	const char *out_ifname;			/* NULL: no --out */
+	bool bridge;
+	const char *out_attach_mode;
+	struct xsk_stat out_bpf[XSK_STAT_MAX];
+	const struct xsk_ruleset *out_rules;	/* NULL: not known */
+	struct xsk_stat out_hits[XSK_MAX_RULES + 1];
 };
 
 void report_json(FILE *f, const struct run_report *r);

@@ -103,15 +103,29 @@ int xskmap_umem_create(struct xskmap_umem *u, const struct xskmap_umem_cfg *cfg,
 		.frame_headroom = XSK_UMEM__DEFAULT_FRAME_HEADROOM,
 		.flags = cfg->unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0,
 	};
+	__u32 parts = cfg->parts ? cfg->parts : 1;
 	__u32 fill = cfg->frames - cfg->tx_frames, idx, i, n;
+	char what[48];
 	int ret;
 
 	memset(u, 0, sizeof(*u));
 	u->frame_size = cfg->frame_size;
-	u->nr_frames = cfg->frames;
+	u->nr_frames = cfg->frames * parts;
+	u->part_frames = cfg->frames;
+	u->nr_parts = parts;
 	u->unaligned = cfg->unaligned;
 	u->hugepages = cfg->hugepages;
-	u->area_size = xskmap_umem_area_size(cfg);
+	{
+		struct xskmap_umem_cfg whole = *cfg;
+
+		whole.frames = cfg->frames * parts;
+		u->area_size = xskmap_umem_area_size(&whole);
+	}
+	if (cfg->parts)
+		snprintf(what, sizeof(what), "the shared UMEM (%u part%s)", parts,
+			 parts == 1 ? "" : "s");
+	else
+		snprintf(what, sizeof(what), "queue %u", id);
 
 	u->area = mmap(NULL, u->area_size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE |
@@ -120,11 +134,11 @@ int xskmap_umem_create(struct xskmap_umem *u, const struct xskmap_umem_cfg *cfg,
 		ret = -errno;
 		u->area = NULL;
 		if (cfg->hugepages)
-			snprintf(err, errlen, "cannot map %zu MiB of UMEM in huge pages for queue %u: %s; reserve more ('sysctl vm.nr_hugepages=N') or run without --hugepages",
-				 u->area_size >> 20, id, strerror(-ret));
+			snprintf(err, errlen, "cannot map %zu MiB of UMEM in huge pages for %s: %s; reserve more ('sysctl vm.nr_hugepages=N') or run without --hugepages",
+				 u->area_size >> 20, what, strerror(-ret));
 		else
-			snprintf(err, errlen, "cannot map %zu MiB of UMEM for queue %u: %s; lower --frames",
-				 u->area_size >> 20, id, strerror(-ret));
+			snprintf(err, errlen, "cannot map %zu MiB of UMEM for %s: %s; lower --frames",
+				 u->area_size >> 20, what, strerror(-ret));
 		return ret;
 	}
 	if (cfg->tx_frames) {
@@ -139,20 +153,23 @@ int xskmap_umem_create(struct xskmap_umem *u, const struct xskmap_umem_cfg *cfg,
 	ret = xsk_umem__create(&u->umem, u->area, u->area_size, &u->fq, &u->cq, &ucfg);
 	if (ret) {
 		if (ret == -ENOBUFS || ret == -EPERM || ret == -ENOMEM)
-			snprintf(err, errlen, "cannot register %zu MiB of UMEM for queue %u: %s; %s",
-				 u->area_size >> 20, id, strerror(-ret),
+			snprintf(err, errlen, "cannot register %zu MiB of UMEM for %s: %s; %s",
+				 u->area_size >> 20, what, strerror(-ret),
 				 have_ipc_lock() ? "lower --frames" :
 				 "it counts against RLIMIT_MEMLOCK without CAP_IPC_LOCK: grant CAP_IPC_LOCK or lower --frames");
 		else if (ret == -EINVAL && cfg->unaligned)
-			snprintf(err, errlen, "cannot create the UMEM for queue %u: %s; unaligned UMEM chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) need Linux 5.4: run without --unaligned",
-				 id, strerror(-ret));
+			snprintf(err, errlen, "cannot create the UMEM for %s: %s; unaligned UMEM chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG) need Linux 5.4: run without --unaligned",
+				 what, strerror(-ret));
 		else
-			snprintf(err, errlen, "cannot create the UMEM for queue %u: %s",
-				 id, strerror(-ret));
+			snprintf(err, errlen, "cannot create the UMEM for %s: %s",
+				 what, strerror(-ret));
 		u->umem = NULL;
 		goto err;
 	}
 
+	/* Shared: each socket's fill ring gets its part once the socket exists. */
+	if (cfg->parts)
+		return 0;
 	/*
 	 * The receive frames start in the fill ring, whose size is the frame
 	 * count, so the reservation cannot come up short; the rest wait in
@@ -174,6 +191,20 @@ int xskmap_umem_create(struct xskmap_umem *u, const struct xskmap_umem_cfg *cfg,
 err:
 	xskmap_umem_destroy(u);
 	return ret;
+}
+
+int xskmap_umem_fill_part(struct xskmap_umem *u, struct xsk_ring_prod *fq, __u32 part)
+{
+	__u64 base = (__u64)part * u->part_frames * u->frame_size;
+	__u32 idx = 0, i;
+
+	if (part >= u->nr_parts ||
+	    xsk_ring_prod__reserve(fq, u->part_frames, &idx) != u->part_frames)
+		return -ENOSPC;
+	for (i = 0; i < u->part_frames; i++)
+		*xsk_ring_prod__fill_addr(fq, idx + i) = base + (__u64)i * u->frame_size;
+	xsk_ring_prod__submit(fq, u->part_frames);
+	return 0;
 }
 
 void xskmap_umem_destroy(struct xskmap_umem *u)

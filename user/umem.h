@@ -11,6 +11,19 @@
  * the completion ring) or the free pool (ours). xskmap_umem_complete()
  * moves completed frames to the pool or, for a path that forwards what it
  * received, back to the fill ring.
+ *
+ * A shared UMEM (cfg.parts > 0: run --shared-umem, --out) is one area
+ * registered once, for the sockets of several queues or devices, each
+ * socket with its own fill and completion rings (xsk_socket__create_shared).
+ * Its frames are partitioned: part k (frames [k * frames, (k + 1) * frames))
+ * belongs to the k-th receiving worker alone, which fills its socket's
+ * fill ring with them (xskmap_umem_fill_part()) and always gives a frame
+ * back to that same fill ring, whichever TX ring it went out on. A frame
+ * thus has one owner for life and no ring has two producers or consumers:
+ * no lock, no atomic beyond the rings' own, and no cache line that two
+ * workers write. A shared allocator would only help a queue that needs
+ * more than its part in flight, and the fill ring (one part deep) caps
+ * that anyway.
  */
 #ifndef XSKMAP_UMEM_H
 #define XSKMAP_UMEM_H
@@ -34,7 +47,9 @@ struct xskmap_umem {
 	void *area;			/* frames * frame_size bytes, mmap()ed */
 	size_t area_size;
 	__u32 frame_size;
-	__u32 nr_frames;
+	__u32 nr_frames;		/* of the whole area */
+	__u32 part_frames;		/* of a part (nr_frames when not shared) */
+	__u32 nr_parts;
 	__u32 nr_socks;			/* sockets created on it (sock.c) */
 	bool unaligned, hugepages;
 	/* The free pool: a stack of frame addresses, nr_free on it. */
@@ -45,11 +60,16 @@ struct xskmap_umem {
 /*
  * Map and register the area (id names it in messages: the queue it is
  * for), put every frame but cfg->tx_frames into the fill ring and those
- * into the free pool. -errno with a one-line message (cause and fix) in
- * err, u left empty.
+ * into the free pool. A shared UMEM (parts > 0, no tx_frames) is left
+ * with its fill rings empty: each socket's is filled with its part by
+ * xskmap_umem_fill_part() once the socket exists. -errno with a one-line
+ * message (cause and fix) in err, u left empty.
  */
 int xskmap_umem_create(struct xskmap_umem *u, const struct xskmap_umem_cfg *cfg, __u32 id,
 		       char *err, size_t errlen);
+/* Part part's frames into fill ring fq (a socket's, which must be empty): 0 or -ENOSPC. */
+int xskmap_umem_fill_part(struct xskmap_umem *u, struct xsk_ring_prod *fq, __u32 part);
+
 /* After every socket on it is gone. Idempotent. */
 void xskmap_umem_destroy(struct xskmap_umem *u);
 

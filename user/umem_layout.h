@@ -16,7 +16,8 @@ extern "C" {
 #endif
 
 struct xskmap_umem_cfg {
-	__u32 frames;		/* frames in the area; also the fill ring size */
+	__u32 frames;		/* frames in the area (of a part); also the fill ring size */
+	__u32 parts;		/* 0: one owner; N: a shared UMEM of N parts (umem.h) */
 	__u32 frame_size;
 	__u32 comp_size;	/* completion ring size */
 	__u32 tx_frames;	/* of frames, kept in the free pool for TX, not filled */

@@ -80,7 +80,7 @@ void xskmap_worker_read(const struct xskmap_worker *w, struct xskmap_worker_coun
 
 int xskmap_worker_kick_tx(struct xskmap_worker *w)
 {
-	int ret = xskmap_sock_tx_wakeup(w->sock);
+	int ret = xskmap_sock_tx_wakeup(w->tx_sock ? w->tx_sock : w->sock);
 
 	if (ret > 0)
 		return ret;
@@ -286,6 +286,8 @@ void *xskmap_worker_run(void *arg)
 	__u64 spin_end = 0;
 	bool busy = false;
 
+	if (!w->tx_sock)
+		w->tx_sock = s;
 	for (;;) {
 		/*
 		 * Read before the peek: once the main thread says stop, nothing

@@ -113,7 +113,15 @@ enum xskmap_wait {
 };
 
 struct xskmap_worker {
-	struct xskmap_sock *sock;
+	struct xskmap_sock *sock;	/* the one this worker receives on */
+	/*
+	 * fwd: where its frames go out, and whose completion ring it drains
+	 * (into sock's fill ring): sock itself, or with --out a socket on the
+	 * other device sharing the UMEM. This worker is the only producer of
+	 * tx_sock's TX ring and the only consumer of its completion ring.
+	 */
+	struct xskmap_sock *tx_sock;
+	bool swap_macs;			/* fwd: swap the Ethernet addresses (same port only) */
 	const struct xskmap_action *action;
 	__u32 batch;
 	struct pcap_out *pcap;		/* count: NULL, or -w's capture */
@@ -158,7 +166,7 @@ void xskmap_worker_account(struct xskmap_worker *w, __u32 kept, __u32 past, __u6
 /* For handlers: counter += v, published for the reader. */
 #define xskmap_worker_add(w, field, v)						\
 	__atomic_store_n(&(w)->c.field, (w)->c.field + (v), __ATOMIC_RELAXED)
-/* For handlers: the counted wakeups (system calls). */
+/* For handlers: the counted wakeups (system calls) of the TX socket. */
 int xskmap_worker_kick_tx(struct xskmap_worker *w);
 
 extern const struct xskmap_action xskmap_action_fwd;

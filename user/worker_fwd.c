@@ -3,9 +3,11 @@
  * fwd: every kept frame goes back out of the queue it came in on, its
  * Ethernet source and destination swapped, from the UMEM frame it arrived
  * in (the RX descriptor's address becomes the TX descriptor's: no copy).
- * Completed frames go back to the fill ring. A batch costs one reservation
- * on the TX ring, one on the fill ring for what could not be sent, and at
- * most one kick.
+ * With --out it goes out of the worker's TX socket on the other device
+ * instead, unchanged, from the same frame of the shared UMEM. Completed
+ * frames go back to the receiving socket's fill ring. A batch costs one
+ * reservation on the TX ring, one on the fill ring for what could not be
+ * sent, and at most one kick.
  *
  * A multi-buffer frame (a chain of RX descriptors, XDP_PKT_CONTD on all
  * but the last) goes out as it came: the same buffers, in the same order,
@@ -69,10 +71,11 @@ static void fwd_kick(struct xskmap_worker *w)
 static __u32 fwd_complete_chains(struct xskmap_worker *w, __u32 max, __u32 *frames)
 {
 	struct xskmap_sock *s = w->sock;
+	struct xsk_ring_cons *cq = w->tx_sock->cq;
 	struct xskmap_umem *u = s->umem;
 	__u32 idx_cq = 0, idx_fq = 0, n, i, f = 0;
 
-	n = xsk_ring_cons__peek(s->cq, max, &idx_cq);
+	n = xsk_ring_cons__peek(cq, max, &idx_cq);
 	if (!n) {
 		*frames = 0;
 		return 0;
@@ -80,7 +83,7 @@ static __u32 fwd_complete_chains(struct xskmap_worker *w, __u32 max, __u32 *fram
 	/* The fill ring holds every frame of the UMEM: this cannot come up short. */
 	xsk_ring_prod__reserve(s->fq, n, &idx_fq);
 	for (i = 0; i < n; i++) {
-		__u64 addr = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(s->cq, idx_cq + i));
+		__u64 addr = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(cq, idx_cq + i));
 		__u8 *end = &w->tx_ends[addr / u->frame_size];
 
 		f += *end;
@@ -88,7 +91,7 @@ static __u32 fwd_complete_chains(struct xskmap_worker *w, __u32 max, __u32 *fram
 		*xsk_ring_prod__fill_addr(s->fq, idx_fq + i) = addr;
 	}
 	xsk_ring_prod__submit(s->fq, n);
-	xsk_ring_cons__release(s->cq, n);
+	xsk_ring_cons__release(cq, n);
 	*frames = f;
 	return n;
 }
@@ -101,10 +104,11 @@ static void fwd_complete(struct xskmap_worker *w, __u32 max)
 
 	if (!w->tx_outstanding)
 		return;
+	/* What went out of tx_sock was received on s: back to s's fill ring. */
 	if (w->tx_ends) {
 		n = fwd_complete_chains(w, max, &frames);
 	} else {
-		n = xskmap_umem_complete(s->umem, s->cq, s->fq, max, true);
+		n = xskmap_umem_complete(s->umem, w->tx_sock->cq, s->fq, max, true);
 		frames = n;
 	}
 	if (n) {
@@ -117,7 +121,7 @@ static void fwd_complete(struct xskmap_worker *w, __u32 max)
 
 static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames)
 {
-	struct xskmap_sock *s = w->sock;
+	struct xskmap_sock *s = w->sock, *o = w->tx_sock;
 	__u32 keep, kept_descs, sent = 0, sent_frames, idx_tx = 0, idx_fq = 0, i;
 	__u64 bytes = 0, tx_bytes = 0;
 	bool first = true;
@@ -125,7 +129,7 @@ static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames)
 	keep = rx_budget_take(w->budget, frames);
 	kept_descs = keep == frames ? n : xskmap_rx_frames_descs(&s->rx, idx_rx, n, keep);
 	if (kept_descs)
-		sent = xsk_ring_prod__reserve(&s->tx, kept_descs, &idx_tx);
+		sent = xsk_ring_prod__reserve(&o->tx, kept_descs, &idx_tx);
 	sent_frames = sent ? keep : 0;
 	for (i = 0; i < kept_descs; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
@@ -133,9 +137,9 @@ static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames)
 
 		bytes += d->len;
 		if (i < sent) {
-			struct xdp_desc *t = xsk_ring_prod__tx_desc(&s->tx, idx_tx + i);
+			struct xdp_desc *t = xsk_ring_prod__tx_desc(&o->tx, idx_tx + i);
 
-			if (first)
+			if (first && w->swap_macs)
 				fwd_swap_macs(xskmap_umem_data(s->umem, d->addr), d->len);
 			t->addr = d->addr;
 			t->len = d->len;
@@ -166,7 +170,7 @@ static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames)
 		xskmap_worker_add(w, tx_ring_full, keep - sent_frames);
 	if (!sent)
 		return;
-	xsk_ring_prod__submit(&s->tx, sent);
+	xsk_ring_prod__submit(&o->tx, sent);
 	w->tx_outstanding += sent;
 	w->tx_outstanding_frames += sent_frames;
 	xskmap_worker_add(w, tx_packets, sent_frames);
@@ -183,8 +187,8 @@ static void fwd_tick(struct xskmap_worker *w)
 	 * frames behind is repeated.
 	 */
 	if (w->tx_outstanding &&
-	    (w->tx_rekick || (w->sock->zerocopy && w->sock->need_wakeup &&
-			      xsk_ring_prod__needs_wakeup(&w->sock->tx))))
+	    (w->tx_rekick || (w->tx_sock->zerocopy && w->tx_sock->need_wakeup &&
+			      xsk_ring_prod__needs_wakeup(&w->tx_sock->tx))))
 		fwd_kick(w);
 }
 

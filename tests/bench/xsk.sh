@@ -7,7 +7,8 @@
 #        as root; defaults -r 5 -t 2 -s '64 512 1500' -o build/bench-xsk.json;
 #        [-p 'LEVELS'] [-u NAME='RUN OPTIONS']...
 #        CASES from: ceil gen-xsk drop drop-bp fwd rtt (fwd brings its paced runs,
-#        at LEVELS percent, default '10 25 50 75 100'). Each -u is a variant:
+#        at LEVELS percent, default '10 25 50 75 100'), and fwd2 (two ports,
+#        not in the default list). Each -u is a variant:
 #        the cases that run xskmap run once per variant, named CASE:NAME,
 #        with those options (e.g. -u f4k='--frames 4096 --frame-size 4096').
 #        Installs what is missing (.ci/setup, and gnuplot-nox for the PNG
@@ -27,6 +28,10 @@
 #            (paced batch by batch; the xdp engine paces in 20 ms slices, whose
 #            bursts would overflow the rings and measure the generator);
 #            loss = 1 - back/sent
+#   fwd2     run --action fwd --out A2 on A (two ports, one shared UMEM): a
+#            third namespace (xbk<pid>c) and veth pair A2 <-> C, made only
+#            when the case is asked for; gen xdp unpaced from B into A, what
+#            crosses counted by XDP_DROP on C: compare with fwd's unpaced row
 #   rtt      latency of fwd at 10% load: gen --rtt from B at 10% of what fwd
 #            returned unpaced (this round's fwd case, else measured here),
 #            against run --action fwd on A with the default loop (rtt),
@@ -53,7 +58,7 @@ while getopts "r:t:s:c:o:p:u:h" opt; do
 	p) levels=$OPTARG ;;
 	u) [ -n "${vnames[0]}" ] || { vnames=() vopts=(); }
 	   vnames+=("${OPTARG%%=*}") vopts+=("${OPTARG#*=}") ;;
- 	*) sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
+ 	*) sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -75,13 +80,14 @@ xskmap=$build/user/xskmap xdpgen=$build/tests/xdpgen
 gen_cpu=0 rx_cpu=1
 [ "$(nproc)" -ge 2 ] || rx_cpu=0
 
-a=xbk$$a b=xbk$$b
+a=xbk$$a b=xbk$$b nc=xbk$$c a2=xbk$$a2
 tmp=$(mktemp -d)
 pid=
 cleanup() {
 	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
 	ip netns del "$a" 2>/dev/null || true
 	ip netns del "$b" 2>/dev/null || true
+	ip netns del "$nc" 2>/dev/null || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -96,6 +102,12 @@ ip -n "$a" link set "$a" up
 ip -n "$b" link set "$b" up
 mac_a=$(ip -n "$a" -br link show dev "$a" | awk '{print $3}')
 mac_b=$(ip -n "$b" -br link show dev "$b" | awk '{print $3}')
+case " $cases " in *" fwd2 "*)
+	ip netns add "$nc"
+	ip link add "$a2" netns "$a" type veth peer name "$nc" netns "$nc"
+	ip -n "$a" link set "$a2" up
+	ip -n "$nc" link set "$nc" up ;;
+esac
 
 vstat() { ip netns exec "$1" ethtool -S "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }
 # First "KEY":N in JSON text (top-level keys come before "queues").
@@ -178,6 +190,19 @@ m_fwd() {
 	ip -n "$b" link set dev "$b" xdp off
 }
 
+m_fwd2() {
+	"$xdpgen" --attach-drop --netns "$nc" "$nc"
+	start_run --action fwd --out "$a2"
+	local c0 c1 g j rx s; c0=$(vstat "$nc" rx_queue_0_xdp_packets)
+	g=$(gen "$sz" xdp); sleep 0.3; stop_run
+	c1=$(vstat "$nc" rx_queue_0_xdp_packets)
+	ip -n "$nc" link set dev "$nc" xdp off
+	j=$(cat "$tmp/json"); rx=$(jnum "$j" rx_packets); s=$(jnum "$g" seconds)
+	emit fwd2 "$(awk -v n=$((c1 - c0)) -v s="$s" 'BEGIN{printf "%.0f", n/s}')" \
+		"$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" \
+		"$(jnum "$g" frames)" $((c1 - c0)) "$(jnum "$g" pps | awk '{printf "%.0f", $1}')"
+}
+
 gen_rtt() { # SIZE RATE: JSON of gen --rtt from B to A and back (exit 1 on loss is a figure, not a failure)
 	timeout $((secs + 20)) ip netns exec "$b" nice -n -20 taskset -c $gen_cpu "$xskmap" gen --rtt --cpus $gen_cpu \
 		-d "$secs" -s "$1" --rate "$2" --json --src-mac "$mac_b" --dst-mac "$mac_a" "$b" 2>"$tmp/generr" ||
@@ -237,6 +262,7 @@ for r in $(seq "$rounds"); do
 				drop) m_drop drop ;;
 				drop-bp) m_drop drop-bp --busy-poll ;;
 				fwd) m_fwd ;;
+				fwd2) m_fwd2 ;;
 				rtt) m_rtt ;;
 				*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
 				esac
