@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <utility>
 #include <vector>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
 
@@ -980,6 +981,172 @@ private:
 	SendResult result_;
 	std::thread thread_;
 };
+
+/*
+ * Every frame arriving on an interface, read by an AF_PACKET socket of the
+ * test's own (never by xskmap) on its own thread, until stopped (bounded:
+ * it gives up after limit). An 802.1Q tag the receive path took out of the
+ * frame is put back from PACKET_AUXDATA, as libpcap does. Frames the
+ * interface itself sends are left out.
+ */
+class WireCapture {
+public:
+	WireCapture(const std::string &ns, const std::string &ifname,
+		    milliseconds limit = milliseconds(120000))
+	{
+		in_netns(ns, [&] {
+			struct sockaddr_ll sll = {};
+			int size = 64 << 20, one = 1;
+
+			fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+			sll.sll_family = AF_PACKET;
+			sll.sll_protocol = htons(ETH_P_ALL);
+			sll.sll_ifindex = if_nametoindex(ifname.c_str());
+			if (fd_ < 0 || bind(fd_, (struct sockaddr *)&sll, sizeof(sll)) ||
+			    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ||
+			    setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one))) {
+				err_ = std::string("AF_PACKET socket on ") + ifname + ": " + strerror(errno);
+				if (fd_ >= 0)
+					close(fd_);
+				fd_ = -1;
+			}
+		});
+		if (fd_ >= 0)
+			thread_ = std::thread([this, limit] { loop(limit); });
+	}
+	~WireCapture()
+	{
+		stop();
+		if (fd_ >= 0)
+			close(fd_);
+	}
+	WireCapture(const WireCapture &) = delete;
+	WireCapture &operator=(const WireCapture &) = delete;
+
+	bool ok() const { return fd_ >= 0; }
+	const std::string &error() const { return err_; }
+
+	size_t count()
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		return got_.size();
+	}
+
+	/* Waits until nothing came for quiet (at most limit), then stops: the frames. */
+	std::vector<Bytes> settle(milliseconds quiet = milliseconds(300),
+				  milliseconds limit = milliseconds(20000))
+	{
+		auto deadline = Clock::now() + limit;
+		size_t n = count();
+		auto since = Clock::now();
+
+		while (Clock::now() < deadline && Clock::now() - since < quiet) {
+			std::this_thread::sleep_for(milliseconds(10));
+			if (count() != n) {
+				n = count();
+				since = Clock::now();
+			}
+		}
+		return stop();
+	}
+
+	/* Stops the reader once the socket is drained; every frame received. */
+	std::vector<Bytes> stop()
+	{
+		stop_ = true;
+		if (thread_.joinable())
+			thread_.join();
+		std::lock_guard<std::mutex> g(mu_);
+		return got_;
+	}
+
+private:
+	int fd_ = -1;
+	std::string err_;
+	std::atomic<bool> stop_{ false };
+	std::mutex mu_;
+	std::vector<Bytes> got_;
+	std::thread thread_;
+
+	void loop(milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+		uint8_t buf[9216];
+
+		while (Clock::now() < deadline) {
+			struct pollfd pfd = { fd_, POLLIN, 0 };
+
+			if (poll(&pfd, 1, 20) > 0) {
+				while (read_one(buf, sizeof(buf)))
+					;
+				continue;
+			}
+			/* Stop only after an empty poll: what had come is read. */
+			if (stop_)
+				break;
+		}
+	}
+
+	bool read_one(uint8_t *buf, size_t size)
+	{
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} c;
+		struct iovec iov = { buf, size };
+		struct sockaddr_ll from = {};
+		struct msghdr m = {};
+		ssize_t n;
+
+		m.msg_name = &from;
+		m.msg_namelen = sizeof(from);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = &c;
+		m.msg_controllen = sizeof(c);
+		n = recvmsg(fd_, &m, MSG_DONTWAIT);
+		if (n <= 0)
+			return false;
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			return true;
+		Bytes f(buf, buf + n);
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+			struct tpacket_auxdata a;
+
+			if (h->cmsg_level != SOL_PACKET || h->cmsg_type != PACKET_AUXDATA)
+				continue;
+			memcpy(&a, CMSG_DATA(h), sizeof(a));
+			if (!(a.tp_status & TP_STATUS_VLAN_VALID) || n < 12)
+				continue;
+			uint16_t tpid = (a.tp_status & TP_STATUS_VLAN_TPID_VALID) ? a.tp_vlan_tpid : 0x8100;
+			uint8_t tag[4] = { (uint8_t)(tpid >> 8), (uint8_t)tpid,
+					   (uint8_t)(a.tp_vlan_tci >> 8), (uint8_t)a.tp_vlan_tci };
+			f.insert(f.begin() + 12, tag, tag + 4);
+		}
+		std::lock_guard<std::mutex> g(mu_);
+		got_.push_back(std::move(f));
+		return true;
+	}
+};
+
+/* Cpus_allowed_list of each thread of pid, by thread id (creation order). */
+inline std::vector<std::pair<long, std::string>> task_cpus(pid_t pid)
+{
+	std::vector<std::pair<long, std::string>> v;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+
+	for (auto &tid : list_dir(dir)) {
+		std::string st = read_file(dir + "/" + tid + "/status");
+		size_t p = st.find("Cpus_allowed_list:");
+
+		if (p == std::string::npos)
+			continue;
+		p = st.find_first_not_of(" \t", p + 18);
+		v.emplace_back(atol(tid.c_str()), st.substr(p, st.find('\n', p) - p));
+	}
+	std::sort(v.begin(), v.end());
+	return v;
+}
 
 inline bool read_pcap(const std::string &path, std::vector<Bytes> &frames, std::string &err)
 {

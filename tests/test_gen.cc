@@ -220,10 +220,10 @@ TEST(GenOpts, RangesAndCpus)
 	EXPECT_EQ(o.dport_lo, 53);
 	EXPECT_EQ(o.dport_hi, 53);
 	EXPECT_EQ(o.nr_queues, 3u);
-	ASSERT_EQ(o.nr_cpus, 3u);
-	EXPECT_EQ(o.cpus[0], 1);
-	EXPECT_EQ(o.cpus[1], 0);
-	EXPECT_EQ(o.cpus[2], 3);
+	ASSERT_EQ(o.perf.nr_cpus, 3u);
+	EXPECT_EQ(o.perf.cpus[0], 1u);
+	EXPECT_EQ(o.perf.cpus[1], 0u);
+	EXPECT_EQ(o.perf.cpus[2], 3u);
 	EXPECT_EQ(o.rate, 20000);
 	EXPECT_EQ(o.count, 5u);
 	EXPECT_DOUBLE_EQ(o.duration, 1.5);

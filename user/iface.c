@@ -72,6 +72,22 @@ int iface_rx_queues(const char *ifname)
 	return rx_queues_sysfs(ifname);
 }
 
+int iface_flags(const char *ifname, unsigned int *flags)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		ret = -errno;
+	else
+		*flags = (unsigned short)ifr.ifr_flags;
+	close(fd);
+	return ret;
+}
+
 int iface_mtu(const char *ifname)
 {
 	struct ifreq ifr = {};

@@ -20,6 +20,13 @@ int iface_rx_queues(const char *ifname);
  */
 int iface_tx_queues(const char *ifname);
 
+/*
+ * The interface's flags (SIOCGIFFLAGS): IFF_UP set by `ip link set up`,
+ * IFF_RUNNING when it also has a carrier (a veth whose peer is down has
+ * none). 0 with them in *flags, or -errno.
+ */
+int iface_flags(const char *ifname, unsigned int *flags);
+
 /* MTU of the interface, or -errno. */
 int iface_mtu(const char *ifname);
 
