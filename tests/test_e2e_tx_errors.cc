@@ -59,6 +59,34 @@ size_t gen_frames(const std::vector<Bytes> &wire)
 	return n;
 }
 
+/*
+ * SIGSTOP, then until every thread of pid is stopped ('T' in its stat): a
+ * thread running on another CPU stops only when it next leaves the kernel.
+ */
+::testing::AssertionResult stop_all(Proc &p)
+{
+	std::string dir = "/proc/" + std::to_string(p.pid()) + "/task";
+	auto deadline = Clock::now() + milliseconds(5000);
+
+	p.signal(SIGSTOP);
+	while (Clock::now() < deadline) {
+		bool all = true;
+
+		for (auto &tid : list_dir(dir)) {
+			std::string st = read_file(dir + "/" + tid + "/stat");
+			size_t close_paren = st.rfind(')');
+
+			if (close_paren == std::string::npos || close_paren + 2 >= st.size() ||
+			    st[close_paren + 2] != 'T')
+				all = false;
+		}
+		if (all)
+			return ::testing::AssertionSuccess();
+		std::this_thread::sleep_for(milliseconds(5));
+	}
+	return ::testing::AssertionFailure() << "pid " << p.pid() << " did not stop";
+}
+
 class E2ETxErrors : public ::testing::Test {
 protected:
 	std::unique_ptr<Topology> t;
@@ -198,7 +226,7 @@ TEST_F(E2ETxErrors, FwdKeepsFramesAcrossALinkFlapAndSendsThemOnceUp)
 	WireCapture cap(t->ns_b, t->if_b);
 	ASSERT_TRUE(cap.ok()) << cap.error();
 
-	ld.signal(SIGSTOP);
+	ASSERT_TRUE(stop_all(ld));
 	SendSpec s;
 	s.ns = t->ns_b;
 	s.ifname = t->if_b;
@@ -250,7 +278,7 @@ TEST_F(E2ETxErrors, FwdCountsWhatNeverLeftWhenStoppedWhileDown)
 	Proc ld;
 	ASSERT_TRUE(ld.start(xskmap("run", { "--action", "fwd", "-d", "60", "--json" }), "run"));
 	ASSERT_TRUE(ld.wait_stderr("forwarding on " + t->if_a, milliseconds(10000))) << ld.err();
-	ld.signal(SIGSTOP);
+	ASSERT_TRUE(stop_all(ld));
 	SendSpec s;
 	s.ns = t->ns_b;
 	s.ifname = t->if_b;

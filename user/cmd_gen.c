@@ -375,7 +375,7 @@ static int gen_check(struct gen_state *g)
 		       o->ifname, o->ifname);
 		return EXIT_FAIL;
 	}
-	if (!(flags & IFF_RUNNING))
+	if (!iface_carrier(o->ifname))
 		pr_warn("%s has no carrier (its link or its peer is down): the kernel drops what is sent until it has one, and gen counts those as not sent\n",
 			o->ifname);
 	return EXIT_OK;
@@ -562,15 +562,13 @@ static void gen_watch_drops(struct gen_state *g)
 
 	for (i = 0; i < g->nr_threads; i++) {
 		struct gen_thread *t = &g->t[i];
-		unsigned int flags = IFF_UP | IFF_RUNNING;
 
 		if (t->drop_said || !__atomic_load_n(&t->c.dropped, __ATOMIC_RELAXED))
 			continue;
 		t->drop_said = true;
-		iface_flags(g->o.ifname, &flags);
 		pr_warn("TX on %s queue %u: the kernel dropped frames before the wire (sendto: %s)%s; gen counts them as not sent\n",
 			g->o.ifname, t->queue_id, strerror_named(EBUSY, why, sizeof(why)),
-			!(flags & IFF_RUNNING) ? ": the interface has no carrier (its link or its peer is down)" : "");
+			!iface_carrier(g->o.ifname) ? ": the interface has no carrier (its link or its peer is down)" : "");
 	}
 }
 
@@ -653,7 +651,6 @@ static int gen_report(struct gen_state *g)
 	__u64 frames = 0, unfinished = 0, dropped = 0;
 	FILE *out = g->o.json ? stdout : stderr;
 	char carrier[160] = "";
-	unsigned int flags = IFF_UP | IFF_RUNNING;
 	int ret = EXIT_OK;
 	__u32 i;
 
@@ -693,7 +690,7 @@ static int gen_report(struct gen_state *g)
 	r.not_sent = g->o.count ? (g->o.count > frames ? g->o.count - frames : 0) :
 		     unfinished + dropped;
 	if (dropped) {
-		if (!iface_flags(g->o.ifname, &flags) && !(flags & IFF_RUNNING))
+		if (!iface_carrier(g->o.ifname))
 			snprintf(carrier, sizeof(carrier), ", %s has no carrier", g->o.ifname);
 		if (!r.why)
 			r.why = carrier[0] ? "dropped by the kernel before the wire (sendto: EBUSY): the interface has no carrier" :

@@ -590,7 +590,6 @@ static void run_watch_tx(struct run_state *s, double t)
 
 	for (i = 0; i < s->nr_started && i < XSKMAP_MAX_QUEUES; i++) {
 		struct xskmap_worker_counters c;
-		unsigned int flags = IFF_UP | IFF_RUNNING;
 
 		xskmap_worker_read(&s->workers[i], &c);
 		if (c.tx_kick_errors > s->tx_seen[i].kick_errors) {
@@ -602,12 +601,11 @@ static void run_watch_tx(struct run_state *s, double t)
 			s->tx_seen[i].kick_errors = c.tx_kick_errors;
 		}
 		if (c.tx_dropped > s->tx_seen[i].dropped) {
-			iface_flags(ifname, &flags);
 			if (!s->tx_seen[i].drop_said || t - s->tx_seen[i].drop_said > RUN_TX_QUIET_S)
 				pr_warn("TX on %s queue %u: the kernel dropped frames before the wire (sendto: %s)%s; counted as tx_dropped\n",
 					ifname, s->socks[i].queue_id,
 					strerror_named(EBUSY, why, sizeof(why)),
-					!(flags & IFF_RUNNING) ? ": the interface has no carrier (its link or its peer is down)" : "");
+					!iface_carrier(ifname) ? ": the interface has no carrier (its link or its peer is down)" : "");
 			s->tx_seen[i].drop_said = t;
 			s->tx_seen[i].dropped = c.tx_dropped;
 		}
