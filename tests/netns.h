@@ -38,6 +38,7 @@
 #include <pcap/pcap.h>
 
 #include "packet.h"
+#include "text.h"
 
 namespace xt {
 
@@ -206,21 +207,6 @@ inline void scratch_remove()
 {
 	if (scratch_dir() != "/tmp")
 		remove_dir(scratch_dir());
-}
-
-inline std::string read_file(const std::string &path)
-{
-	std::string s;
-	char buf[4096];
-	FILE *f = fopen(path.c_str(), "r");
-	size_t n;
-
-	if (!f)
-		return s;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		s.append(buf, n);
-	fclose(f);
-	return s;
 }
 
 /* `ip` by absolute path: ctest may run without /usr/sbin on PATH. */

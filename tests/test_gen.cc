@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "argv.h"
 #include "gen_check.h"
 #include "gen_opts.h"
 #include "pktbuild.h"
@@ -121,15 +122,7 @@ TEST(GenFrame, ZeroChecksumIsSentAsAllOnes)
 
 int parse(std::vector<std::string> args, gen_opts *o, std::string *err)
 {
-	std::vector<char *> argv;
-	char buf[512] = "";
-
-	args.insert(args.begin(), "gen");
-	for (auto &a : args)
-		argv.push_back(&a[0]);
-	int r = gen_opts_parse(argv.size(), argv.data(), o, buf, sizeof(buf));
-	*err = buf;
-	return r;
+	return xt::parse_cmd(gen_opts_parse, "gen", std::move(args), o, err);
 }
 
 TEST(GenOpts, Defaults)

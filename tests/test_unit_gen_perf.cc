@@ -9,39 +9,25 @@
 #include <string>
 #include <vector>
 
+#include "argv.h"
 #include "gen_opts.h"
 #include "json_reader.h"
 #include "options.h"
 #include "sock.h"
 #include "stats.h"
+#include "text.h"
 #include "util.h"
 
 namespace {
 
 int gen_parse(std::vector<std::string> args, gen_opts *o, std::string *err)
 {
-	std::vector<char *> argv;
-	char buf[512] = "";
-
-	args.insert(args.begin(), "gen");
-	for (auto &a : args)
-		argv.push_back(&a[0]);
-	int r = gen_opts_parse(argv.size(), argv.data(), o, buf, sizeof(buf));
-	*err = buf;
-	return r;
+	return xt::parse_cmd(gen_opts_parse, "gen", std::move(args), o, err);
 }
 
 int run_parse(std::vector<std::string> args, run_opts *o, std::string *err)
 {
-	std::vector<char *> argv;
-	char buf[512] = "";
-
-	args.insert(args.begin(), "run");
-	for (auto &a : args)
-		argv.push_back(&a[0]);
-	int r = run_opts_parse(argv.size(), argv.data(), o, buf, sizeof(buf));
-	*err = buf;
-	return r;
+	return xt::parse_cmd(run_opts_parse, "run", std::move(args), o, err);
 }
 
 TEST(GenPerfOpts, DefaultsBatch64NothingElse)
@@ -175,17 +161,7 @@ TEST(StrerrorNamed, MessageAndName)
 
 std::string gen_summary(const gen_report &r, bool json)
 {
-	char *buf = nullptr;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return "";
-	report_gen(f, &r, json);
-	fclose(f);
-	std::string s(buf, len);
-	free(buf);
-	return s;
+	return xt::written_by([&](FILE *f) { report_gen(f, &r, json); });
 }
 
 /* Two queues: the totals are the sums, "wakeups" a number before "queues". */

@@ -295,21 +295,14 @@ static int gen_check(struct gen_state *g)
 {
 	struct gen_opts *o = &g->o;
 	__u8 mac[6] = {};
-	char err[512], caps[128];
-	unsigned int flags = IFF_UP | IFF_RUNNING;
+	char err[512];
+	unsigned int flags = IFF_UP;
 	__u32 max, i;
-	int mtu, nq;
+	int mtu, nq, ret;
 
-	if (check_caps(caps, sizeof(caps))) {
-		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
-		       caps);
-		return EXIT_FAIL;
-	}
-	g->ifindex = if_nametoindex(o->ifname);
-	if (!g->ifindex) {
-		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", o->ifname);
-		return EXIT_USAGE;
-	}
+	ret = cmd_check_iface(o->ifname, &g->ifindex);
+	if (ret)
+		return ret;
 	if (!o->src_mac_set && gen_if_mac(o->ifname, mac)) {
 		pr_err("cannot read the MAC address of %s: %s; give --src-mac\n", o->ifname,
 		       strerror(errno));
@@ -391,15 +384,11 @@ static int gen_setup(struct gen_state *g)
 		.tx_frames = o->frames,
 	};
 	struct xskmap_sock_cfg scfg = { .tx_size = o->ring_size, .bind = BIND_AUTO, .need_wakeup = true };
-	struct timespec real, mono;
 	const char *msg;
 	char err[512];
 	__u32 i, j;
 
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	g->wall_off_ns = ((__s64)real.tv_sec - mono.tv_sec) * 1000000000LL +
-			 ((__s64)real.tv_nsec - mono.tv_nsec);
+	g->wall_off_ns = cmd_wall_offset_ns();
 	g->nr_threads = o->engine == GEN_ENGINE_XSK ? o->nr_queues :
 			o->perf.nr_cpus ? o->perf.nr_cpus : 1;
 	g->t = calloc(g->nr_threads, sizeof(*g->t));
@@ -715,7 +704,6 @@ static int gen_report(struct gen_state *g)
 int cmd_gen(int argc, char **argv)
 {
 	struct gen_state *g = calloc(1, sizeof(*g));
-	struct sigaction sa = { .sa_handler = gen_on_signal };
 	char err[512];
 	int ret;
 
@@ -727,8 +715,7 @@ int cmd_gen(int argc, char **argv)
 		return ret;
 	}
 	log_init(g->o.verbose);
-	if (g->o.json && !fd_writable(STDOUT_FILENO)) {
-		pr_err("--json: stdout is closed, so the summary would be lost: redirect it ('--json > gen.json') or leave out --json\n");
+	if (cmd_check_json_stdout(g->o.json, "gen.json")) {
 		free(g);
 		return EXIT_FAIL;
 	}
@@ -737,11 +724,7 @@ int cmd_gen(int argc, char **argv)
 		free(g);
 		return ret;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cmd_stop_signals(gen_on_signal);
 
 	ret = gen_setup(g);
 	if (!ret)

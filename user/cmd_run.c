@@ -246,20 +246,13 @@ static int run_check_limits(struct run_state *s)
 static int run_check(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
-	char caps[128], err[512];
-	int nq;
+	char err[512];
+	int nq, ret;
 	__u32 i;
 
-	if (check_caps(caps, sizeof(caps))) {
-		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
-		       caps);
-		return EXIT_FAIL;
-	}
-	s->ifindex = if_nametoindex(o->ifname);
-	if (!s->ifindex) {
-		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", o->ifname);
-		return EXIT_USAGE;
-	}
+	ret = cmd_check_iface(o->ifname, &s->ifindex);
+	if (ret)
+		return ret;
 	nq = iface_rx_queues(o->ifname);
 	if (nq <= 0) {
 		pr_err("cannot read the RX queue count of %s: %s\n", o->ifname, strerror(nq ? -nq : ENOENT));
@@ -420,7 +413,6 @@ static int run_setup(struct run_state *s)
 
 static int run_start_threads(struct run_state *s)
 {
-	struct timespec real, mono;
 	pthread_attr_t attr;
 	sigset_t all, old;
 	char err[512];
@@ -428,10 +420,7 @@ static int run_start_threads(struct run_state *s)
 	int ret;
 
 	/* Frame times are CLOCK_MONOTONIC (the kernel's); the pcap wants wall clock. */
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	s->wall_offset_ns = ((__s64)real.tv_sec - mono.tv_sec) * 1000000000LL +
-			    ((__s64)real.tv_nsec - mono.tv_nsec);
+	s->wall_offset_ns = cmd_wall_offset_ns();
 
 	/* Workers never take signals: the main thread handles them. */
 	if (pthread_attr_init(&attr)) {
@@ -676,7 +665,6 @@ static int run_summary(struct run_state *s, struct run_report *rep, int ret)
 int cmd_run(int argc, char **argv)
 {
 	struct run_state *s = calloc(1, sizeof(*s));
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct run_report rep;
 	bool capture_failed = false;
 	__u64 stop_ns;
@@ -691,8 +679,7 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	}
 	log_init(s->opts.verbose);
-	if (s->opts.json && !fd_writable(STDOUT_FILENO)) {
-		pr_err("--json: stdout is closed, so the summary would be lost: redirect it ('--json > run.json') or leave out --json\n");
+	if (cmd_check_json_stdout(s->opts.json, "run.json")) {
 		free(s);
 		return EXIT_FAIL;
 	}
@@ -708,13 +695,7 @@ int cmd_run(int argc, char **argv)
 		free(s);
 		return ret;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* A closed reader or a file size limit is a write error we report, not a death. */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);
+	cmd_stop_signals(on_signal);
 
 	s->start = mono_sec();
 	ret = run_setup(s);

@@ -8,20 +8,8 @@
 
 #include "kernel_features.h"
 #include "sock.h"
+#include "uapi_compat.h"
 
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
-/* Newer than bookworm's linux-libc-dev 6.1: include/uapi/linux/if_xdp.h. */
-#ifndef XDP_MAX_TX_SKB_BUDGET
-#define XDP_MAX_TX_SKB_BUDGET 9
-#endif
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
 /* How long one busy-polling call may spin on the NAPI, in us. */
 #define XSKMAP_BUSY_POLL_US 20
 
