@@ -19,13 +19,6 @@ using namespace xt;
 
 namespace {
 
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
 class E2EGenPerf : public ::testing::Test {
 protected:
 	std::unique_ptr<Topology> t;

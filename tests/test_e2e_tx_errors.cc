@@ -24,13 +24,6 @@ using namespace xt;
 
 namespace {
 
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
 size_t count_of(const std::string &text, const std::string &needle)
 {
 	size_t n = 0;
@@ -307,22 +300,13 @@ TEST_F(E2ETxErrors, FwdCountsWhatNeverLeftWhenStoppedWhileDown)
  */
 TEST_F(E2ETxErrors, GenRefusesAQueueWithoutATxQueue)
 {
-	std::string id = std::to_string(getpid());
-	Netns a("xte" + id + "n901a"), b("xte" + id + "n901b");
-	std::string ia = "xte" + id + "a901", ib = "xte" + id + "b901";
-	ASSERT_EQ(a.error() + b.error(), "");
-	ASSERT_EQ(ip({ "-n", a.name(), "link", "add", ia, "numrxqueues", "2", "numtxqueues", "1",
-		       "type", "veth", "peer", "name", ib, "netns", b.name() }).rc, 0);
-	ASSERT_EQ(ip({ "-n", a.name(), "link", "set", ia, "up" }).rc, 0);
-	ASSERT_EQ(ip({ "-n", b.name(), "link", "set", ib, "up" }).rc, 0);
-	Result r = run({ ip_bin(), "netns", "exec", a.name(), XSKMAP_BIN, "gen", "-q", "1", "-c", "10",
-			 ia });
+	t = std::make_unique<Topology>(2, false, 1);
+	ASSERT_TRUE(t->ok()) << t->error();
+	Result r = run(xskmap("gen", { "-q", "1", "-c", "10" }));
 	EXPECT_EQ(r.rc, 2) << r.err;
-	EXPECT_TRUE(has(r.err, "queue 1 is out of range: " + ia + " has 1 TX queue (0-0); fix -q"));
-	Result ok = run({ ip_bin(), "netns", "exec", a.name(), XSKMAP_BIN, "gen", "-q", "0", "-c", "10",
-			  ia });
+	EXPECT_TRUE(has(r.err, "queue 1 is out of range: " + t->if_a + " has 1 TX queue (0-0); fix -q"));
+	Result ok = run(xskmap("gen", { "-q", "0", "-c", "10" }));
 	EXPECT_EQ(ok.rc, 0) << ok.err;
-	ip({ "-n", a.name(), "link", "del", ia });
 }
 
 } // namespace
