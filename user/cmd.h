@@ -23,6 +23,7 @@ extern const struct xskmap_cmd xskmap_cmds[];	/* ends with a NULL name */
 
 int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
@@ -41,6 +42,16 @@ int cmd_check_json_stdout(bool json, const char *example);
 void cmd_stop_signals(void (*handler)(int));
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns: the kernel's times made wall clock. */
 __s64 cmd_wall_offset_ns(void);
+
+struct owner;
+
+/*
+ * `xskmap detach` of an `xskmap attach` (record held in o): unpin the
+ * link (the kernel detaches the program), then the maps, remove the
+ * directories attach made and the record. pin_dir: the --pin-dir given,
+ * NULL if none. The exit code, after saying what was done.
+ */
+int attach_remove(struct owner *o, const char *ifname, const char *pin_dir);
 
 /* 'xskmap help' on f. */
 void cmd_usage(FILE *f);

@@ -47,6 +47,10 @@ static const struct opt_cmd detach_cmd_opts = {
 	.name = "detach",
 	.head =
 "Usage: xskmap detach [--pin-dir DIR] IFNAME\n\n"
+"What 'xskmap attach' left on IFNAME (its record says where) is removed\n"
+"whole: the pinned BPF link goes first, so the kernel detaches the program,\n"
+"then the pinned maps, the directories attach made and the record; the\n"
+"interface is as it was before the attach.\n\n"
 "An xskmap run attaches through a BPF link, so the kernel detaches its\n"
 "program when it ends, even by SIGKILL; what SIGKILL leaves is the rule\n"
 "maps it pinned. detach removes those of dead runs only (found from the\n"
@@ -121,7 +125,12 @@ static int detach_leftovers(int ifindex, const char *ifname, const char *pin_dir
 		       rec.pid, ifname, rec.pid);
 		return EXIT_FAIL;
 	}
-	if (st == OWNER_DEAD) {
+	if (st == OWNER_ATTACHED) {
+		ret = attach_remove(&o, ifname, pin_dir);
+		if (ret)
+			return ret;
+		said = true;
+	} else if (st == OWNER_DEAD) {
 		owner_clean_dead(&o.rec, msg, sizeof(msg));
 		owner_release(&o, true);
 		printf("xskmap: %s\n", msg);
@@ -134,7 +143,7 @@ static int detach_leftovers(int ifindex, const char *ifname, const char *pin_dir
 	else
 		cls_pin_dir_default(ifname, dir, sizeof(dir));
 	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode) &&
-	    !(st == OWNER_DEAD && rec.pin_dev == sb.st_dev && rec.pin_ino == sb.st_ino)) {
+	    !((st == OWNER_DEAD || st == OWNER_ATTACHED) && rec.pin_dev == sb.st_dev && rec.pin_ino == sb.st_ino)) {
 		struct dead_scan ds = { .dev = sb.st_dev, .ino = sb.st_ino };
 		__u32 left;
 

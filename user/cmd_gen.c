@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/bpf.h>
 
 #include "cmd.h"
 #include "gen.h"
@@ -92,6 +93,9 @@ __u32 gen_pace_take(struct gen_pace *p, __u32 max)
 	need = (p->min - p->tokens) / p->rate * 1e9;
 	if (need > 100000000)
 		need = 100000000;
+	p->wait_ns = need;
+	if (p->no_sleep)
+		return 0;
 	if (need >= 20000) {
 		ts.tv_nsec = need;
 		nanosleep(&ts, NULL);
@@ -199,27 +203,73 @@ static bool gen_stopping(const struct gen_state *g)
 	return __atomic_load_n(&g->stop, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * After the last send: what is on the TX ring until it is completed (a
+ * second at most) and, with --rtt, what comes back until every frame sent
+ * is back or --timeout has passed since the last send.
+ */
+static void gen_xsk_drain(struct gen_thread *t)
+{
+	struct gen_state *g = t->g;
+	__u64 now = mono_ns(), tx_end = now + 1000000000ULL, rtt_end;
+
+	t->last_send_ns = now;
+	rtt_end = now + (__u64)(g->o.rtt_timeout * 1e9);
+	if (g->o.rtt)
+		__atomic_add_fetch(&g->senders_done, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		bool tx_left = t->c.completed < t->c.submitted && now < tx_end;
+		bool rx_left = g->o.rtt && now < rtt_end && !gen_rtt_all_back(g);
+		bool progress = false;
+
+		if (!tx_left && !rx_left)
+			break;
+		if (tx_left) {
+			if (gen_xsk_complete(t, g->o.ring_size))
+				progress = true;
+			else if (t->error ||
+				 ((t->rekick || t->sock.zerocopy) && gen_xsk_kick(t, t->rekick)))
+				tx_end = 0;	/* a TX error: nothing more will complete */
+		}
+		if (rx_left && gen_rtt_rx(t))
+			progress = true;
+		if (!progress) {
+			if (rx_left && !tx_left)
+				gen_rtt_idle(t, rtt_end - now);
+			else
+				sched_yield();
+		}
+		now = mono_ns();
+	}
+}
+
 static void *gen_xsk_thread(void *arg)
 {
 	struct gen_thread *t = arg;
 	struct gen_state *g = t->g;
 	__u32 batch = g->o.batch, len = g->lay.len;
+	bool rtt = g->o.rtt;
 	struct gen_pace pace;
-	__u64 deadline;
 
 	if (g->o.rate)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1, g->o.rate / g->nr_threads / 200);
+	/* --rtt reads its RX ring while it waits: the pacing must not sleep. */
+	pace.no_sleep = rtt;
 	for (;;) {
 		struct timespec now;
 		__u32 n, free_tx, i, idx = 0;
-		__u64 seq;
+		__u64 seq, ns = 0;
 
 		gen_xsk_complete(t, batch);
+		if (rtt)
+			gen_rtt_rx(t);
 		n = gen_pace_take(&pace, batch);
 		if (!n) {
 			if (gen_stopping(g))
 				break;
+			if (rtt)
+				gen_rtt_idle(t, pace.wait_ns);
 			continue;
 		}
 		if (g->o.perf.poll && gen_xsk_poll(t))
@@ -240,6 +290,9 @@ static void *gen_xsk_thread(void *arg)
 			break;
 		xsk_ring_prod__reserve(&t->sock.tx, n, &idx);
 		clock_gettime(CLOCK_REALTIME, &now);
+		/* The send time of a round trip: once per batch, just before the kick. */
+		if (rtt)
+			ns = mono_ns();
 		for (i = 0; i < n; i++) {
 			struct xdp_desc *d = xsk_ring_prod__tx_desc(&t->sock.tx, idx + i);
 			__u16 sport, dport;
@@ -247,8 +300,10 @@ static void *gen_xsk_thread(void *arg)
 
 			xskmap_umem_alloc(&t->umem, &addr);
 			gen_ports(&g->o, seq + i, &sport, &dport);
-			pkt_stamp(xskmap_umem_data(&t->umem, addr), &g->lay, sport, dport,
-				  (__u32)(seq + i), now.tv_sec, now.tv_nsec / 1000);
+			if (rtt)
+				gen_rtt_forget(g, (__u32)(seq + i));
+			pkt_stamp_rtt(xskmap_umem_data(&t->umem, addr), &g->lay, sport, dport,
+				      (__u32)(seq + i), now.tv_sec, now.tv_nsec / 1000, ns);
 			d->addr = addr;
 			d->len = len;
 			d->options = 0;
@@ -259,18 +314,7 @@ static void *gen_xsk_thread(void *arg)
 		if (gen_xsk_kick(t, t->rekick))
 			break;
 	}
-	/*
-	 * What is on the ring: until it is completed, or a second at most (a
-	 * tenth after an error: what is still on the ring will not leave).
-	 */
-	deadline = mono_ns() + (t->error ? 100000000ULL : 1000000000ULL);
-	while (t->c.completed < t->c.submitted && mono_ns() < deadline) {
-		if (gen_xsk_complete(t, g->o.ring_size))
-			continue;
-		if (!t->error && (t->rekick || t->sock.zerocopy) && gen_xsk_kick(t, t->rekick))
-			break;
-		sched_yield();
-	}
+	gen_xsk_drain(t);
 	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -328,6 +372,12 @@ static int gen_check(struct gen_state *g)
 		       "a UMEM frame (--engine xsk)", max);
 		return EXIT_USAGE;
 	}
+	/* What comes back lands behind the kernel's XDP headroom in a UMEM frame. */
+	if (o->rtt && g->spec.size > o->frame_size - XDP_PACKET_HEADROOM) {
+		pr_err("invalid --size %u with --rtt: a frame coming back must fit a UMEM frame less the %u bytes of XDP headroom (%u)\n",
+		       g->spec.size, XDP_PACKET_HEADROOM, o->frame_size - XDP_PACKET_HEADROOM);
+		return EXIT_USAGE;
+	}
 	if (pkt_build(&g->spec, g->frame, &g->lay)) {
 		pr_err("cannot build a %u-byte frame\n", g->spec.size);
 		return EXIT_USAGE;
@@ -381,9 +431,15 @@ static int gen_setup(struct gen_state *g)
 		.frames = o->frames,
 		.frame_size = o->frame_size,
 		.comp_size = o->ring_size,
-		.tx_frames = o->frames,
+		/* --rtt: half of the UMEM receives what comes back, half sends. */
+		.tx_frames = o->rtt ? o->frames / 2 : o->frames,
 	};
-	struct xskmap_sock_cfg scfg = { .tx_size = o->ring_size, .bind = BIND_AUTO, .need_wakeup = true };
+	struct xskmap_sock_cfg scfg = {
+		.rx_size = o->rtt ? o->ring_size : 0,
+		.tx_size = o->ring_size,
+		.bind = BIND_AUTO,
+		.need_wakeup = true,
+	};
 	const char *msg;
 	char err[512];
 	__u32 i, j;
@@ -411,6 +467,8 @@ static int gen_setup(struct gen_state *g)
 			g->t[0].cpu = sched_getcpu() >= 0 ? sched_getcpu() : 0;
 		return gen_xdp_setup(g);
 	}
+	if (o->rtt && gen_rtt_setup(g))
+		return EXIT_FAIL;
 	for (i = 0; i < g->nr_threads && !gen_stop_flag; i++) {
 		struct gen_thread *t = &g->t[i];
 
@@ -439,6 +497,8 @@ static int gen_setup(struct gen_state *g)
 		for (j = 0; j < t->umem.nr_free; j++)
 			memcpy(xskmap_umem_data(&t->umem, t->umem.free_frames[j]), g->frame, g->lay.len);
 	}
+	if (!gen_stop_flag && o->rtt && gen_rtt_insert(g))
+		return EXIT_FAIL;
 	return gen_stop_flag ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -503,6 +563,8 @@ static void gen_teardown(struct gen_state *g)
 		if (g->t[i].umem_made)
 			xskmap_umem_destroy(&g->t[i].umem);
 	}
+	/* After the sockets: they leave xsks_map before the program goes. */
+	gen_rtt_destroy(g);
 	gen_xdp_destroy(g);
 	free(g->t);
 	g->t = NULL;
@@ -612,12 +674,36 @@ static int gen_loop(struct gen_state *g)
 	g->end = mono_sec();
 	if (g->o.engine == GEN_ENGINE_XSK)
 		gen_watch_drops(g);
+	if (g->o.rtt) {
+		__u64 last = 0;
+		__u32 i;
+
+		/* Rates are over the sending: the wait for what comes back is not in them. */
+		for (i = 0; i < g->nr_threads; i++)
+			if (g->t[i].last_send_ns > last)
+				last = g->t[i].last_send_ns;
+		if (last)
+			g->end = last / 1e9;
+	}
 	return EXIT_OK;
 }
 
 static const char *gen_engine_name(const struct gen_state *g)
 {
 	return g->o.engine == GEN_ENGINE_XSK ? "xsk" : "xdp";
+}
+
+/* --rtt's part of the summary (gen_rtt.c), through report_gen()'s hook. */
+struct gen_rtt_ctx {
+	struct gen_state *g;
+	__u64 sent;
+};
+
+static bool gen_report_rtt(void *ctx, struct json_object *root)
+{
+	struct gen_rtt_ctx *c = ctx;
+
+	return gen_rtt_report(c->g, c->sent, root);
 }
 
 /*
@@ -640,6 +726,8 @@ static int gen_report(struct gen_state *g)
 	__u64 frames = 0, unfinished = 0, dropped = 0;
 	FILE *out = g->o.json ? stdout : stderr;
 	char carrier[160] = "";
+	struct gen_rtt_ctx rtt;
+	bool lost = false;
 	int ret = EXIT_OK;
 	__u32 i;
 
@@ -693,11 +781,24 @@ static int gen_report(struct gen_state *g)
 			gen_stop_flag ? "stopped by a signal" : "not sent";
 	if (g->o.count && r.not_sent && !gen_stop_flag)
 		ret = EXIT_FAIL;
+	if (g->o.rtt) {
+		rtt.g = g;
+		rtt.sent = frames;
+		r.extra = gen_report_rtt;
+		r.extra_ctx = &rtt;
+	}
 	errno = 0;
-	report_gen(out, &r, g->o.json);
+	lost = report_gen(out, &r, g->o.json);
 	free(qr);
 	if (report_flush(out, g->o.json))
 		return EXIT_FAIL;
+	/* A round trip that did not come back is the measurement failing: like ping, say so. */
+	if (lost) {
+		pr_err("--rtt: frames sent did not all come back within %g s of the last send (lost: see the summary); is 'xskmap run --action fwd' running on the peer?\n",
+		       g->o.rtt_timeout);
+		if (ret == EXIT_OK)
+			ret = EXIT_FAIL;
+	}
 	return ret;
 }
 
@@ -739,6 +840,10 @@ int cmd_gen(int argc, char **argv)
 		pr_info("sending %u-byte frames on %s, engine %s, %u thread%s%s, batch %u; Ctrl-C stops\n",
 			g->lay.len, g->o.ifname, gen_engine_name(g), g->nr_threads,
 			g->nr_threads == 1 ? "" : "s", g->o.perf.nr_cpus ? " pinned" : "", g->o.batch);
+		if (g->o.rtt)
+			pr_info("--rtt: %.0f frames/s, waiting for what comes back by %s; a frame not back %g s after the last send is lost\n",
+				g->o.rate, g->o.spin ? "spinning (--spin)" : "ppoll()",
+				g->o.rtt_timeout);
 		gen_loop(g);
 		ret = gen_report(g);
 	}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "man.h"
 #include "opts.h"
 #include "util.h"
 
@@ -31,7 +32,10 @@ int cmd_help(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	cmd_usage(stdout);
+	if (man_wanted())
+		man_main(stdout);
+	else
+		cmd_usage(stdout);
 	return EXIT_OK;
 }
 

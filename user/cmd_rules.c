@@ -103,6 +103,9 @@ static int rules_find_run(const char *ifname, const char *pin_dir, char *dir, si
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
+	/* What `xskmap attach` left is a live instance with no process. */
+	if (st == OWNER_ATTACHED)
+		st = OWNER_LIVE;
 	if (pin_dir)
 		snprintf(dir, dirlen, "%s", pin_dir);
 	else if (st == OWNER_LIVE && rec.pin_dir[0])

@@ -207,6 +207,16 @@ GEN_SETTER(gen_set_interval)
 	return 0;
 }
 
+GEN_SETTER(gen_set_timeout)
+{
+	GEN_O;
+
+	if (parse_seconds(v, &o->rtt_timeout))
+		return errf(err, errlen, "invalid --timeout '%s': use seconds > 0, e.g. 1 or 0.2", v);
+	o->timeout_set = true;
+	return 0;
+}
+
 static int gen_words(void *obj, int n, char **w, char *err, size_t errlen)
 {
 	GEN_O;
@@ -232,6 +242,17 @@ static const struct opt_def gen_defs[] = {
 	{ .kind = OPT_KIND_CALL, .name = "size", .key = 's', .arg = "SIZE", .parse = gen_set_size,
 	  .help = "frame length without FCS, as a capture shows it (default 64,\n"
 		  "or the smallest that holds the headers: 78 for IPv6)" },
+	OPT_SECTION("Round trips:"),
+	{ .kind = OPT_KIND_FLAG, .name = "rtt", .off = offsetof(struct gen_opts, rtt),
+	  .help = "receive the frames back on IFNAME (a peer running 'xskmap run\n"
+		  "--action fwd' returns them) and report round-trip percentiles\n"
+		  "and loss; attaches xsk_redirect to IFNAME while it runs;\n"
+		  "--rate defaults to 10000" },
+	{ .kind = OPT_KIND_CALL, .name = "timeout", .arg = "SEC", .parse = gen_set_timeout,
+	  .help = "--rtt: a frame not back SEC after the last send is lost (default 1)" },
+	{ .kind = OPT_KIND_FLAG, .name = "spin", .off = offsetof(struct gen_opts, spin),
+	  .help = "--rtt: between sends, spin on the RX ring instead of sleeping\n"
+		  "in ppoll() (no wakeup in the round trip; for a CPU of its own)" },
 	OPT_SECTION("Frame:"),
 	{ .kind = OPT_KIND_CALL, .name = "src-mac", .arg = "MAC", .parse = gen_set_src_mac,
 	  .help = "source MAC (default: the interface's)" },
@@ -293,6 +314,7 @@ static void gen_opts_default(struct gen_opts *o)
 	o->frame_size = 4096;
 	o->ring_size = 2048;
 	o->batch = 64;
+	o->rtt_timeout = GEN_RTT_DEFAULT_TIMEOUT;
 }
 
 int gen_opts_parse(int argc, char **argv, struct gen_opts *o, char *err, size_t errlen)
@@ -319,6 +341,13 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o, char *err, size_t 
 		return errf(err, errlen, "--busy-poll and --poll exclude each other: busy polling never sleeps; give one");
 	if (o->perf.busy_poll && !o->perf.busy_budget)
 		o->perf.busy_budget = o->batch;
+	if (!o->rtt && (o->timeout_set || o->spin))
+		return errf(err, errlen, "--%s is for --rtt: add --rtt, or leave it out",
+			    o->spin ? "spin" : "timeout");
+	if (o->rtt && o->engine == GEN_ENGINE_XDP)
+		return errf(err, errlen, "--rtt needs --engine xsk: the frames come back through its sockets' RX rings");
+	if (o->rtt && !o->rate)
+		o->rate = GEN_RTT_DEFAULT_RATE;
 	if (!o->queues_set) {
 		o->queues[0] = 0;
 		o->nr_queues = 1;
@@ -354,13 +383,14 @@ int gen_opts_spec(const struct gen_opts *o, const __u8 *if_mac, struct pkt_spec 
 	}
 	s->vlan = o->vlan;
 	s->vlan_id = o->vlan_id;
+	s->rtt = o->rtt;
 	min = pkt_min_size(s);
 	if (!o->size) {
 		s->size = min > 64 ? min : 64;
 	} else if (o->size < min) {
-		return errf(err, errlen, "invalid --size %u: %s%s/UDP with the pktgen header needs at least %u bytes",
+		return errf(err, errlen, "invalid --size %u: %s%s/UDP with the pktgen header%s needs at least %u bytes",
 			    o->size, o->vlan ? "802.1Q/" : "", family == AF_INET6 ? "IPv6" : "IPv4",
-			    min);
+			    o->rtt ? " and the send time of --rtt" : "", min);
 	} else {
 		s->size = o->size;
 	}

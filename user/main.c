@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "man.h"
 #include "util.h"
 
 const struct xskmap_cmd xskmap_cmds[] = {
@@ -16,9 +17,14 @@ const struct xskmap_cmd xskmap_cmds[] = {
 	{ "rules", cmd_rules, "rules IFNAME list|add RULE|del ID|default ACTION",
 	  "show or change the rules of a running 'xskmap run'\n"
 	  "('xskmap rules --help')" },
+	{ "attach", cmd_attach, "attach [OPTIONS] IFNAME",
+	  "attach xsk_redirect with its rules and pin xsks_map for\n"
+	  "other processes' sockets (DPDK, the AF_XDP device plugin),\n"
+	  "then exit ('xskmap attach --help')" },
 	{ "detach", cmd_detach, "detach [--pin-dir DIR] IFNAME",
-	  "remove the pinned maps an xskmap run killed by SIGKILL\n"
-	  "left, and name any XDP program still on IFNAME" },
+	  "remove what 'xskmap attach' left, or the pinned maps an\n"
+	  "xskmap run killed by SIGKILL left; name any other XDP\n"
+	  "program still on IFNAME" },
 	{ "gen", cmd_gen, "gen [OPTIONS] IFNAME",
 	  "send UDP frames with pktgen headers through AF_XDP or\n"
 	  "live-frames XDP ('xskmap gen --help')" },
@@ -44,6 +50,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	stdio_guard();
+	if (man_wanted())
+		opts_help_hook = man_cmd;
 	if (argc < 2) {
 		cmd_usage(stderr);
 		return EXIT_USAGE;
@@ -55,6 +63,6 @@ int main(int argc, char **argv)
 	for (c = xskmap_cmds; c->name; c++)
 		if (!strcmp(name, c->name))
 			return close_stdout(c->handler(argc - 1, argv + 1));
-	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, detach, gen or features ('xskmap help')\n", argv[1]);
+	fprintf(stderr, "xskmap: error: unknown command '%s': use run, rules, attach, detach, gen or features ('xskmap help')\n", argv[1]);
 	return EXIT_USAGE;
 }

@@ -12,6 +12,7 @@
 
 #include "options.h"
 #include "opts.h"
+#include "owner.h"
 #include "worker.h"
 
 void run_opts_default(struct run_opts *o)
@@ -370,25 +371,35 @@ static int run_words(void *obj, int n, char **w, char *err, size_t errlen)
 #define STR(x) STR_(x)
 #define CALL(...) { .kind = OPT_KIND_CALL, __VA_ARGS__ }
 
+/*
+ * The options of the program itself (attach mode, rules, fallback), which
+ * `run` and `attach` share: declared once here, used by both tables.
+ */
+#define OPTS_PROG_MODE								\
+	CALL(.name = "mode", .key = 'm', .arg = "MODE", .parse = run_set_mode,	\
+	     .help = "native | skb | auto (default auto: native, else skb)")
+#define OPTS_PROG_FORCE								\
+	{ .kind = OPT_KIND_FLAG, .name = "force", .off = offsetof(struct run_opts, force),	\
+	  .help = "replace an XDP program another tool attached to\nIFNAME through netlink (never a running xskmap)" }
+#define OPTS_PROG_STEERING(fixed_help)						\
+	CALL(.name = "rule", .key = 'r', .arg = "RULE", .parse = run_set_rule,	\
+	     .help = "add a steering rule; rules are tried in the order\ngiven, the first match decides (at most " STR(XSK_MAX_RULES) ")"), \
+	CALL(.name = "default", .arg = "ACTION", .parse = run_set_default,	\
+	     .help = "action when no rule matches (default: queue)"),		\
+	CALL(.name = "match", .arg = "all|udp", .parse = run_set_match,		\
+	     .help = "shorthand: udp = --rule 'udp -> queue' --default pass"),	\
+	CALL(.name = "fixed-index", .arg = "N", .parse = run_set_fixed, .help = (fixed_help)), \
+	CALL(.name = "fallback", .arg = "pass|drop", .parse = run_set_fallback,	\
+	     .help = "verdict when the slot holds no socket (default pass)")
+
 static const struct opt_def run_defs[] = {
 	OPT_SECTION("Attaching:"),
-	CALL(.name = "mode", .key = 'm', .arg = "MODE", .parse = run_set_mode,
-	     .help = "native | skb | auto (default auto: native, else skb)"),
+	OPTS_PROG_MODE,
 	CALL(.name = "queues", .key = 'q', .arg = "LIST", .parse = run_set_queues,
 	     .help = "RX queues to open sockets on: all (default) or a\nlist such as 0,2,4-7"),
-	{ .kind = OPT_KIND_FLAG, .name = "force", .off = offsetof(struct run_opts, force),
-	  .help = "replace an XDP program another tool attached to\nIFNAME through netlink (never a running xskmap)" },
+	OPTS_PROG_FORCE,
 	OPT_SECTION("Steering (rules can change while running: see 'xskmap rules'):"),
-	CALL(.name = "rule", .key = 'r', .arg = "RULE", .parse = run_set_rule,
-	     .help = "add a steering rule; rules are tried in the order\ngiven, the first match decides (at most " STR(XSK_MAX_RULES) ")"),
-	CALL(.name = "default", .arg = "ACTION", .parse = run_set_default,
-	     .help = "action when no rule matches (default: queue)"),
-	CALL(.name = "match", .arg = "all|udp", .parse = run_set_match,
-	     .help = "shorthand: udp = --rule 'udp -> queue' --default pass"),
-	CALL(.name = "fixed-index", .arg = "N", .parse = run_set_fixed,
-	     .help = "make every 'queue' action 'index N'; the socket of\nthe single queue given with -q (default 0) is put\nat slot N"),
-	CALL(.name = "fallback", .arg = "pass|drop", .parse = run_set_fallback,
-	     .help = "verdict when the slot holds no socket (default pass)"),
+	OPTS_PROG_STEERING("make every 'queue' action 'index N'; the socket of\nthe single queue given with -q (default 0) is put\nat slot N"),
 	OPT_PIN_DIR(struct run_opts, "where the rule maps are pinned for 'xskmap rules'\n(default /sys/fs/bpf/xskmap/IFNAME); on a bpffs,\nand not writable by others unless sticky and root's"),
 	OPT_SECTION("Output:"),
 	CALL(.name = "action", .key = 'a', .arg = "ACTION", .parse = run_set_action,
@@ -460,6 +471,64 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 {
 	run_opts_default(o);
 	return opts_parse(&run_cmd_opts, argc, argv, o, err, errlen);
+}
+
+/* IFNAME, for attach. */
+static int attach_words(void *obj, int n, char **w, char *err, size_t errlen)
+{
+	RUN_O;
+
+	if (!n)
+		return fail(err, errlen, "no interface given: xskmap attach [OPTIONS] IFNAME");
+	if (n > 1)
+		return fail(err, errlen, "unexpected argument '%s' after interface '%s'", w[1], w[0]);
+	o->ifname = w[0];
+	return opts_check_ifname(o->ifname, err, errlen);
+}
+
+static const struct opt_def attach_defs[] = {
+	OPT_SECTION("Attaching:"),
+	OPTS_PROG_MODE,
+	OPTS_PROG_FORCE,
+	OPT_PIN_DIR(struct run_opts, "where xsks_map, the rule maps and the BPF link are\npinned (default " ATTACH_PIN_ROOT "/IFNAME, where DPDK\nand the AF_XDP device plugin look); must be on a\nbpffs, which attach never mounts"),
+	OPT_SECTION("Steering (rules can change later: see 'xskmap rules'):"),
+	OPTS_PROG_STEERING("make every 'queue' action 'index N': every frame\ngoes to the socket in slot N (xsks_map then has\nN+1 slots at least)"),
+	OPT_VERBOSE(struct run_opts),
+	OPT_END,
+};
+
+static const struct opt_cmd attach_cmd_opts = {
+	.name = "attach",
+	.head =
+"Usage: xskmap attach [OPTIONS] IFNAME\n"
+"\n"
+"Attach the xsk_redirect XDP program to IFNAME with its rules, pin xsks_map\n"
+"as DIR/xsks_map for other processes' AF_XDP sockets (DPDK's af_xdp PMD with\n"
+"use_pinned_map=1, pods of the AF_XDP device plugin, your own libxdp code\n"
+"with XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD and xsk_socket__update_xskmap()),\n"
+"and exit, leaving it attached through a BPF link pinned as DIR/" ATTACH_LINK_PIN ".\n"
+"A socket bound to queue q goes into slot q. 'xskmap rules IFNAME' changes the\n"
+"rules; 'xskmap detach IFNAME' removes the program, the pins and the record.\n"
+"\n",
+	.tail =
+"\n"
+"'xskmap run --help' describes the rule language.\n"
+"Exit status: 0 attached, 1 failure, 2 bad usage.\n"
+"Example: mkdir -p " ATTACH_PIN_ROOT "/eth0 && mount -t bpf bpf " ATTACH_PIN_ROOT "/eth0\n"
+"         xskmap attach -r 'udp dport 4789 -> queue' --default pass eth0\n",
+	.defs = attach_defs,
+	.words = attach_words,
+};
+
+void attach_usage(FILE *f)
+{
+	opts_usage(&attach_cmd_opts, f);
+}
+
+int attach_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen)
+{
+	run_opts_default(o);
+	return opts_parse(&attach_cmd_opts, argc, argv, o, err, errlen);
 }
 
 int run_opts_ruleset(const struct run_opts *o, struct xsk_ruleset *rs, char *err, size_t errlen)
@@ -613,8 +682,9 @@ static const struct opt_cmd rules_cmd_opts = {
 "       xskmap rules [OPTIONS] IFNAME del ID\n"
 "       xskmap rules [OPTIONS] IFNAME default ACTION\n"
 "\n"
-"Show or change the steering rules of the 'xskmap run' on IFNAME, through\n"
-"the maps it pins (default /sys/fs/bpf/xskmap/IFNAME). A change takes\n"
+"Show or change the steering rules of the 'xskmap run' on IFNAME, or of\n"
+"what 'xskmap attach' left there, through the maps it pins (found from its\n"
+"record; a run's default /sys/fs/bpf/xskmap/IFNAME). A change takes\n"
 "effect at once and atomically: each frame is classified by the old rules\n"
 "or the new ones, none is lost. 'add' appends (lowest priority) unless\n"
 "--at gives the rank (0 = first). Quote the rule: 'udp dport 53 -> queue'\n"

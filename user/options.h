@@ -75,6 +75,22 @@ int parse_queue_list(const char *s, bool *all, __u32 *out, __u32 max, __u32 *n,
 
 void run_usage(FILE *f);
 
+/*
+ * Where `xskmap attach` pins by default: ATTACH_PIN_ROOT/IFNAME, the
+ * directory DPDK's af_xdp PMD reads (use_pinned_map=1 without dp_path)
+ * and the AF_XDP device plugin for Kubernetes mounts a bpffs on.
+ */
+#define ATTACH_PIN_ROOT "/tmp/afxdp_dp"
+
+/*
+ * Parse `xskmap attach` arguments (argv[0] is "attach") into the fields a
+ * run's program uses (mode, force, rules, default, match, fixed-index,
+ * fallback, pin-dir, verbose): the same table entries as run's. Returns as
+ * run_opts_parse().
+ */
+int attach_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t errlen);
+void attach_usage(FILE *f);
+
 enum rules_verb { RULES_LIST, RULES_ADD, RULES_DEL, RULES_DEFAULT };
 
 /* An `xskmap rules` command line, checked in full before any map is touched. */

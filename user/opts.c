@@ -321,8 +321,14 @@ static void usage_defs(const struct opt_def *d, FILE *f)
 	}
 }
 
+void (*opts_help_hook)(const struct opt_cmd *cmd, const struct opt_def *builtin, FILE *f);
+
 void opts_usage(const struct opt_cmd *cmd, FILE *f)
 {
+	if (opts_help_hook) {
+		opts_help_hook(cmd, opts_builtin, f);
+		return;
+	}
 	fputs(cmd->head, f);
 	if (cmd->opts_title)
 		fprintf(f, "%s\n", cmd->opts_title);

@@ -129,6 +129,11 @@ int opts_exit_code(int ret, const char *err);
 
 /* The command's --help text. */
 void opts_usage(const struct opt_cmd *cmd, FILE *f);
+/*
+ * Set: opts_usage() calls it instead (the program's man page writer, man.c),
+ * with the options every table gets.
+ */
+extern void (*opts_help_hook)(const struct opt_cmd *cmd, const struct opt_def *builtin, FILE *f);
 
 /*
  * text's lines ('\n' between them) on f, each after the first indented to

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "owner.h"
 
 #define REC_MAGIC "xskmap-run 1"
@@ -80,9 +82,10 @@ static int rec_format(const struct owner_rec *r, char *buf, size_t len)
 
 	off = snprintf(buf, len,
 		       REC_MAGIC "\npid %d\nifname %s\nifindex %d\nnetns %llu\nstate %s\nprog %u\nlink %u\n"
-		       "pin_dev %llu\npin_ino %llu\npin_dir %s\ncreated_top %s\n",
+		       "owner %s\npin_dev %llu\npin_ino %llu\npin_dir %s\ncreated_top %s\n",
 		       r->pid, r->ifname, r->ifindex, (unsigned long long)r->netns,
 		       r->running ? "running" : "starting", r->prog_id, r->link_id,
+		       r->attach ? "attach" : "run",
 		       (unsigned long long)r->pin_dev, (unsigned long long)r->pin_ino,
 		       r->pin_dir, r->created_top);
 	for (i = 0; i < CLS_NR_MAPS && off < len; i++)
@@ -131,6 +134,8 @@ static int rec_parse(char *buf, struct owner_rec *r)
 			r->prog_id = strtoul(val, NULL, 10);
 		else if (!strcmp(line, "link"))
 			r->link_id = strtoul(val, NULL, 10);
+		else if (!strcmp(line, "owner"))
+			r->attach = !strcmp(val, "attach");
 		else if (!strcmp(line, "pin_dev"))
 			r->pin_dev = strtoull(val, NULL, 10);
 		else if (!strcmp(line, "pin_ino"))
@@ -247,7 +252,8 @@ static int record_take(int dirfd, const char *name, bool create, int op, int *fd
 				continue;
 			}
 			*parsed = !rec_read(fd, rec);
-			*st = OWNER_DEAD;
+			*st = *parsed && rec->attach && rec->running && owner_attach_alive(rec) ?
+			      OWNER_ATTACHED : OWNER_DEAD;
 			*fdp = fd;
 			return 0;
 		}
@@ -294,6 +300,11 @@ int owner_claim(struct owner *o, int ifindex, const char *ifname, char *err, siz
 			o->stale.pid = 0;
 		return -EBUSY;
 	}
+	if (st == OWNER_ATTACHED) {
+		close(o->fd);
+		o->fd = -1;
+		return -EBUSY;
+	}
 	o->has_stale = parsed;
 	o->rec.pid = getpid();
 	o->rec.ifindex = ifindex;
@@ -305,6 +316,29 @@ int owner_claim(struct owner *o, int ifindex, const char *ifname, char *err, siz
 		owner_release(o, false);
 	}
 	return ret;
+}
+
+bool owner_attach_alive(const struct owner_rec *rec)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_link_get_fd_by_id(rec->link_id);
+	bool alive;
+
+	if (fd < 0)
+		return errno == EPERM || errno == EACCES;
+	/* A link whose device went away stays pinned, detached (ifindex 0). */
+	alive = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_LINK_TYPE_XDP &&
+		info.prog_id == rec->prog_id && (int)info.xdp.ifindex == rec->ifindex;
+	close(fd);
+	return alive;
+}
+
+void owner_keep(struct owner *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	o->fd = -1;
 }
 
 int owner_write(struct owner *o)
@@ -361,7 +395,7 @@ int owner_lookup(struct owner *o, int ifindex, bool hold_dead, enum owner_state 
 			 strerror(-ret), ret == -EACCES ? " (run as root)" : "");
 		return ret;
 	}
-	if (*st == OWNER_DEAD) {
+	if (*st == OWNER_DEAD || *st == OWNER_ATTACHED) {
 		if (hold_dead) {
 			o->fd = fd;
 			o->rec = *rec;
@@ -426,7 +460,7 @@ int owner_hold_dead(struct owner *o, const char *name)
 		if (o->fd >= 0)
 			close(o->fd);
 		o->fd = -1;
-		return st == OWNER_LIVE ? -EBUSY : -ENOENT;
+		return st == OWNER_LIVE || st == OWNER_ATTACHED ? -EBUSY : -ENOENT;
 	}
 	return 0;
 }

@@ -32,6 +32,13 @@ struct owner_rec {
 	int ifindex;
 	__u64 netns;			/* inode of the network namespace */
 	bool running;			/* false: still starting */
+	/*
+	 * Left by `xskmap attach`: no process holds the lock, the BPF link
+	 * pinned in pin_dir (ATTACH_LINK_PIN) keeps the program on, and the
+	 * record counts as live while that link (link_id, prog_id) attaches
+	 * it to ifindex (OWNER_ATTACHED).
+	 */
+	bool attach;
 	__u32 prog_id, link_id;
 	char pin_dir[PATH_MAX];		/* "" if nothing pinned */
 	__u64 pin_dev, pin_ino;		/* of pin_dir: the same path may be another bpffs */
@@ -43,7 +50,18 @@ enum owner_state {
 	OWNER_NONE,	/* no record */
 	OWNER_LIVE,	/* its run holds the lock */
 	OWNER_DEAD,	/* nobody holds it: the run died without cleaning up */
+	OWNER_ATTACHED,	/* an `xskmap attach` record whose link still holds the program */
 };
+
+/* Name of the pinned BPF link of an `xskmap attach`, in its pin directory. */
+#define ATTACH_LINK_PIN "xdp_link"
+
+/*
+ * Whether the attach record rec still has its program on: the link it
+ * names attaches that program to an interface. Unknown (no right to look
+ * the link up) counts as on: nothing is cleaned that might be in use.
+ */
+bool owner_attach_alive(const struct owner_rec *rec);
 
 /* A record held by this process (a run's own, or a dead one being cleaned). */
 struct owner {
@@ -60,12 +78,18 @@ void owner_init(struct owner *o);
 int owner_netns(__u64 *id);
 
 /*
- * For `run`: take ifindex's record. A live run there: -EBUSY, its record
- * in o->stale. A dead one: 0, has_stale, its record in o->stale (the
+ * For `run` and `attach`: take ifindex's record. A live run or a live
+ * attach there: -EBUSY, its record in o->stale. A dead one: 0, has_stale, its record in o->stale (the
  * caller cleans up and takes over). Writes a "starting" record with our
  * pid. 0 or -errno + err.
  */
 int owner_claim(struct owner *o, int ifindex, const char *ifname, char *err, size_t errlen);
+
+/*
+ * Let go of the record and keep it, as `xskmap attach` leaves it: o->rec
+ * (written before) stays for the next command to find.
+ */
+void owner_keep(struct owner *o);
 
 /* Write o->rec as the record. 0 or -errno. */
 int owner_write(struct owner *o);
@@ -79,8 +103,8 @@ void owner_release(struct owner *o, bool done);
 
 /*
  * For `detach` and `rules`: the state of ifindex's record in this network
- * namespace, its content in *rec. With hold_dead, a dead record stays
- * locked in o (for cleaning it; owner_release() after). 0 or -errno + err.
+ * namespace, its content in *rec. With hold_dead, a dead record (or an
+ * attach record) stays locked in o (for cleaning it; owner_release() after). 0 or -errno + err.
  */
 int owner_lookup(struct owner *o, int ifindex, bool hold_dead, enum owner_state *st,
 		 struct owner_rec *rec, char *err, size_t errlen);

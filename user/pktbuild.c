@@ -54,7 +54,7 @@ static __u32 headers_len(const struct pkt_spec *s)
 
 __u32 pkt_min_size(const struct pkt_spec *s)
 {
-	__u32 n = headers_len(s) + PKTGEN_HDR_LEN;
+	__u32 n = headers_len(s) + PKTGEN_HDR_LEN + (s->rtt ? PKT_RTT_LEN : 0);
 
 	return n < PKT_ETH_MIN ? PKT_ETH_MIN : n;
 }
@@ -83,6 +83,8 @@ int pkt_build(const struct pkt_spec *s, __u8 *buf, struct pkt_layout *l)
 	ip = buf + l->l3_off;
 	l->l4_off = l->l3_off + (v6 ? IP6_HLEN : IP4_HLEN);
 	l->pg_off = l->l4_off + UDP_HLEN;
+	if (s->rtt)
+		l->rtt_off = l->pg_off + PKTGEN_HDR_LEN;
 	udp = buf + l->l4_off;
 	udp_len = s->size - l->l4_off;
 
@@ -115,8 +117,31 @@ int pkt_build(const struct pkt_spec *s, __u8 *buf, struct pkt_layout *l)
 	return 0;
 }
 
+static __u32 get32(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
+}
+
 void pkt_stamp(__u8 *frame, const struct pkt_layout *l, __u16 sport, __u16 dport, __u32 seq,
 	       __u32 tv_sec, __u32 tv_usec)
+{
+	pkt_stamp_rtt(frame, l, sport, dport, seq, tv_sec, tv_usec, 0);
+}
+
+bool pkt_rtt_read(const __u8 *frame, __u32 len, const struct pkt_layout *l, __u32 *seq,
+		  __u64 *ns)
+{
+	const __u8 *pg = frame + l->pg_off, *t = frame + l->rtt_off;
+
+	if (!l->rtt_off || len != l->len || get32(pg) != PKTGEN_MAGIC)
+		return false;
+	*seq = get32(pg + 4);
+	*ns = (__u64)get32(t) << 32 | get32(t + 4);
+	return true;
+}
+
+void pkt_stamp_rtt(__u8 *frame, const struct pkt_layout *l, __u16 sport, __u16 dport,
+		   __u32 seq, __u32 tv_sec, __u32 tv_usec, __u64 ns)
 {
 	__u8 *udp = frame + l->l4_off, *pg = frame + l->pg_off;
 	__u32 sum = l->base_sum;
@@ -129,6 +154,14 @@ void pkt_stamp(__u8 *frame, const struct pkt_layout *l, __u16 sport, __u16 dport
 	put32(pg + 12, tv_usec);
 	sum += sport + dport + (seq >> 16) + (seq & 0xffff) + (tv_sec >> 16) + (tv_sec & 0xffff) +
 	       (tv_usec >> 16) + (tv_usec & 0xffff);
+	if (l->rtt_off) {
+		__u32 hi = ns >> 32, lo = (__u32)ns;
+
+		/* The field is rewritten whole: what a reused buffer held does not count. */
+		put32(frame + l->rtt_off, hi);
+		put32(frame + l->rtt_off + 4, lo);
+		sum += (hi >> 16) + (hi & 0xffff) + (lo >> 16) + (lo & 0xffff);
+	}
 	csum = pkt_fold(sum);
 	/* 0 means "no checksum" in UDP over IPv4 and is not allowed over IPv6. */
 	put16(udp + 6, csum ? csum : 0xffff);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "log.h"
 #include "run_owner.h"
@@ -45,7 +47,7 @@ static int share_scan_one(const char *name, enum owner_state st, const struct ow
 	if (!strcmp(name, sc->self) || !rec->pin_dir[0] || rec->pin_dev != sc->dev ||
 	    rec->pin_ino != sc->ino)
 		return 0;
-	if (st == OWNER_LIVE) {
+	if (st == OWNER_LIVE || st == OWNER_ATTACHED) {
 		sc->live_rec = *rec;
 		sc->live = &sc->live_rec;
 		return 1;
@@ -79,6 +81,11 @@ static int pin_dir_vet(struct run_owner *r, char *err, size_t errlen)
 			 strerror(-ret));
 		return ret;
 	}
+	if (sc.live && sc.live->attach) {
+		snprintf(err, errlen, "pin directory %s is in use by the 'xskmap attach' on %s: give each interface its own --pin-dir",
+			 r->pin_dir, sc.live->ifname);
+		return -EBUSY;
+	}
 	if (sc.live) {
 		snprintf(err, errlen, "pin directory %s is in use by the xskmap run on %s (pid %d): give each interface its own --pin-dir",
 			 r->pin_dir, sc.live->ifname, sc.live->pid);
@@ -107,7 +114,10 @@ int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const 
 	owner_init(&r->own);
 	ret = owner_claim(&r->own, ifindex, ifname, err, sizeof(err));
 	if (ret == -EBUSY) {
-		if (r->own.stale.pid)
+		if (r->own.stale.attach && r->own.stale.running)
+			pr_err("%s is attached by 'xskmap attach' (xsk_redirect, BPF link %u pinned under %s) for other processes' sockets, with no process of its own: 'xskmap detach %s' removes it first; nothing, not even --force, replaces it\n",
+			       ifname, r->own.stale.link_id, r->own.stale.pin_dir, ifname);
+		else if (r->own.stale.pid)
 			pr_err("xskmap already runs on %s (pid %d): stop it first ('kill %d'); nothing, not even --force, replaces a running xskmap\n",
 			       ifname, r->own.stale.pid, r->own.stale.pid);
 		else
@@ -150,6 +160,25 @@ int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const 
 	return 0;
 }
 
+int owner_unpin_link(const char *dir, __u32 link_id)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, n = 0;
+
+	snprintf(path, sizeof(path), "%s/" ATTACH_LINK_PIN, dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	/* Only the very link recorded: a link pin of somebody else's stays. */
+	if (link_id && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.id == link_id &&
+	    !unlink(path))
+		n = 1;
+	close(fd);
+	return n;
+}
+
 /* Clean what a dead run recorded: its pins and the directories it made. */
 static void clean_dead(struct run_owner *r, const struct owner_rec *d, bool ours_too)
 {
@@ -157,6 +186,8 @@ static void clean_dead(struct run_owner *r, const struct owner_rec *d, bool ours
 
 	if (owner_same_dir(d->pin_dir, d->pin_dev, d->pin_ino)) {
 		n = cls_unpin_recorded(d->pin_dir, d->maps, false, NULL);
+		if (d->attach)
+			n += owner_unpin_link(d->pin_dir, d->link_id);
 		if (!strcmp(d->pin_dir, r->pin_dir)) {
 			/* Our pin dir: the directories it made are ours to remove now. */
 			if (!r->own.rec.created_top[0])
@@ -248,29 +279,46 @@ void run_owner_release(struct run_owner *r)
 
 int owner_clean_dead(const struct owner_rec *d, char *msg, size_t len)
 {
-	char names[128];
+	char names[128], who[128];
 	__u32 left;
 	int n;
 
+	/* An attach has no process: it is dead when its link no longer attaches the program. */
+	if (d->attach)
+		snprintf(who, sizeof(who), "the 'xskmap attach' on %s whose BPF link %u is gone or detached",
+			 d->ifname, d->link_id);
+	else
+		snprintf(who, sizeof(who), "the dead xskmap run on %s (pid %d)", d->ifname, d->pid);
 	if (!d->pin_dir[0]) {
-		snprintf(msg, len, "the dead xskmap run on %s (pid %d) had pinned nothing", d->ifname, d->pid);
+		snprintf(msg, len, "%s had pinned nothing", who);
 		return 0;
 	}
 	if (!owner_same_dir(d->pin_dir, d->pin_dev, d->pin_ino)) {
-		snprintf(msg, len, "the pins of the dead xskmap run on %s (pid %d) under %s are not in this mount namespace (a private bpffs, as under 'ip netns exec', went with that run): nothing to remove there",
-			 d->ifname, d->pid, d->pin_dir);
+		snprintf(msg, len, "the pins of %s under %s are not in this mount namespace (a private bpffs, as under 'ip netns exec', went with it): nothing to remove there",
+			 who, d->pin_dir);
 		return 0;
 	}
 	n = cls_unpin_recorded(d->pin_dir, d->maps, false, NULL);
+	if (d->attach)
+		n += owner_unpin_link(d->pin_dir, d->link_id);
 	left = cls_pins_present(d->pin_dir);
 	cls_pin_dir_remove(d->pin_dir, d->created_top);
 	if (left) {
 		pin_names(left, names, sizeof(names));
-		snprintf(msg, len, "removed %d pinned map%s of the dead xskmap run on %s (pid %d) under %s; left %s there, which that run did not pin",
-			 n, n == 1 ? "" : "s", d->ifname, d->pid, d->pin_dir, names);
+		snprintf(msg, len, "removed %d %s%s of %s under %s; left %s there, which it did not pin",
+			 n, d->attach ? "pin" : "pinned map", n == 1 ? "" : "s", who, d->pin_dir, names);
 	} else {
-		snprintf(msg, len, "removed %d pinned map%s of the dead xskmap run on %s (pid %d) under %s",
-			 n, n == 1 ? "" : "s", d->ifname, d->pid, d->pin_dir);
+		snprintf(msg, len, "removed %d %s%s of %s under %s", n, d->attach ? "pin" : "pinned map",
+			 n == 1 ? "" : "s", who, d->pin_dir);
 	}
 	return n;
+}
+
+void run_owner_keep(struct run_owner *r)
+{
+	if (!r->claimed)
+		return;
+	owner_keep(&r->own);
+	r->pinned = false;
+	r->claimed = false;
 }

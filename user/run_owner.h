@@ -52,6 +52,18 @@ void run_owner_release(struct run_owner *r);
 /* path names the directory recorded by dev and ino (same bpffs, same inode). */
 bool owner_same_dir(const char *path, __u64 dev, __u64 ino);
 
+/*
+ * Unlink dir/ATTACH_LINK_PIN when it is the BPF link link_id (an attach's,
+ * as recorded): 1 if removed, else 0.
+ */
+int owner_unpin_link(const char *dir, __u32 link_id);
+
+/*
+ * `xskmap attach` leaves: the record (marked attach) and the pins stay,
+ * the lock goes. After run_owner_commit().
+ */
+void run_owner_keep(struct run_owner *r);
+
 /* "cls_active, cls_hdr, rule_hits and 2 more": the pins of bits. */
 void pin_names(__u32 bits, char *buf, size_t len);
 

@@ -436,9 +436,10 @@ static void gen_sum(const struct gen_report *r, struct gen_sums *t)
 	}
 }
 
-static void report_gen_json(FILE *f, const struct gen_report *r, const struct gen_sums *t,
+static bool report_gen_json(FILE *f, const struct gen_report *r, const struct gen_sums *t,
 			    double secs)
 {
+	bool ret = false;
 	json_object *root = json_object_new_object(), *qs = json_object_new_array();
 	__u32 i;
 
@@ -478,20 +479,21 @@ static void report_gen_json(FILE *f, const struct gen_report *r, const struct ge
 		json_object_array_add(qs, o);
 	}
 	jput(root, "queues", qs);
+	if (r->extra)
+		ret = r->extra(r->extra_ctx, root);
 	json_out_print(f, root);
+	return ret;
 }
 
-void report_gen(FILE *f, const struct gen_report *r, bool json)
+bool report_gen(FILE *f, const struct gen_report *r, bool json)
 {
 	double secs = r->seconds > 0 ? r->seconds : 1e-9;
 	struct gen_sums t;
 	__u32 i;
 
 	gen_sum(r, &t);
-	if (json) {
-		report_gen_json(f, r, &t, secs);
-		return;
-	}
+	if (json)
+		return report_gen_json(f, r, &t, secs);
 	if (r->nr_queues > 1)
 		for (i = 0; i < r->nr_queues; i++) {
 			const struct gen_queue_report *q = &r->queues[i];
@@ -517,6 +519,7 @@ void report_gen(FILE *f, const struct gen_report *r, bool json)
 			(unsigned long long)r->not_sent, r->why ? r->why : "-",
 			(unsigned long long)t.not_completed, (unsigned long long)t.dropped,
 			(unsigned long long)t.invalid);
+	return r->extra ? r->extra(r->extra_ctx, NULL) : false;
 }
 
 int report_flush(FILE *f, bool json)

@@ -15,6 +15,8 @@
 extern "C" {
 #endif
 
+struct json_object;
+
 extern const char *const xsk_stat_names[XSK_STAT_MAX];
 
 /* Sum one reason's per-CPU values (ncpus entries). */
@@ -93,11 +95,18 @@ struct gen_report {
 	const char *why;		/* why not_sent, NULL: nothing was left unsent */
 	__u32 nr_queues;
 	const struct gen_queue_report *queues;
+	/*
+	 * More of the summary (gen --rtt), NULL: none: members into root for
+	 * JSON, or text after the rest when root is NULL. What it returns,
+	 * report_gen() returns.
+	 */
+	bool (*extra)(void *ctx, struct json_object *root);
+	void *extra_ctx;
 };
 
 void report_json(FILE *f, const struct run_report *r);
-/* gen's summary: one JSON object, or the text lines. */
-void report_gen(FILE *f, const struct gen_report *r, bool json);
+/* gen's summary: one JSON object, or the text lines; false, or what r->extra said. */
+bool report_gen(FILE *f, const struct gen_report *r, bool json);
 /*
  * A summary (run's or gen's) written to f, which must not lose it: 0, or
  * -1 after saying in one line what failed (stdout on a full disk, a closed

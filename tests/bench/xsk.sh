@@ -5,7 +5,11 @@
 #
 # Usage: tests/bench/xsk.sh [-r ROUNDS] [-t SEC] [-s 'SIZES'] [-c 'CASES'] [-o FILE] [BUILD_DIR]
 #        as root; defaults -r 5 -t 2 -s '64 512 1500' -o build/bench-xsk.json;
-#        CASES from: ceil gen-xsk drop drop-bp fwd (fwd brings its paced runs).
+#        [-p 'LEVELS'] [-u NAME='RUN OPTIONS']...
+#        CASES from: ceil gen-xsk drop drop-bp fwd rtt (fwd brings its paced runs,
+#        at LEVELS percent, default '10 25 50 75 100'). Each -u is a variant:
+#        the cases that run xskmap run once per variant, named CASE:NAME,
+#        with those options (e.g. -u f4k='--frames 4096 --frame-size 4096').
 #        Installs what is missing (.ci/setup, and gnuplot-nox for the PNG
 #        chart, FILE with .png).
 #
@@ -23,18 +27,33 @@
 #            (paced batch by batch; the xdp engine paces in 20 ms slices, whose
 #            bursts would overflow the rings and measure the generator);
 #            loss = 1 - back/sent
+#   rtt      latency of fwd at 10% load: gen --rtt from B at 10% of what fwd
+#            returned unpaced (this round's fwd case, else measured here),
+#            against run --action fwd on A with the default loop (rtt),
+#            --poll (rtt-poll) and --busy-poll (rtt-bp, with A's
+#            napi_defer_hard_irqs 2 and gro_flush_timeout 200 us, as run
+#            --busy-poll asks at start; reset after); frames of at least
+#            66 bytes (the send time needs 8 more than 64). gen and that
+#            run at nice -20: on a shared machine other tasks then preempt
+#            them less (a spinning --busy-poll worker at nice 0 waits for
+#            its turn behind every runnable task). A second table: medians
+#            over the rounds of each percentile, in us.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-rounds=5 secs=2 sizes="64 512 1500" cases="ceil gen-xsk drop drop-bp fwd" out=
-while getopts "r:t:s:c:o:h" opt; do
+rounds=5 secs=2 sizes="64 512 1500" cases="ceil gen-xsk drop drop-bp fwd rtt" out= levels="10 25 50 75 100"
+vnames=("") vopts=("")
+while getopts "r:t:s:c:o:p:u:h" opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
 	t) secs=$OPTARG ;;
 	s) sizes=$OPTARG ;;
 	c) cases=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
+	p) levels=$OPTARG ;;
+	u) [ -n "${vnames[0]}" ] || { vnames=() vopts=(); }
+	   vnames+=("${OPTARG%%=*}") vopts+=("${OPTARG#*=}") ;;
+ 	*) sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//'; [ "$opt" = h ]; exit ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -68,9 +87,11 @@ gen() { # SIZE ENGINE [RATE]: JSON of gen from B to A
 		{ cat "$tmp/generr" >&2; echo "xsk.sh: gen failed" >&2; return 1; }
 }
 
-start_run() { # ARGS...: xskmap run on A, pinned
-	ip netns exec "$a" taskset -c $rx_cpu timeout -s INT $((secs + 30)) "$xskmap" run --json --copy \
-		--cpus $rx_cpu -d $((secs + 25)) "$@" "$a" >"$tmp/json" 2>"$tmp/err" &
+xopts=() vs=
+pre=()	# what start_run puts in front of xskmap (rtt: nice -n -20)
+start_run() { # ARGS...: xskmap run on A, pinned, with the variant's options
+	ip netns exec "$a" ${pre[@]+"${pre[@]}"} taskset -c $rx_cpu timeout -s INT $((secs + 30)) "$xskmap" run --json --copy \
+		--cpus $rx_cpu -d $((secs + 25)) ${xopts[@]+"${xopts[@]}"} "$@" "$a" >"$tmp/json" 2>"$tmp/err" &
 	pid=$!
 	for _ in $(seq 100); do
 		ip -n "$a" link show dev "$a" | grep -q ' xdp' && break
@@ -86,7 +107,7 @@ stop_run() {
 }
 
 # Each line of results: round size case pps syscalls_per_pkt sent returned [offered_pps]
-emit() { echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
+emit() { set -- "$1$vs" "${@:2}"; echo "$r $sz $*" >>"$tmp/results"; printf '  round %d size %4d %-8s %s\n' "$r" "$sz" "$1" "${*:2}" >&2; }
 
 m_ceil() {
 	"$xdpgen" --attach-drop --netns "$a" "$a"
@@ -123,32 +144,81 @@ fwd_one() { # CASE [RATE [ENGINE]]: sets $back_pps
 	emit "$1" "$back_pps" "$(awk -v w="$(jnum "$j" total)" -v n="$rx" 'BEGIN{printf "%.4f", n ? w/n : 0}')" \
 		"$(jnum "$g" frames)" $((b1 - b0)) "$(jnum "$g" pps | awk '{printf "%.0f", $1}')"
 }
+declare -A fwd_full
 m_fwd() {
 	"$xdpgen" --attach-drop --netns "$b" "$b"
 	fwd_one fwd
 	local full=$back_pps p
-	for p in 10 25 50 75 100; do
+	fwd_full[$sz$vs]=$full
+	for p in $levels; do
 		fwd_one fwd$p $((full * p / 100 > 1000 ? full * p / 100 : 1000)) xsk
 	done
 	ip -n "$b" link set dev "$b" xdp off
+}
+
+gen_rtt() { # SIZE RATE: JSON of gen --rtt from B to A and back (exit 1 on loss is a figure, not a failure)
+	timeout $((secs + 20)) ip netns exec "$b" nice -n -20 taskset -c $gen_cpu "$xskmap" gen --rtt --cpus $gen_cpu \
+		-d "$secs" -s "$1" --rate "$2" --json --src-mac "$mac_b" --dst-mac "$mac_a" "$b" 2>"$tmp/generr" ||
+		[ $? = 1 ] || { cat "$tmp/generr" >&2; echo "xsk.sh: gen --rtt failed" >&2; return 1; }
+}
+napi_defer() { # COUNT NS: A's napi_defer_hard_irqs and gro_flush_timeout (what run --busy-poll asks for)
+	ip netns exec "$a" sh -c "echo $1 >/sys/class/net/$a/napi_defer_hard_irqs && echo $2 >/sys/class/net/$a/gro_flush_timeout"
+}
+# Each line of $tmp/rtt: round size case rate sent received lost min p50 p90 p99 p99.9 max mean (ns)
+m_rtt() {
+	local full=${fwd_full[$sz$vs]:-} rs=$((sz < 66 ? 66 : sz)) rate c g k v line
+	if [ -z "$full" ]; then
+		"$xdpgen" --attach-drop --netns "$b" "$b"
+		start_run --action fwd
+		local b0 b1; b0=$(vstat "$b" rx_queue_0_xdp_packets)
+		g=$(gen "$sz" xdp); sleep 0.3; stop_run
+		b1=$(vstat "$b" rx_queue_0_xdp_packets)
+		ip -n "$b" link set dev "$b" xdp off
+		full=$(awk -v n=$((b1 - b0)) -v s="$(jnum "$g" seconds)" 'BEGIN{printf "%.0f", n/s}')
+		fwd_full[$sz$vs]=$full
+	fi
+	rate=$((full / 10 > 1000 ? full / 10 : 1000))
+	pre=(nice -n -20)
+	for c in rtt rtt-poll rtt-bp; do
+		case $c in
+		rtt) start_run --action fwd ;;
+		rtt-poll) start_run --action fwd --poll ;;
+		rtt-bp) napi_defer 2 200000; start_run --action fwd --busy-poll ;;
+		esac
+		g=$(gen_rtt "$rs" "$rate"); stop_run
+		napi_defer 0 0
+		line="$r $rs $c$vs $rate"
+		for k in sent received lost min p50 p90 p99 p99_9 max mean; do
+			v=$(jnum "$g" $k); line+=" ${v:-null}"
+		done
+		echo "$line" >>"$tmp/rtt"
+		printf '  round %d size %4d %-8s rate %d: %s\n' "$r" "$rs" "$c$vs" "$rate" "${line#* * * * }" >&2
+	done
+	pre=()
 }
 
 read -ra cs <<<"$cases"
 echo "xskmap AF_XDP paths over veth: $rounds rounds x sizes ($sizes) x cases ($cases) x $secs s;" \
 	"gen on CPU $gen_cpu, xskmap on CPU $rx_cpu; kernel $(uname -r)"
 : >"$tmp/results"
+: >"$tmp/rtt"
 for r in $(seq "$rounds"); do
 	for sz in $sizes; do
 		for k in $(seq 0 $((${#cs[@]} - 1))); do
 			c=${cs[$(((k + r - 1) % ${#cs[@]}))]}
-			case $c in
-			ceil) m_ceil ;;
-			gen-xsk) m_gen_xsk ;;
-			drop) m_drop drop ;;
-			drop-bp) m_drop drop-bp --busy-poll ;;
-			fwd) m_fwd ;;
-			*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
-			esac
+			for v in "${!vnames[@]}"; do
+				vs=${vnames[$v]:+:${vnames[$v]}}
+				read -ra xopts <<<"${vopts[$v]}"
+				case $c in
+				ceil) if [ "$v" = 0 ]; then vs=; m_ceil; fi ;;
+				gen-xsk) if [ "$v" = 0 ]; then vs=; m_gen_xsk; fi ;;
+				drop) m_drop drop ;;
+				drop-bp) m_drop drop-bp --busy-poll ;;
+				fwd) m_fwd ;;
+				rtt) m_rtt ;;
+				*) echo "xsk.sh: unknown case $c" >&2; exit 2 ;;
+				esac
+			done
 		done
 	done
 done
@@ -184,15 +254,41 @@ END {
 	for (i = 1; i <= NR; i++) { split(R[i], f, " ")
 		printf("%s{\"round\":%d,\"size\":%d,\"case\":\"%s\",\"pps\":%s,\"syscalls_per_pkt\":%s,\"sent\":%s,\"returned\":%s}",
 			(i > 1 ? "," : ""), f[1], f[2], f[3], f[4], (f[5] == "-" ? "null" : f[5]), (f[6] == "-" ? "null" : f[6]), (f[7] == "-" ? "null" : f[7])) >out }
-	print "]}" >out
+	printf "]" >out
 }' "$tmp/res"
+
+# Latency: per case and size, the median over the rounds of each figure.
+awk -v out="$out" '
+function med(l,  n, v, i, j, t) { n = split(l, v, " "); if (!n) return "null"
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j-1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+	return n % 2 ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2 }
+function us(x) { return x == "null" ? "-" : sprintf("%.1f", x / 1000) }
+{ key = $3 " " $2; if (!(key in seen)) { seen[key] = 1; keys[++nk] = key }
+  rate[key] = rate[key] " " $4; lost[key] = lost[key] " " $7; sent[key] = sent[key] " " $5
+  for (i = 8; i <= 14; i++) if ($i != "null") f[key, i] = f[key, i] " " $i }
+END {
+	printf ",\"latency\":[" >>out
+	if (nk) {
+		printf "\nfwd latency at 10%% load (gen --rtt, round trip B -> A -> B), us, medians over the rounds\n"
+		printf "%-8s %5s %8s %8s %8s %8s %8s %8s %8s %8s %8s\n", "case", "size", "rate", "min", "p50", "p90", "p99", "p99.9", "max", "mean", "lost"
+	}
+	for (k = 1; k <= nk; k++) { split(keys[k], kk, " ")
+		for (i = 8; i <= 14; i++) m[i] = med(f[keys[k], i])
+		printf "%-8s %5d %8.0f %8s %8s %8s %8s %8s %8s %8s %8.0f\n", kk[1], kk[2], med(rate[keys[k]]),
+			us(m[8]), us(m[9]), us(m[10]), us(m[11]), us(m[12]), us(m[13]), us(m[14]), med(lost[keys[k]])
+		printf("%s{\"case\":\"%s\",\"size\":%d,\"rate\":%s,\"sent\":%s,\"lost\":%s,\"ns\":{\"min\":%s,\"p50\":%s,\"p90\":%s,\"p99\":%s,\"p99_9\":%s,\"max\":%s,\"mean\":%s}}",
+			(k > 1 ? "," : ""), kk[1], kk[2], med(rate[keys[k]]), med(sent[keys[k]]), med(lost[keys[k]]),
+			m[8], m[9], m[10], m[11], m[12], m[13], m[14]) >>out }
+	print "]}" >>out
+}' "$tmp/rtt"
 echo "JSON: $out"
-if command -v gnuplot >/dev/null; then
+if command -v gnuplot >/dev/null && [ -s "$tmp/plot" ]; then
 	png=${out%.json}.png
 	plots=
-	for c in $(awk '{print $1}' "$tmp/plot" | sort -u); do
+	# The paths; gen-xdp is the ceiling's own run, the paced fwd runs are in the table.
+	for c in $(awk '$1 !~ /^fwd[0-9]/ && $1 != "gen-xdp" {print $1}' "$tmp/plot" | sort -u); do
 		awk -v c="$c" '$1 == c {print $2, $3}' "$tmp/plot" | sort -n >"$tmp/p.$c"
 		plots+="${plots:+, }'$tmp/p.$c' with linespoints title '$c'"
 	done
-	gnuplot -e "set terminal png size 800,500; set output '$png'; set xlabel 'frame size (bytes)'; set ylabel 'Mpps'; set key outside; plot $plots" && echo "PNG: $png"
+	gnuplot -e "set terminal png size 800,500; set output '$png'; set title 'xskmap over veth, copy mode, $(uname -r)'; set xlabel 'frame size (bytes)'; set ylabel 'Mpps'; set yrange [0:*]; set key outside; plot $plots" && echo "PNG: $png"
 fi
