@@ -871,6 +871,41 @@ private:
 	}
 };
 
+/* `ip netns exec NS BIN CMD ARGS... IFNAME`: one of xskmap's commands inside ns. */
+inline std::vector<std::string> ns_cmd(const std::string &ns, const std::string &bin,
+				       const std::string &cmd, const std::vector<std::string> &args,
+				       const std::string &ifname)
+{
+	std::vector<std::string> argv = { ip_bin(), "netns", "exec", ns, bin, cmd };
+
+	argv.insert(argv.end(), args.begin(), args.end());
+	argv.push_back(ifname);
+	return argv;
+}
+
+/* A test on a fresh Topology of one queue, t, as root. */
+class TopologyTest : public ::testing::Test {
+protected:
+	std::unique_ptr<Topology> t;
+
+	void SetUp() override
+	{
+		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root";
+		t = std::make_unique<Topology>();
+		ASSERT_TRUE(t->ok()) << t->error();
+	}
+
+#ifdef XTE_PASS_OBJ
+	/* B's end takes XDP_TX'd frames (ndo_xdp_xmit) only with an XDP program on it. */
+	void pass_on_b()
+	{
+		Result r = ip({ "-n", t->ns_b, "link", "set", "dev", t->if_b, "xdpdrv", "obj",
+				XTE_PASS_OBJ, "sec", "xdp" });
+		ASSERT_EQ(r.rc, 0) << r.err;
+	}
+#endif
+};
+
 /* Pid of the run that made an xte<pid>... name; 0 if the name is not ours. */
 inline long owner_pid(const char *name, char after)
 {

@@ -19,37 +19,16 @@ using namespace xt;
 
 namespace {
 
-class E2EGenPerf : public ::testing::Test {
+class E2EGenPerf : public TopologyTest {
 protected:
-	std::unique_ptr<Topology> t;
-
-	void SetUp() override
-	{
-		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root";
-		t = std::make_unique<Topology>();
-		ASSERT_TRUE(t->ok()) << t->error();
-	}
-
 	std::vector<std::string> argv_of(const std::vector<std::string> &args) const
 	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", t->ns_a, XSKMAP_BIN, "gen" };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(t->if_a);
-		return argv;
+		return ns_cmd(t->ns_a, XSKMAP_BIN, "gen", args, t->if_a);
 	}
 
 	Result gen(const std::vector<std::string> &args, milliseconds timeout = milliseconds(30000))
 	{
 		return run(argv_of(args), timeout);
-	}
-
-	/* B's end takes XDP_TX'd frames (ndo_xdp_xmit) only with an XDP program on it. */
-	void pass_on_b()
-	{
-		Result r = ip({ "-n", t->ns_b, "link", "set", "dev", t->if_b, "xdpdrv", "obj",
-				XTE_PASS_OBJ, "sec", "xdp" });
-		ASSERT_EQ(r.rc, 0) << r.err;
 	}
 
 	/*

@@ -80,24 +80,11 @@ size_t gen_frames(const std::vector<Bytes> &wire)
 	return ::testing::AssertionFailure() << "pid " << p.pid() << " did not stop";
 }
 
-class E2ETxErrors : public ::testing::Test {
+class E2ETxErrors : public TopologyTest {
 protected:
-	std::unique_ptr<Topology> t;
-
-	void SetUp() override
-	{
-		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root";
-		t = std::make_unique<Topology>();
-		ASSERT_TRUE(t->ok()) << t->error();
-	}
-
 	std::vector<std::string> xskmap(const std::string &cmd, const std::vector<std::string> &args) const
 	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", t->ns_a, XSKMAP_BIN, cmd };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(t->if_a);
-		return argv;
+		return ns_cmd(t->ns_a, XSKMAP_BIN, cmd, args, t->if_a);
 	}
 
 	void link(const std::string &ns, const std::string &ifname, const char *state)
