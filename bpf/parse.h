@@ -125,15 +125,21 @@ struct xk_ipv6_fraghdr {
 } __attribute__((packed));
 
 /*
- * END is the end of the frame, what the verifier knows the packet by: every
- * read is checked against it. DGRAM is the end of the IP datagram once the
- * IP header is parsed (its length field, never past END), and the end of
- * the frame before that; headers above IP are checked against it too.
+ * END is the end of the bytes the parser may read, what the verifier knows
+ * the packet by: every read is checked against it. FRAME is the end of the
+ * whole frame: END too for a single-buffer frame; for a multi-buffer one
+ * (xdp.frags) END is the end of the first buffer, where every header is
+ * read from, and FRAME lies beyond it. DGRAM is the end of the IP datagram
+ * once the IP header is parsed (its length field, never past FRAME), and
+ * FRAME before that; headers above IP and their lengths are checked
+ * against it.
  */
 struct xk_cursor {
 	void *pos;
 	void *end;
+	void *frame;
 	void *dgram;
+	__u32 frags;		/* a multi-buffer frame: FRAME may lie past END */
 	__u32 more_frags;	/* != 0: a fragment, not the last; L4 lengths cover more */
 };
 
@@ -169,10 +175,20 @@ static __always_inline __u32 xk_len16(__be16 v)
 	return len & 0xffff;
 }
 
-/* Do LEN bytes from the cursor lie inside the frame and the datagram? */
+/*
+ * Do LEN bytes from the cursor lie inside the datagram (and so the frame)?
+ * Whether they can be read is checked against END where they are read.
+ * With a single buffer FRAME is data_end, and checking it too, redundant
+ * as it is (DGRAM never lies past FRAME), tells the verifier what prunes
+ * its walk (102,884 instructions processed against 111,226 without); for
+ * a multi-buffer frame, where FRAME is no packet end, it only adds paths
+ * (333,144 against 191,953 without).
+ */
 static __always_inline int xk_fits(const struct xk_cursor *c, __u32 len)
 {
-	return (char *)c->pos + len <= (char *)c->end && (char *)c->pos + len <= (char *)c->dgram;
+	if (!c->frags && (char *)c->pos + len > (char *)c->frame)
+		return 0;
+	return (char *)c->pos + len <= (char *)c->dgram;
 }
 
 static __always_inline int xk_parse_eth(struct xk_cursor *c, struct xk_pkt *p)
@@ -223,7 +239,7 @@ static __always_inline int xk_parse_ipv4(struct xk_cursor *c, struct xk_pkt *p)
 	totlen = xk_len16(iph->tot_len);
 	if (totlen < hdrlen)
 		return XK_MALFORMED;
-	if ((char *)c->pos + totlen > (char *)c->end)
+	if ((char *)c->pos + totlen > (char *)c->frame)
 		return XK_MALFORMED;
 	c->dgram = (char *)c->pos + totlen;
 	/* Options are skipped, not read: only the end needs checking. */
@@ -261,7 +277,7 @@ static __always_inline int xk_parse_ipv6(struct xk_cursor *c, struct xk_pkt *p)
 	 * giving more than 65,535 bytes, which no XDP frame (one page) holds.
 	 */
 	c->dgram = (char *)(ip6h + 1) + xk_len16(ip6h->payload_len);
-	if (c->dgram > c->end)
+	if (c->dgram > c->frame)
 		return XK_MALFORMED;
 	c->pos = ip6h + 1;
 	p->ip_version = 6;
@@ -387,11 +403,16 @@ static __always_inline int xk_parse_icmp(struct xk_cursor *c, struct xk_pkt *p)
  * formed as far as it was parsed (a non-IP frame, a non-first fragment or
  * another L4 protocol simply stops early) and XK_MALFORMED when a header it
  * needed was truncated or invalid, or a length field of IP, UDP or TCP
- * disagrees with the bytes present.
+ * disagrees with the bytes present. Headers are read from [data, data_end);
+ * lengths are checked against frame_end, the end of the whole frame
+ * (data_end, or past it for a multi-buffer frame whose first buffer ends
+ * at data_end: frags, a compile-time constant, says which).
  */
-static __always_inline int xk_parse(void *data, void *data_end, struct xk_pkt *p)
+static __always_inline int xk_parse_frame(void *data, void *data_end, void *frame_end,
+					  int frags, struct xk_pkt *p)
 {
-	struct xk_cursor c = { .pos = data, .end = data_end, .dgram = data_end, .more_frags = 0 };
+	struct xk_cursor c = { .pos = data, .end = data_end, .frame = frame_end,
+			       .dgram = frame_end, .frags = (__u32)frags, .more_frags = 0 };
 	int proto;
 
 	proto = xk_parse_eth(&c, p);
@@ -422,6 +443,12 @@ static __always_inline int xk_parse(void *data, void *data_end, struct xk_pkt *p
 		return xk_parse_icmp(&c, p);
 	}
 	return 0;
+}
+
+/* A frame whose bytes all lie in [data, data_end). */
+static __always_inline int xk_parse(void *data, void *data_end, struct xk_pkt *p)
+{
+	return xk_parse_frame(data, data_end, data_end, 0, p);
 }
 
 /* The verdict side: is this a UDP datagram with its header present? */

@@ -13,6 +13,14 @@
  * The object is usable on its own: loaded by xdp-loader, `ip link set dev IF
  * xdp obj` or any libbpf tool with empty tables, it has no rules and the
  * default action "queue": every frame to the socket of its RX queue.
+ *
+ * Two flavours of the one classifier, sharing every map: xsk_redirect
+ * (SEC "xdp", the first program: what a tool loads when told nothing) and
+ * xsk_redirect_mb (SEC "xdp.frags": BPF_F_XDP_HAS_FRAGS, so a driver with
+ * multi-buffer XDP attaches it at an MTU larger than a page, e.g. 9000).
+ * The frags flavour reads headers from the first buffer, which holds every
+ * header a rule looks at, and checks lengths and counts bytes against the
+ * whole frame (bpf_xdp_get_buff_len()).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -273,12 +281,16 @@ static __always_inline int redirect(struct xdp_md *ctx, __u32 slot, __u64 len)
 	return count(XSK_STAT_REDIRECTED, len, verdict);
 }
 
-SEC("xdp")
-int xsk_redirect(struct xdp_md *ctx)
+/*
+ * len: the whole frame's length. frags: the frame may go on past data_end
+ * (the first buffer); its end is then data + len, bounded for the
+ * verifier's pointer arithmetic (no IP length reaches past 64 KiB).
+ */
+static __always_inline int xsk_classify_redirect(struct xdp_md *ctx, __u64 len, bool frags)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u64 len = data_end - data;
+	void *frame_end = data_end;
 	struct xk_pkt pkt = {};
 	const struct xsk_cls_hdr *h;
 	__u32 zero = 0, gen = 0, *active, action, index, id, k;
@@ -297,7 +309,9 @@ int xsk_redirect(struct xdp_md *ctx)
 
 	/* Without rules nothing needs parsing: apply the default at once. */
 	if (h->nr_rules) {
-		if (xk_parse(data, data_end, &pkt) < 0)
+		if (frags)
+			frame_end = data + (len > 0xffff ? 0xffff : (__u32)len);
+		if (xk_parse_frame(data, data_end, frame_end, frags, &pkt) < 0)
 			return count(XSK_STAT_MALFORMED, len, XDP_PASS);
 		rank = classify(gen, h, &pkt);
 		if (rank >= 0) {
@@ -326,6 +340,24 @@ int xsk_redirect(struct xdp_md *ctx)
 		return count(id == XSK_HITS_DEFAULT ? XSK_STAT_NOT_MATCHED : XSK_STAT_RULE_PASS,
 			     len, XDP_PASS);
 	}
+}
+
+SEC("xdp")
+int xsk_redirect(struct xdp_md *ctx)
+{
+	return xsk_classify_redirect(ctx, ctx->data_end - ctx->data, false);
+}
+
+/* For libxdp's dispatcher, as the single-buffer flavour. */
+struct {
+	__uint(priority, 20);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(xsk_redirect_mb);
+
+SEC("xdp.frags")
+int xsk_redirect_mb(struct xdp_md *ctx)
+{
+	return xsk_classify_redirect(ctx, bpf_xdp_get_buff_len(ctx), true);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -39,6 +39,15 @@ struct xsk_rx_meta {
 
 #define XSK_RX_META_MAGIC 0x31305354524b5358ULL	/* "XSKRTS01" */
 
+/*
+ * The object's two programs (bpf_object__find_program_by_name(), xdp-loader
+ * -n): one buffer per frame, and the xdp.frags flavour for multi-buffer
+ * frames (attach it at an MTU above a page; bind the sockets with
+ * XDP_USE_SG, Linux 6.6, and read chains of XDP_PKT_CONTD descriptors).
+ */
+#define XSK_REDIRECT_PROG "xsk_redirect"
+#define XSK_REDIRECT_PROG_MB "xsk_redirect_mb"
+
 /* Default number of xsks_map slots when the object is used by other tools. */
 #define XSK_MAP_DEFAULT_ENTRIES 64
 

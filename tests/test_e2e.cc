@@ -1594,7 +1594,8 @@ TEST_F(E2E, MtuPastTheFrameSizeIsWarnedAndItsFramesAreRxDropped)
 	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", t.if_a, "mtu", "4000" }).rc, 0);
 	ASSERT_EQ(ip({ "-n", t.ns_b, "link", "set", t.if_b, "mtu", "4000" }).rc, 0);
 
-	Proc &ld = loader({ "-m", "skb", "-d", "10", "-c", "2", "--json" });
+	/* Off: the default turns multi-buffer on where the kernel has it (test_e2e_mbuf.cc). */
+	Proc &ld = loader({ "-m", "skb", "-d", "10", "-c", "2", "--json", "--multi-buffer", "off" });
 	ASSERT_TRUE(ready(ld));
 	std::string e = ld.err();
 	EXPECT_TRUE(has(e, "xskmap: warning: " + t.if_a + " has MTU 4000, so frames of up to 4018 bytes can arrive, "
@@ -2714,7 +2715,8 @@ TEST_F(E2E, OwnerAutoModeSaysWhyNativeFailed)
 		       k, "mtu", "9000" }).rc, 0);
 	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", j, "up" }).rc, 0);
 	ASSERT_EQ(ip({ "-n", t.ns_a, "link", "set", k, "up" }).rc, 0);
-	r = xskmap_sync({ "run", "-d", "0.3", j });
+	/* Single-buffer: with multi-buffer (the default at this MTU where the kernel has it) native works. */
+	r = xskmap_sync({ "run", "-d", "0.3", "--multi-buffer", "off", j });
 	EXPECT_EQ(r.rc, 0) << r.err;
 	EXPECT_TRUE(has(r.err, "native XDP attach to " + j + " failed (")) << r.err;
 	EXPECT_TRUE(has(r.err, "MTU 9000")) << r.err;

@@ -1705,21 +1705,22 @@ TEST(FrameWarning, MtuPastWhatAFrameHolds)
 	EXPECT_EQ(iface_frame_room(4096), 3840u);
 	EXPECT_EQ(iface_frame_room(2048), 1792u);
 	// 1500 + 18 fits both sizes.
-	EXPECT_EQ(iface_frame_warning("eth0", 1500, 2048, buf, sizeof(buf)), 0);
-	EXPECT_EQ(iface_frame_warning("eth0", 1500, 4096, buf, sizeof(buf)), 0);
+	EXPECT_EQ(iface_frame_warning("eth0", 1500, 2048, "off", buf, sizeof(buf)), 0);
+	EXPECT_EQ(iface_frame_warning("eth0", 1500, 4096, "off", buf, sizeof(buf)), 0);
 	// The largest MTU that fits 4096, and one more.
-	EXPECT_EQ(iface_frame_warning("eth0", 3822, 4096, buf, sizeof(buf)), 0);
-	ASSERT_EQ(iface_frame_warning("eth0", 3823, 4096, buf, sizeof(buf)), 1);
+	EXPECT_EQ(iface_frame_warning("eth0", 3822, 4096, "off", buf, sizeof(buf)), 0);
+	ASSERT_EQ(iface_frame_warning("eth0", 3823, 4096, "--multi-buffer off", buf, sizeof(buf)), 1);
 	std::string w = buf;
 	EXPECT_TRUE(has(w, "eth0 has MTU 3823, so frames of up to 3841 bytes can arrive")) << w;
 	EXPECT_TRUE(has(w, "a 4096-byte UMEM frame holds 3840")) << w;
 	EXPECT_TRUE(has(w, "rx_dropped")) << w;
+	EXPECT_TRUE(has(w, "multi-buffer is off (--multi-buffer off)")) << w;
 	EXPECT_TRUE(has(w, "lower the MTU to 3822 ('ip link set dev eth0 mtu 3822')")) << w;
 	// Jumbo on 2048-byte frames: 4096 would do.
-	ASSERT_EQ(iface_frame_warning("eth1", 3000, 2048, buf, sizeof(buf)), 1);
+	ASSERT_EQ(iface_frame_warning("eth1", 3000, 2048, "off", buf, sizeof(buf)), 1);
 	w = buf;
 	EXPECT_TRUE(has(w, "use --frame-size 4096, or lower the MTU to 1774")) << w;
-	ASSERT_EQ(iface_frame_warning("eth1", 9000, 2048, buf, sizeof(buf)), 1);
+	ASSERT_EQ(iface_frame_warning("eth1", 9000, 2048, "off", buf, sizeof(buf)), 1);
 	EXPECT_TRUE(has(buf, "lower the MTU to 1774")) << buf;
 }
 

@@ -31,6 +31,7 @@
 
 #include "cmd.h"
 #include "gen.h"
+#include "kernel_features.h"
 #include "iface.h"
 #include "stats.h"
 #include "log.h"
@@ -118,19 +119,52 @@ static void add_u64(__u64 *p, __u64 n)
 #define GEN_POLL_MS 100
 
 /*
- * Up to max completions back to the pool. Those of frames the kernel
- * dropped (drops_pending) are not sent; every other one is.
+ * Chains: a slot is free again, and its frame sent, when its last buffer
+ * completes (the kernel completes a frame's buffers in order, and never a
+ * later frame's before). Returns the buffers taken off the ring.
+ */
+static __u32 gen_xsk_complete_chains(struct gen_thread *t, __u32 max, __u32 *frames)
+{
+	struct xskmap_umem *u = &t->umem;
+	__u32 bufs = t->g->bufs, idx = 0, n, i, f = 0;
+
+	n = xsk_ring_cons__peek(t->sock.cq, max, &idx);
+	for (i = 0; i < n; i++) {
+		__u64 chunk = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(t->sock.cq, idx + i)) /
+			      u->frame_size;
+
+		if (chunk % bufs == bufs - 1) {
+			xskmap_umem_free(u, (chunk - (bufs - 1)) * u->frame_size);
+			f++;
+		}
+	}
+	if (n)
+		xsk_ring_cons__release(t->sock.cq, n);
+	*frames = f;
+	return n;
+}
+
+/*
+ * Up to max frames' completions back to the pool. Those of frames the
+ * kernel dropped (drops_pending) are not sent; every other one is.
+ * Returns the descriptors taken off the ring.
  */
 static __u32 gen_xsk_complete(struct gen_thread *t, __u32 max)
 {
-	__u32 n = xskmap_umem_complete(&t->umem, t->sock.cq, t->sock.fq, max, false), d;
+	__u32 n, frames, d;
 
-	if (!n)
-		return 0;
-	d = n < t->drops_pending ? n : t->drops_pending;
+	if (t->g->bufs > 1) {
+		n = gen_xsk_complete_chains(t, max * t->g->bufs, &frames);
+	} else {
+		n = xskmap_umem_complete(&t->umem, t->sock.cq, t->sock.fq, max, false);
+		frames = n;
+	}
+	if (!frames)
+		return n;
+	d = frames < t->drops_pending ? frames : t->drops_pending;
 	t->drops_pending -= d;
-	add_u64(&t->c.completed, n);
-	add_u64(&t->c.frames, n - d);
+	add_u64(&t->c.completed, frames);
+	add_u64(&t->c.frames, frames - d);
 	return n;
 }
 
@@ -247,7 +281,7 @@ static void *gen_xsk_thread(void *arg)
 {
 	struct gen_thread *t = arg;
 	struct gen_state *g = t->g;
-	__u32 batch = g->o.batch, len = g->lay.len;
+	__u32 batch = g->o.batch, len = g->lay.len, bufs = g->bufs, fs = g->o.frame_size;
 	bool rtt = g->o.rtt;
 	struct gen_pace pace;
 
@@ -258,7 +292,7 @@ static void *gen_xsk_thread(void *arg)
 	pace.no_sleep = rtt;
 	for (;;) {
 		struct timespec now;
-		__u32 n, free_tx, i, idx = 0;
+		__u32 n, i, idx = 0;
 		__u64 seq, ns = 0;
 
 		gen_xsk_complete(t, batch);
@@ -276,9 +310,9 @@ static void *gen_xsk_thread(void *arg)
 			break;
 		if (n > t->umem.nr_free)
 			n = t->umem.nr_free;
-		free_tx = xsk_prod_nb_free(&t->sock.tx, n);
-		if (n > free_tx)
-			n = free_tx;
+		/* A frame takes bufs descriptors; never a chain cut by the ring. */
+		if (xsk_prod_nb_free(&t->sock.tx, n * bufs) < n * bufs)
+			n = xsk_prod_nb_free(&t->sock.tx, n * bufs) / bufs;
 		if (!n) {
 			/* Ring or pool full: what is on the ring has to go first. */
 			if (gen_xsk_kick(t, t->rekick) || gen_stopping(g))
@@ -288,27 +322,33 @@ static void *gen_xsk_thread(void *arg)
 		n = gen_take(g, n, &seq);
 		if (!n)
 			break;
-		xsk_ring_prod__reserve(&t->sock.tx, n, &idx);
+		xsk_ring_prod__reserve(&t->sock.tx, n * bufs, &idx);
 		clock_gettime(CLOCK_REALTIME, &now);
 		/* The send time of a round trip: once per batch, just before the kick. */
 		if (rtt)
 			ns = mono_ns();
 		for (i = 0; i < n; i++) {
-			struct xdp_desc *d = xsk_ring_prod__tx_desc(&t->sock.tx, idx + i);
 			__u16 sport, dport;
 			__u64 addr = 0;
+			__u32 j;
 
 			xskmap_umem_alloc(&t->umem, &addr);
 			gen_ports(&g->o, seq + i, &sport, &dport);
 			if (rtt)
 				gen_rtt_forget(g, (__u32)(seq + i));
+			/* Every field stamped lies in the first buffer. */
 			pkt_stamp_rtt(xskmap_umem_data(&t->umem, addr), &g->lay, sport, dport,
 				      (__u32)(seq + i), now.tv_sec, now.tv_nsec / 1000, ns);
-			d->addr = addr;
-			d->len = len;
-			d->options = 0;
+			for (j = 0; j < bufs; j++) {
+				struct xdp_desc *d = xsk_ring_prod__tx_desc(&t->sock.tx,
+									   idx + i * bufs + j);
+
+				d->addr = addr + (__u64)j * fs;
+				d->len = j + 1 < bufs ? fs : len - (bufs - 1) * fs;
+				d->options = j + 1 < bufs ? XDP_PKT_CONTD : 0;
+			}
 		}
-		xsk_ring_prod__submit(&t->sock.tx, n);
+		xsk_ring_prod__submit(&t->sock.tx, n * bufs);
 		add_u64(&t->c.submitted, n);
 		gen_pace_spent(&pace, n);
 		if (gen_xsk_kick(t, t->rekick))
@@ -363,14 +403,39 @@ static int gen_check(struct gen_state *g)
 		       o->vlan ? " with the 802.1Q tag" : "");
 		return EXIT_USAGE;
 	}
-	max = o->engine == GEN_ENGINE_XDP ? GEN_XDP_MAX_FRAME : o->frame_size;
-	if (max > sizeof(g->frame))
-		max = sizeof(g->frame);
-	if (g->spec.size > max) {
-		pr_err("invalid --size %u: %s holds frames of at most %u bytes\n", g->spec.size,
-		       o->engine == GEN_ENGINE_XDP ? "a live-frames page (--engine xdp)" :
-		       "a UMEM frame (--engine xsk)", max);
+	/*
+	 * BPF_PROG_RUN's live-frames mode refuses data larger than its page
+	 * (EINVAL, net/bpf/test_run.c): no multi-buffer frames there.
+	 */
+	if (o->engine == GEN_ENGINE_XDP && g->spec.size > GEN_XDP_MAX_FRAME) {
+		pr_err("invalid --size %u: --engine xdp sends frames of at most %u bytes: BPF_PROG_RUN's live-frames mode runs each frame on one page and takes no multi-buffer frames; use --engine xsk for larger frames\n",
+		       g->spec.size, GEN_XDP_MAX_FRAME);
 		return EXIT_USAGE;
+	}
+	max = o->engine == GEN_ENGINE_XDP ? GEN_XDP_MAX_FRAME : GEN_MAX_FRAME;
+	if (g->spec.size > max) {
+		pr_err("invalid --size %u: gen sends frames of at most %u bytes\n", g->spec.size, max);
+		return EXIT_USAGE;
+	}
+	g->bufs = 1;
+	if (o->engine == GEN_ENGINE_XSK && g->spec.size > o->frame_size) {
+		char msg[512];
+		enum feat_state st = features_check(FEAT_XSK_MULTI_BUFFER, msg, sizeof(msg));
+
+		/* A frame longer than a UMEM frame goes as a chain of descriptors. */
+		if (st != FEAT_AVAILABLE) {
+			pr_err("--size %u is longer than a %u-byte UMEM frame, so each frame would go over several descriptors, but %s; lower -s to %u\n",
+			       g->spec.size, o->frame_size,
+			       st == FEAT_MISSING ? msg : "this kernel's AF_XDP multi-buffer could not be probed",
+			       o->frame_size);
+			return EXIT_FAIL;
+		}
+		g->bufs = (g->spec.size + o->frame_size - 1) / o->frame_size;
+		if (o->frames < g->bufs) {
+			pr_err("--frames %u is less than the %u UMEM frames one %u-byte frame takes: raise --frames\n",
+			       o->frames, g->bufs, g->spec.size);
+			return EXIT_USAGE;
+		}
 	}
 	/* What comes back lands behind the kernel's XDP headroom in a UMEM frame. */
 	if (o->rtt && g->spec.size > o->frame_size - XDP_PACKET_HEADROOM) {
@@ -424,6 +489,28 @@ static int gen_check(struct gen_state *g)
 	return EXIT_OK;
 }
 
+/* Chains: the pool holds the head of each slot of g->bufs consecutive frames. */
+static void gen_slots(struct gen_state *g, struct xskmap_umem *u)
+{
+	__u32 slots = u->nr_frames / g->bufs, i;
+
+	u->nr_free = 0;
+	for (i = 0; i < slots; i++)
+		xskmap_umem_free(u, (__u64)i * g->bufs * u->frame_size);
+}
+
+/* The template into the frame (or the slot's frames) at addr. */
+static void gen_fill_template(struct gen_state *g, struct xskmap_umem *u, __u64 addr)
+{
+	__u32 off, j;
+
+	for (j = 0, off = 0; j < g->bufs; j++, off += u->frame_size) {
+		__u32 n = g->lay.len - off < u->frame_size ? g->lay.len - off : u->frame_size;
+
+		memcpy(xskmap_umem_data(u, addr + off), g->frame + off, n);
+	}
+}
+
 static int gen_setup(struct gen_state *g)
 {
 	struct gen_opts *o = &g->o;
@@ -439,6 +526,7 @@ static int gen_setup(struct gen_state *g)
 		.tx_size = o->ring_size,
 		.bind = BIND_AUTO,
 		.need_wakeup = true,
+		.multi_buffer = g->bufs > 1,
 	};
 	const char *msg;
 	char err[512];
@@ -493,9 +581,11 @@ static int gen_setup(struct gen_state *g)
 		msg = xskmap_sock_tx_budget_raise(&t->sock, o->ring_size);
 		if (i == 0 && msg)
 			pr_info("%s\n", msg);
+		if (g->bufs > 1)
+			gen_slots(g, &t->umem);
 		/* Every TX frame holds the template from now on: per frame, only patches. */
 		for (j = 0; j < t->umem.nr_free; j++)
-			memcpy(xskmap_umem_data(&t->umem, t->umem.free_frames[j]), g->frame, g->lay.len);
+			gen_fill_template(g, &t->umem, t->umem.free_frames[j]);
 	}
 	if (!gen_stop_flag && o->rtt && gen_rtt_insert(g))
 		return EXIT_FAIL;
@@ -718,6 +808,7 @@ static int gen_report(struct gen_state *g)
 		.ifname = g->o.ifname,
 		.xsk = g->o.engine == GEN_ENGINE_XSK,
 		.size = g->lay.len,
+		.buffers_per_frame = g->o.engine == GEN_ENGINE_XSK ? g->bufs : 1,
 		.seconds = g->end - g->start,
 		.rate_asked = g->o.rate,
 		.nr_queues = g->nr_threads,
@@ -831,6 +922,9 @@ int cmd_gen(int argc, char **argv)
 	if (!ret)
 		ret = gen_start(g);
 	if (!ret) {
+		if (g->bufs > 1)
+			pr_info("multi-buffer: each %u-byte frame goes over %u descriptors of %u-byte UMEM frames (XDP_USE_SG)\n",
+				g->lay.len, g->bufs, g->o.frame_size);
 		if (g->o.perf.busy_poll)
 			perf_say_busy_poll(stderr, g->o.ifname, g->o.perf.busy_budget);
 		else if (g->o.perf.poll)

@@ -30,6 +30,7 @@
 #include "cls_maps.h"
 #include "hostmem.h"
 #include "iface.h"
+#include "kernel_features.h"
 #include "log.h"
 #include "options.h"
 #include "perf.h"
@@ -84,6 +85,7 @@ struct run_state {
 		__u64 kick_errors, dropped;
 		double kick_said, drop_said;	/* when an episode was last said (s) */
 	} tx_seen[XSKMAP_MAX_QUEUES];
+	bool mbuf;			/* multi-buffer: XDP_USE_SG, the xdp.frags program */
 };
 
 static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
@@ -93,6 +95,7 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	memset(r, 0, sizeof(*r));
 	r->ifname = s->ifname_now[0] ? s->ifname_now : s->opts.ifname;
 	r->attach_mode = attach_mode_str(s->prog.mode);
+	r->multi_buffer = s->mbuf;
 	r->bind_mode = "copy";
 	for (i = 0; i < s->nr_created; i++)
 		if (s->socks[i].zerocopy)
@@ -199,10 +202,62 @@ static int run_teardown(struct run_state *s)
 	s->pcap = NULL;
 	free(s->umems);
 	free(s->socks);
+	for (i = 0; s->workers && i < s->nr_queues; i++)
+		free(s->workers[i].tx_ends);
 	free(s->workers);
 	free(s->threads);
 	free(s->reports);
 	return ret;
+}
+
+/*
+ * Multi-buffer, decided before anything is attached. auto: on when the MTU
+ * lets in frames longer than a UMEM frame holds (they would be dropped
+ * otherwise) and the kernel can (AF_XDP multi-buffer, 6.6), and the start
+ * says so; without the kernel's support, the warning that those frames
+ * are dropped. on: the kernel must have it (exit 1 otherwise). off: the
+ * warning when the MTU needs it.
+ */
+static int run_check_mbuf(struct run_state *s, int mtu)
+{
+	const struct run_opts *o = &s->opts;
+	bool needed = mtu > 0 && (__u32)mtu + IFACE_L2_OVERHEAD > iface_frame_room(o->frame_size);
+	char msg[512], why[600], warn[1024];
+	enum feat_state st;
+
+	if (o->multi_buffer == MBUF_OFF || (o->multi_buffer == MBUF_AUTO && !needed)) {
+		if (needed && iface_frame_warning(o->ifname, mtu, o->frame_size,
+						  "--multi-buffer off", warn, sizeof(warn)))
+			pr_warn("%s\n", warn);
+		return EXIT_OK;
+	}
+	st = features_check(FEAT_XSK_MULTI_BUFFER, msg, sizeof(msg));
+	if (st == FEAT_AVAILABLE) {
+		s->mbuf = true;
+		if (o->multi_buffer == MBUF_ON)
+			pr_info("multi-buffer on (--multi-buffer on): frames longer than a %u-byte UMEM frame holds (%u) come over several (XDP_USE_SG, program %s)\n",
+				o->frame_size, iface_frame_room(o->frame_size), XSKMAP_PROG_NAME_MB);
+		else
+			pr_info("multi-buffer on: %s has MTU %d, so frames of up to %u bytes can arrive, longer than a %u-byte UMEM frame holds (%u); they come over several (XDP_USE_SG, program %s); --multi-buffer off turns it off\n",
+				o->ifname, mtu, (__u32)mtu + IFACE_L2_OVERHEAD, o->frame_size,
+				iface_frame_room(o->frame_size), XSKMAP_PROG_NAME_MB);
+		return EXIT_OK;
+	}
+	if (o->multi_buffer == MBUF_ON) {
+		pr_err("--multi-buffer on: %s; run without it (frames longer than a UMEM frame are then dropped)\n",
+		       st == FEAT_MISSING ? msg : "cannot tell whether this kernel has AF_XDP multi-buffer");
+		if (st != FEAT_MISSING && msg[0])
+			pr_err("the probe: %s\n", msg);
+		return EXIT_FAIL;
+	}
+	if (st == FEAT_MISSING)
+		snprintf(why, sizeof(why), "%s", msg);
+	else
+		snprintf(why, sizeof(why), "AF_XDP multi-buffer could not be probed%s%s",
+			 msg[0] ? ": " : "", msg);
+	if (iface_frame_warning(o->ifname, mtu, o->frame_size, why, warn, sizeof(warn)))
+		pr_warn("%s\n", warn);
+	return EXIT_OK;
 }
 
 /*
@@ -237,9 +292,7 @@ static int run_check_limits(struct run_state *s)
 		return EXIT_FAIL;
 	}
 	mtu = iface_mtu(o->ifname);
-	if (mtu > 0 && iface_frame_warning(o->ifname, mtu, o->frame_size, err, sizeof(err)))
-		pr_warn("%s\n", err);
-	return EXIT_OK;
+	return run_check_mbuf(s, mtu);
 }
 
 /* Validate the environment and the queue list before anything is changed. */
@@ -319,8 +372,9 @@ static int run_setup(struct run_state *s)
 		.tx_size = act->tx ? o->ring_size : 0,
 		.bind = o->bind,
 		.need_wakeup = o->need_wakeup,
+		.multi_buffer = s->mbuf,
 	};
-	struct prog_cfg pcfg = { .fallback = o->fallback };
+	struct prog_cfg pcfg = { .fallback = o->fallback, .multi_buffer = s->mbuf };
 	struct cls_fds fds;
 	char err[512];
 	__u32 i;
@@ -341,7 +395,9 @@ static int run_setup(struct run_state *s)
 
 	/* Checked and opened before anything is attached: a refusal changes nothing. */
 	if (o->pcap_path) {
-		if (pcap_out_open(&s->pcap, o->pcap_path, s->nr_queues, o->frame_size,
+		/* A multi-buffer frame is captured whole: tcpdump's largest snap length. */
+		if (pcap_out_open(&s->pcap, o->pcap_path, s->nr_queues,
+				  s->mbuf ? 262144 : o->frame_size,
 				  PCAP_RING_BYTES_DEFAULT, &stop_flag, err, sizeof(err))) {
 			pr_err("%s\n", err);
 			return EXIT_FAIL;
@@ -366,7 +422,7 @@ static int run_setup(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
-	pr_info("attached %s to %s in %s mode (BPF link %u)\n", XSKMAP_PROG_NAME, o->ifname,
+	pr_info("attached %s to %s in %s mode (BPF link %u)\n", prog_name(&s->prog), o->ifname,
 		attach_mode_str(s->prog.mode), s->prog.link_id);
 
 	/* Attached: clean what a dead run left, pin, write the record. */
@@ -437,7 +493,18 @@ static int run_start_threads(struct run_state *s)
 	}
 	for (i = 0; i < s->nr_created; i++) {
 		const struct xskmap_perf_opts *p = &s->opts.perf;
+		__u8 *tx_ends = NULL;
 
+		/* Multi-buffer fwd: which UMEM frames end a chain on the TX ring. */
+		if (s->mbuf && xskmap_action_find(s->opts.action)->tx) {
+			tx_ends = calloc(s->umems[i].nr_frames, 1);
+			if (!tx_ends) {
+				pthread_sigmask(SIG_SETMASK, &old, NULL);
+				pthread_attr_destroy(&attr);
+				pr_err("out of memory\n");
+				return EXIT_FAIL;
+			}
+		}
 		s->workers[i] = (struct xskmap_worker){
 			.sock = &s->socks[i],
 			.action = xskmap_action_find(s->opts.action),
@@ -450,6 +517,7 @@ static int run_start_threads(struct run_state *s)
 			.stop = &s->rx_stop,
 			.wait = p->busy_poll ? XSKMAP_WAIT_BUSY_POLL :
 				p->poll ? XSKMAP_WAIT_POLL : XSKMAP_WAIT_SPIN,
+			.tx_ends = tx_ends,
 		};
 		ret = p->nr_cpus ? perf_pin_attr(&attr, p->cpus[i]) : 0;
 		if (ret) {

@@ -96,7 +96,15 @@ struct gen_state {
 	int ifindex;
 	struct pkt_spec spec;
 	struct pkt_layout lay;
-	__u8 frame[4096];		/* the template, sequence 0 */
+	__u8 frame[GEN_MAX_FRAME];	/* the template, sequence 0 */
+	/*
+	 * UMEM frames a frame takes (xsk): 1, or more for a frame longer than
+	 * --frame-size, sent as a chain of descriptors (XDP_PKT_CONTD on all
+	 * but the last; the socket bound with XDP_USE_SG). The UMEM is then
+	 * cut in slots of bufs consecutive frames, each holding the template
+	 * once; the free pool holds slot heads only.
+	 */
+	__u32 bufs;
 	__s64 wall_off_ns;
 	__u64 taken;			/* frames given out to threads (__atomic) */
 	int stop;			/* the threads stop taking frames (__atomic) */

@@ -72,6 +72,16 @@ GEN_SETTER(gen_set_rate)
 	return 0;
 }
 
+GEN_SETTER(gen_set_frame_size)
+{
+	GEN_O;
+
+	if (strcmp(v, "2048") && strcmp(v, "4096"))
+		return errf(err, errlen, "invalid --frame-size '%s': use 2048 or 4096", v);
+	o->frame_size = atoi(v);
+	return 0;
+}
+
 GEN_SETTER(gen_set_size)
 {
 	GEN_O;
@@ -242,6 +252,9 @@ static const struct opt_def gen_defs[] = {
 	{ .kind = OPT_KIND_CALL, .name = "size", .key = 's', .arg = "SIZE", .parse = gen_set_size,
 	  .help = "frame length without FCS, as a capture shows it (default 64,\n"
 		  "or the smallest that holds the headers: 78 for IPv6)" },
+	{ .kind = OPT_KIND_CALL, .name = "frame-size", .arg = "N", .parse = gen_set_frame_size,
+	  .help = "xsk: UMEM frame size, 2048 or 4096 (default 4096); a longer\n"
+		  "frame goes over several (multi-buffer, Linux 6.6)" },
 	OPT_SECTION("Round trips:"),
 	{ .kind = OPT_KIND_FLAG, .name = "rtt", .off = offsetof(struct gen_opts, rtt),
 	  .help = "receive the frames back on IFNAME (a peer running 'xskmap run\n"

@@ -18,6 +18,12 @@ extern "C" {
 /* Live frames run on one page: 4096 - XDP_PACKET_HEADROOM - skb_shared_info. */
 #define GEN_XDP_MAX_FRAME 3520
 /*
+ * The largest frame of --engine xsk: a jumbo frame (MTU 9216 and more)
+ * over several UMEM frames (multi-buffer, XDP_USE_SG); at 2048-byte frames
+ * 8 descriptors, below the kernel's 17 fragments of a copy-mode skb.
+ */
+#define GEN_MAX_FRAME 16384
+/*
  * --rtt without --rate: 10,000 frames/s, 100 us apart. A frame through an
  * AF_XDP forwarder takes tens of us, so each is alone on the path (no
  * queue behind another: latency, not throughput), and it is under 1% of

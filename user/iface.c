@@ -118,16 +118,14 @@ int iface_mtu(const char *ifname)
 	return ret;
 }
 
-#define IFACE_XDP_HEADROOM 256	/* XDP_PACKET_HEADROOM, include/uapi/linux/bpf.h */
-#define IFACE_L2_OVERHEAD (14 + 4)	/* Ethernet header and one VLAN tag */
-#define IFACE_FRAME_SIZE_MAX 4096	/* largest --frame-size */
 
 __u32 iface_frame_room(__u32 frame_size)
 {
 	return frame_size > IFACE_XDP_HEADROOM ? frame_size - IFACE_XDP_HEADROOM : 0;
 }
 
-int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, char *buf, size_t len)
+int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, const char *why,
+			char *buf, size_t len)
 {
 	__u32 room = iface_frame_room(frame_size), longest = mtu + IFACE_L2_OVERHEAD;
 	char fix[160];
@@ -141,8 +139,8 @@ int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, char *b
 		snprintf(fix, sizeof(fix), "lower the MTU to %u ('ip link set dev %s mtu %u')",
 			 iface_frame_room(frame_size) - IFACE_L2_OVERHEAD, ifname,
 			 iface_frame_room(frame_size) - IFACE_L2_OVERHEAD);
-	snprintf(buf, len, "%s has MTU %u, so frames of up to %u bytes can arrive, but a %u-byte UMEM frame holds %u (%u of XDP headroom): the kernel drops longer frames, counted only as rx_dropped (xskmap takes no multi-buffer frames yet); %s",
-		 ifname, mtu, longest, frame_size, room, IFACE_XDP_HEADROOM, fix);
+	snprintf(buf, len, "%s has MTU %u, so frames of up to %u bytes can arrive, but a %u-byte UMEM frame holds %u (%u of XDP headroom) and multi-buffer is off (%s): longer frames are dropped, counted only as rx_dropped (xdp_statistics; with --mode auto the driver may also refuse native XDP at this MTU, and skb mode is used); %s",
+		 ifname, mtu, longest, frame_size, room, IFACE_XDP_HEADROOM, why, fix);
 	return 1;
 }
 

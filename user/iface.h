@@ -37,6 +37,10 @@ int iface_carrier(const char *ifname);
 /* MTU of the interface, or -errno. */
 int iface_mtu(const char *ifname);
 
+#define IFACE_XDP_HEADROOM 256	/* XDP_PACKET_HEADROOM, include/uapi/linux/bpf.h */
+#define IFACE_L2_OVERHEAD (14 + 4)	/* Ethernet header and one VLAN tag */
+#define IFACE_FRAME_SIZE_MAX 4096	/* largest --frame-size */
+
 /*
  * Bytes of a frame a UMEM frame holds: frame_size minus the kernel's
  * XDP_PACKET_HEADROOM (256; xskmap adds no headroom of its own).
@@ -45,11 +49,13 @@ __u32 iface_frame_room(__u32 frame_size);
 
 /*
  * Whether frames the MTU lets in (MTU + 14 of Ethernet header + 4 of one
- * VLAN tag) can be longer than a UMEM frame holds: the kernel drops those
- * (rx_dropped) until xskmap takes multi-buffer frames. Returns 1 with the
+ * VLAN tag) can be longer than a UMEM frame holds: without multi-buffer
+ * the kernel drops those (rx_dropped). why says why multi-buffer is not
+ * used ("--multi-buffer off", the kernel's refusal). Returns 1 with the
  * warning and its fix in buf, or 0.
  */
-int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, char *buf, size_t len);
+int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, const char *why,
+			char *buf, size_t len);
 
 /*
  * Check CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN). Returns

@@ -384,6 +384,8 @@ static void probe_dispatcher(struct feat_result *r, int lo)
 		set_unknown(r, "opening the BPF object", errno);
 		goto restore;
 	}
+	/* The single-buffer flavour is what is asked about. */
+	bpf_program__set_autoload(skel->progs.xsk_redirect_mb, false);
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .obj = skel->obj, .prog_name = "xsk_redirect");
 	xp = xdp_program__create(&xopts);
 	ret = libxdp_get_error(xp);
@@ -542,6 +544,53 @@ void features_probe(struct feat_result *res, const char *ifname)
 		return;
 	}
 	pthread_join(t, NULL);
+}
+
+/* One capability, probed as features_probe() does (see features_check()). */
+struct probe_one {
+	enum feat_id id;
+	struct feat_result r;
+};
+
+static void *probe_one_thread(void *arg)
+{
+	struct probe_one *po = arg;
+	int lo;
+
+	(void)unshare(CLONE_NEWNET);
+	lo = if_nametoindex("lo");
+	switch (po->id) {
+	case FEAT_XSK_MULTI_BUFFER:
+		probe_bind_flag(&po->r, lo, XDP_USE_SG, "XDP_USE_SG");
+		break;
+	case FEAT_XDP_FRAGS:
+		probe_xdp_frags(&po->r);
+		break;
+	default:
+		set(&po->r, FEAT_UNKNOWN, "no single probe for it: see xskmap features");
+	}
+	return NULL;
+}
+
+enum feat_state features_check(enum feat_id id, char *msg, size_t len)
+{
+	struct probe_one po = { .id = id };
+	pthread_t t;
+
+	set(&po.r, FEAT_UNKNOWN, NULL);
+	if (pthread_create(&t, NULL, probe_one_thread, &po))
+		set(&po.r, FEAT_UNKNOWN, "cannot start the probing thread");
+	else
+		pthread_join(t, NULL);
+	if (po.r.state == FEAT_MISSING) {
+		char need[160];
+
+		features_missing_msg(id, need, sizeof(need));
+		snprintf(msg, len, "%s%s%s", need, po.r.detail[0] ? ": " : "", po.r.detail);
+	} else {
+		snprintf(msg, len, "%s", po.r.detail);
+	}
+	return po.r.state;
 }
 
 /* ---------------------------------------------------------- rendering */

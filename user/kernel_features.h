@@ -64,6 +64,15 @@ extern const struct feat_def feat_defs[FEAT_COUNT];
  */
 void features_probe(struct feat_result *res, const char *ifname);
 
+/*
+ * One kernel-wide capability (FEAT_XSK_MULTI_BUFFER or FEAT_XDP_FRAGS),
+ * probed as features_probe() does, for a command that needs it: its
+ * state, and in msg the refusal for FEAT_MISSING ("AF_XDP multi-buffer
+ * (XDP_USE_SG) needs Linux 6.6: bind() refuses XDP_USE_SG (EINVAL)"), or
+ * why the probe could not tell.
+ */
+enum feat_state features_check(enum feat_id id, char *msg, size_t len);
+
 /* "AF_XDP multi-buffer (XDP_USE_SG) needs Linux 6.6": the one-line refusal. */
 void features_missing_msg(enum feat_id id, char *buf, size_t len);
 

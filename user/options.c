@@ -306,6 +306,21 @@ RUN_SETTER(run_set_no_wakeup)
 	return 0;
 }
 
+RUN_SETTER(run_set_multi_buffer)
+{
+	RUN_O;
+
+	if (!strcmp(v, "auto"))
+		o->multi_buffer = MBUF_AUTO;
+	else if (!strcmp(v, "on"))
+		o->multi_buffer = MBUF_ON;
+	else if (!strcmp(v, "off"))
+		o->multi_buffer = MBUF_OFF;
+	else
+		return fail(err, errlen, "invalid --multi-buffer '%s': use auto, on or off", v);
+	return 0;
+}
+
 RUN_SETTER(run_set_action)
 {
 	RUN_O;
@@ -427,6 +442,8 @@ static const struct opt_def run_defs[] = {
 	CALL(.name = "zero-copy", .parse = run_set_zerocopy),
 	CALL(.name = "no-need-wakeup", .parse = run_set_no_wakeup,
 	     .help = "do not use the need_wakeup flag"),
+	CALL(.name = "multi-buffer", .arg = "auto|on|off", .parse = run_set_multi_buffer,
+	     .help = "frames larger than a UMEM frame over several\n(XDP_USE_SG and the xdp.frags program, Linux 6.6);\nauto (default): when the MTU lets such frames in"),
 	OPT_SECTION("Performance:"),
 	OPT_BUSY_POLL(struct run_opts, perf),
 	OPT_CPUS(struct run_opts, perf),

@@ -53,6 +53,7 @@ struct run_opts {
 	__u32 batch;
 	enum bind_mode bind;
 	bool need_wakeup;
+	enum xskmap_mbuf_mode multi_buffer;	/* --multi-buffer auto|on|off */
 	bool force;
 	int verbose;
 	struct xskmap_perf_opts perf;		/* --busy-poll, --cpus, --poll */

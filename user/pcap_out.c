@@ -102,7 +102,7 @@ const char *pcap_out_name(const struct pcap_out *po)
 
 /* ---------------------------------------------------------------- producer */
 
-void pcap_out_put(struct pcap_out *po, __u32 q, __u64 ts_ns, const void *data, __u32 len)
+void *pcap_out_reserve(struct pcap_out *po, __u32 q, __u64 ts_ns, __u32 len)
 {
 	struct pcap_ring *r = &po->rings[q];
 	__u64 size = r->mask + 1, need = REC_HDR + align8(len), p, room, skip;
@@ -110,7 +110,7 @@ void pcap_out_put(struct pcap_out *po, __u32 q, __u64 ts_ns, const void *data, _
 
 	if (__atomic_load_n(&po->failed, __ATOMIC_RELAXED)) {
 		__atomic_store_n(&r->after_error, r->after_error + 1, __ATOMIC_RELAXED);
-		return;
+		return NULL;
 	}
 	p = r->head & r->mask;
 	room = size - p;
@@ -120,7 +120,7 @@ void pcap_out_put(struct pcap_out *po, __u32 q, __u64 ts_ns, const void *data, _
 		r->tail_seen = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 		if (need > size || r->head + skip + need - r->tail_seen > size) {
 			__atomic_store_n(&r->ring_full, r->ring_full + 1, __ATOMIC_RELAXED);
-			return;
+			return NULL;
 		}
 	}
 	if (skip) {
@@ -132,9 +132,18 @@ void pcap_out_put(struct pcap_out *po, __u32 q, __u64 ts_ns, const void *data, _
 	rec = (struct ring_rec *)(r->buf + p);
 	rec->ts_ns = ts_ns;
 	rec->len = len;
-	memcpy(rec + 1, data, len);
 	r->head += need;
 	__atomic_store_n(&r->put, r->put + 1, __ATOMIC_RELAXED);
+	/* The writer reads it only after pcap_out_publish(). */
+	return rec + 1;
+}
+
+void pcap_out_put(struct pcap_out *po, __u32 q, __u64 ts_ns, const void *data, __u32 len)
+{
+	void *dst = pcap_out_reserve(po, q, ts_ns, len);
+
+	if (dst)
+		memcpy(dst, data, len);
 }
 
 void pcap_out_publish(struct pcap_out *po, __u32 q)

@@ -63,6 +63,12 @@ int pcap_out_start(struct pcap_out *po, char *err, size_t errlen);
  * the frames visible to the writer. Never blocks, never allocates.
  */
 void pcap_out_put(struct pcap_out *po, __u32 q, __u64 ts_ns, const void *data, __u32 len);
+/*
+ * The same for a frame in pieces (a multi-buffer chain): room for a
+ * len-byte record, to be filled before pcap_out_publish(), or NULL when
+ * it is counted as not written.
+ */
+void *pcap_out_reserve(struct pcap_out *po, __u32 q, __u64 ts_ns, __u32 len);
 void pcap_out_publish(struct pcap_out *po, __u32 q);
 
 /*

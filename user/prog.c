@@ -39,6 +39,13 @@ int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errl
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
 		return ret;
 	}
+	/*
+	 * One flavour is loaded: the other would cost a verification for
+	 * nothing, and the frags one needs a kernel that knows xdp.frags.
+	 */
+	p->multi_buffer = cfg->multi_buffer;
+	bpf_program__set_autoload(p->skel->progs.xsk_redirect, !cfg->multi_buffer);
+	bpf_program__set_autoload(p->skel->progs.xsk_redirect_mb, cfg->multi_buffer);
 	p->skel->rodata->cfg_fallback = cfg->fallback;
 	p->skel->rodata->cfg_rx_timestamp = cfg->rx_timestamp;
 	ret = bpf_map__set_max_entries(p->skel->maps.xsks_map, cfg->map_entries);
@@ -128,10 +135,23 @@ static __u32 link_holding(int ifindex, __u32 prog_id)
 	return 0;
 }
 
+/* One of ours, either flavour? */
+static bool is_xskmap_prog(const char *name)
+{
+	return !strcmp(name, XSKMAP_PROG_NAME) || !strcmp(name, XSKMAP_PROG_NAME_MB);
+}
+
+const char *prog_name(const struct prog *p)
+{
+	return p->multi_buffer ? XSKMAP_PROG_NAME_MB : XSKMAP_PROG_NAME;
+}
+
 static int link_attach(struct prog *p, int ifindex, __u32 mode_flag)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flag);
-	int fd = bpf_link_create(bpf_program__fd(p->skel->progs.xsk_redirect), ifindex, BPF_XDP, &opts);
+	struct bpf_program *bp = p->multi_buffer ? p->skel->progs.xsk_redirect_mb :
+				 p->skel->progs.xsk_redirect;
+	int fd = bpf_link_create(bpf_program__fd(bp), ifindex, BPF_XDP, &opts);
 
 	return fd < 0 ? -errno : fd;
 }
@@ -151,7 +171,7 @@ static int iface_mtu(const char *ifname)
 }
 
 /* Why native attach most likely failed, for an errno the kernel gave. */
-static void native_cause(int err, const char *ifname, char *buf, size_t len)
+static void native_cause(int err, const char *ifname, bool mb, char *buf, size_t len)
 {
 	int mtu = iface_mtu(ifname);
 
@@ -161,6 +181,11 @@ static void native_cause(int err, const char *ifname, char *buf, size_t len)
 		break;
 	case ERANGE:
 	case EINVAL:
+		if (mb) {
+			snprintf(buf, len, "the driver of %s likely has no multi-buffer XDP at MTU %d (or, on veth, the peer's MTU); a smaller MTU allows native mode",
+				 ifname, mtu);
+			break;
+		}
 		snprintf(buf, len, "MTU %d (or, on veth, the peer's MTU) is likely too large for a single-buffer XDP program on this driver; a smaller MTU allows native mode",
 			 mtu);
 		break;
@@ -202,7 +227,7 @@ int prog_attach(struct prog *p, int ifindex, const char *ifname,
 		if (!force) {
 			snprintf(err, errlen, "%s already has XDP program '%s' attached (%s mode, id %u)%s: remove it ('ip link set dev %s %s off'), or use --force to replace it",
 				 ifname, name, cur[i].mode, cur[i].id,
-				 strcmp(name, XSKMAP_PROG_NAME) ? "" :
+				 !is_xskmap_prog(name) ? "" :
 				 " through netlink, so not by a running xskmap (xdp-loader, ip link or an older xskmap put it there)",
 				 ifname, cur[i].ip_word);
 			return -EEXIST;
@@ -233,7 +258,7 @@ int prog_attach(struct prog *p, int ifindex, const char *ifname,
 		}
 		if (mode == ATTACH_NATIVE || ret == -EBUSY || ret == -EEXIST || ret == -EPERM)
 			goto fail;
-		native_cause(-ret, ifname, cause, sizeof(cause));
+		native_cause(-ret, ifname, p->multi_buffer, cause, sizeof(cause));
 		pr_info("native XDP attach to %s failed (%s: %s): %s; trying skb (generic) mode\n",
 			ifname, strerrorname_np(-ret) ? strerrorname_np(-ret) : "?", strerror(-ret), cause);
 	}
@@ -257,7 +282,7 @@ fail:
 		snprintf(err, errlen, "%s does not support native XDP (%s): use --mode skb or --mode auto",
 			 ifname, strerror(-ret));
 	else if (mode == ATTACH_NATIVE && (ret == -EINVAL || ret == -ERANGE)) {
-		native_cause(-ret, ifname, cause, sizeof(cause));
+		native_cause(-ret, ifname, p->multi_buffer, cause, sizeof(cause));
 		snprintf(err, errlen, "%s does not support native XDP as configured (%s): %s; or use --mode skb or --mode auto",
 			 ifname, strerror(-ret), cause);
 	} else
@@ -342,7 +367,7 @@ int prog_describe_attached(int ifindex, const char *ifname, char *msg, size_t ms
 			off += snprintf(msg + off, msglen - off,
 					"%sleft XDP program '%s' (id %u, %s mode) on %s: attached through netlink, so not by an xskmap run (it is not xskmap's to remove%s); remove it with 'ip link set dev %s %s off'",
 					off ? "\n" : "", name, cur[i].id, cur[i].mode, ifname,
-					strcmp(name, XSKMAP_PROG_NAME) ? "" :
+					!is_xskmap_prog(name) ? "" :
 					": xdp-loader, ip link or an older xskmap attached it",
 					ifname, cur[i].ip_word);
 	}
@@ -360,7 +385,7 @@ __u32 prog_link_held(int ifindex, __u32 *prog_id)
 		__u32 link = link_holding(ifindex, cur[i].id);
 
 		prog_name_by_id(cur[i].id, name, sizeof(name));
-		if (link && !strcmp(name, XSKMAP_PROG_NAME)) {
+		if (link && is_xskmap_prog(name)) {
 			*prog_id = cur[i].id;
 			return link;
 		}

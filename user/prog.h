@@ -13,7 +13,9 @@
 extern "C" {
 #endif
 
-#define XSKMAP_PROG_NAME "xsk_redirect"
+#define XSKMAP_PROG_NAME XSK_REDIRECT_PROG
+/* The xdp.frags flavour, for multi-buffer frames (BPF names: 15 characters). */
+#define XSKMAP_PROG_NAME_MB XSK_REDIRECT_PROG_MB
 
 enum attach_mode {
 	ATTACH_AUTO = 0,	/* native, else skb */
@@ -27,6 +29,7 @@ struct prog_cfg {
 	__u32 fallback;		/* XDP_PASS or XDP_DROP */
 	__u32 map_entries;	/* xsks_map max_entries */
 	bool rx_timestamp;	/* stamp redirected frames (struct xsk_rx_meta) */
+	bool multi_buffer;	/* load and attach the xdp.frags flavour */
 };
 
 struct prog {
@@ -41,7 +44,11 @@ struct prog {
 	int link_fd;
 	__u32 link_id, prog_id;
 	enum attach_mode mode;	/* the mode in use once attached */
+	bool multi_buffer;	/* the xdp.frags flavour is the one loaded */
 };
+
+/* The name of the flavour loaded, as the kernel lists it. */
+const char *prog_name(const struct prog *p);
 
 /*
  * Open the skeleton, set rodata and the map size, load. The rule tables

@@ -23,6 +23,16 @@ static void explain_bind_error(int err, const char *ifname, __u32 qid,
 		snprintf(buf, len, "queue %u of %s already has an AF_XDP socket bound (%s): stop the other AF_XDP program or pick other queues with -q",
 			 qid, ifname, why);
 		break;
+	case EINVAL:
+		if (cfg->multi_buffer) {
+			char need[160];
+
+			features_missing_msg(FEAT_XSK_MULTI_BUFFER, need, sizeof(need));
+			snprintf(buf, len, "cannot bind an AF_XDP socket to %s queue %u with XDP_USE_SG (%s): %s, or the driver refuses it; use --multi-buffer off",
+				 ifname, qid, why, need);
+			break;
+		}
+		goto other;
 	case EOPNOTSUPP:
 		if (cfg->bind == BIND_ZEROCOPY) {
 			snprintf(buf, len, "zero-copy bind to %s queue %u failed: the driver does not support it (%s); drop --zero-copy to use copy mode",
@@ -31,6 +41,7 @@ static void explain_bind_error(int err, const char *ifname, __u32 qid,
 		}
 		/* fall through */
 	default:
+other:
 		snprintf(buf, len, "cannot bind an AF_XDP socket to %s queue %u: %s",
 			 ifname, qid, why);
 	}
@@ -62,6 +73,8 @@ int xskmap_sock_create(struct xskmap_sock *s, const char *ifname, __u32 queue_id
 		scfg.bind_flags |= XDP_ZEROCOPY;
 	if (cfg->need_wakeup)
 		scfg.bind_flags |= XDP_USE_NEED_WAKEUP;
+	if (cfg->multi_buffer)
+		scfg.bind_flags |= XDP_USE_SG;
 
 	if (!u->nr_socks) {
 		s->fq = &u->fq;
@@ -83,6 +96,7 @@ int xskmap_sock_create(struct xskmap_sock *s, const char *ifname, __u32 queue_id
 	}
 	u->nr_socks++;
 	s->need_wakeup = cfg->need_wakeup;
+	s->multi_buffer = cfg->multi_buffer;
 	if (!getsockopt(xsk_socket__fd(s->xsk), SOL_XDP, XDP_OPTIONS, &xopts, &optlen))
 		s->zerocopy = xopts.flags & XDP_OPTIONS_ZEROCOPY;
 	return 0;

@@ -21,6 +21,22 @@
 extern "C" {
 #endif
 
+/* Newer than bookworm's linux-libc-dev 6.1: include/uapi/linux/if_xdp.h (6.6). */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+/* In an RX or TX descriptor's options: the frame goes on in the next one. */
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+
+/* --multi-buffer: frames larger than a UMEM frame over several (XDP_USE_SG). */
+enum xskmap_mbuf_mode {
+	MBUF_AUTO = 0,		/* when the MTU lets in frames a UMEM frame cannot hold */
+	MBUF_ON,
+	MBUF_OFF,
+};
+
 enum bind_mode {
 	BIND_AUTO = 0,		/* the kernel picks zero-copy if it can */
 	BIND_COPY,
@@ -32,12 +48,14 @@ struct xskmap_sock_cfg {
 	__u32 tx_size;		/* TX ring entries, 0: no TX ring */
 	enum bind_mode bind;
 	bool need_wakeup;
+	bool multi_buffer;	/* XDP_USE_SG: frames over several descriptors (6.6) */
 };
 
 struct xskmap_sock {
 	__u32 queue_id;
 	bool zerocopy;			/* what the kernel actually bound */
 	bool need_wakeup;		/* bound with XDP_USE_NEED_WAKEUP */
+	bool multi_buffer;		/* bound with XDP_USE_SG */
 	struct xsk_socket *xsk;
 	struct xskmap_umem *umem;
 	struct xsk_ring_cons rx;

@@ -194,6 +194,7 @@ void report_json(FILE *f, const struct run_report *r)
 	jput_str(o, "interface", r->ifname);
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
+	jput(o, "multi_buffer", json_object_new_boolean(r->multi_buffer));
 	snprintf(secs, sizeof(secs), "%.3f", r->seconds);
 	jput(o, "seconds", json_object_new_double_s(r->seconds, secs));
 	jput_u64(o, "rx_packets", pkts);
@@ -257,8 +258,9 @@ void report_text(FILE *f, const struct run_report *r)
 	__u32 i;
 
 	totals(r, &pkts, &bytes);
-	fprintf(f, "xskmap: %s (%s mode, %s): %llu frames, %llu bytes in %.2f s\n",
-		r->ifname, r->attach_mode, r->bind_mode, (unsigned long long)pkts,
+	fprintf(f, "xskmap: %s (%s mode, %s%s): %llu frames, %llu bytes in %.2f s\n",
+		r->ifname, r->attach_mode, r->bind_mode, r->multi_buffer ? ", multi-buffer" : "",
+		(unsigned long long)pkts,
 		(unsigned long long)bytes, r->seconds);
 	for (i = 0; i < r->nr_queues; i++) {
 		const struct queue_report *q = &r->queues[i];
@@ -446,6 +448,8 @@ static bool report_gen_json(FILE *f, const struct gen_report *r, const struct ge
 	jput_str(root, "ifname", r->ifname);
 	jput_str(root, "engine", r->xsk ? "xsk" : "xdp");
 	jput_u64(root, "size", r->size);
+	/* UMEM frames (descriptors) per frame: > 1 is multi-buffer. */
+	jput_u64(root, "buffers_per_frame", r->buffers_per_frame ? r->buffers_per_frame : 1);
 	jput_u64(root, "frames", t->frames);
 	jput_u64(root, "bytes", t->frames * r->size);
 	jput(root, "seconds", json_object_new_double(secs));

@@ -62,6 +62,7 @@ struct run_report {
 	const char *ifname;
 	const char *attach_mode;	/* "native" / "skb" */
 	const char *bind_mode;		/* "copy" / "zero-copy" */
+	bool multi_buffer;		/* XDP_USE_SG sockets, the xdp.frags program */
 	double seconds;
 	__u32 nr_queues;
 	const struct queue_report *queues;
@@ -89,6 +90,7 @@ struct gen_report {
 	const char *ifname;
 	bool xsk;			/* --engine xsk, else xdp */
 	__u32 size;			/* frame length */
+	__u32 buffers_per_frame;	/* UMEM frames (descriptors) a frame takes: > 1 multi-buffer */
 	double seconds;
 	double rate_asked;		/* 0: as fast as possible */
 	__u64 not_sent;			/* -c N: N - frames; else not completed + dropped */

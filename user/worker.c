@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rx_chain.h"
 #include "util.h"
 #include "worker.h"
 
@@ -125,30 +126,47 @@ static __u64 rx_frame_time(const struct xskmap_worker *w, unsigned char *data)
 	return mono_ns() + w->wall_offset_ns;
 }
 
-/* count: keep (and with -w capture) up to --count, count the rest, recycle all. */
-static void action_count_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+/* A frame of k descriptors from idx, len bytes in all, into the capture, whole. */
+static void capture_frame(struct xskmap_worker *w, __u32 idx, __u32 k, __u64 len)
 {
 	struct xskmap_sock *s = w->sock;
-	__u64 bytes = 0;
-	__u32 keep, i;
+	const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx);
+	unsigned char *data = xskmap_umem_data(s->umem, d->addr), *dst;
+	__u32 j;
+
+	/* Copied out before the frame goes back to the kernel. */
+	if (k == 1) {
+		pcap_out_put(w->pcap, w->pcap_queue, rx_frame_time(w, data), data, d->len);
+		return;
+	}
+	dst = pcap_out_reserve(w->pcap, w->pcap_queue, rx_frame_time(w, data), (__u32)len);
+	for (j = 0; dst && j < k; j++) {
+		d = xsk_ring_cons__rx_desc(&s->rx, idx + j);
+		memcpy(dst, xskmap_umem_data(s->umem, d->addr), d->len);
+		dst += d->len;
+	}
+}
+
+/* count: keep (and with -w capture) up to --count, count the rest, recycle all. */
+static void action_count_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames)
+{
+	struct xskmap_sock *s = w->sock;
+	__u64 bytes = 0, len;
+	__u32 keep, i = 0, f, k;
 
 	/* Past --count a frame is taken off the ring and counted, not kept. */
-	keep = rx_budget_take(w->budget, n);
-	for (i = 0; i < keep; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
-
-		bytes += d->len;
-		if (w->pcap) {
-			unsigned char *data = xskmap_umem_data(s->umem, d->addr);
-
-			/* Copied out before the frame goes back to the kernel. */
-			pcap_out_put(w->pcap, w->pcap_queue, rx_frame_time(w, data), data, d->len);
-		}
+	keep = rx_budget_take(w->budget, frames);
+	for (f = 0; f < keep; f++) {
+		k = xskmap_rx_frame(&s->rx, idx_rx, i, n, &len);
+		bytes += len;
+		if (w->pcap)
+			capture_frame(w, idx_rx + i, k, len);
+		i += k;
 	}
 	if (w->pcap && keep)
 		pcap_out_publish(w->pcap, w->pcap_queue);
 	xskmap_worker_recycle_rx(w, idx_rx, n);
-	xskmap_worker_account(w, keep, n - keep, bytes);
+	xskmap_worker_account(w, keep, frames - keep, bytes);
 }
 
 /*
@@ -156,17 +174,19 @@ static void action_count_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
  * never read, so a frame costs its two descriptors. --count still ends
  * the run, and rx_bytes is still the sum of the lengths.
  */
-static void action_drop_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+static void action_drop_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames)
 {
 	struct xskmap_sock *s = w->sock;
 	__u64 bytes = 0;
-	__u32 keep, i;
+	__u32 keep, kept_descs, i;
 
-	keep = rx_budget_take(w->budget, n);
-	for (i = 0; i < keep; i++)
+	keep = rx_budget_take(w->budget, frames);
+	/* The descriptors of the kept frames: all of them but past --count. */
+	kept_descs = keep == frames ? n : xskmap_rx_frames_descs(&s->rx, idx_rx, n, keep);
+	for (i = 0; i < kept_descs; i++)
 		bytes += xsk_ring_cons__rx_desc(&s->rx, idx_rx + i)->len;
 	xskmap_worker_recycle_rx(w, idx_rx, n);
-	xskmap_worker_account(w, keep, n - keep, bytes);
+	xskmap_worker_account(w, keep, frames - keep, bytes);
 }
 
 static const struct xskmap_action action_count = {
@@ -218,11 +238,11 @@ void *xskmap_worker_run(void *arg)
 		 * ago), so the loop drains what is there and ends on empty.
 		 */
 		bool last = __atomic_load_n(w->stop, __ATOMIC_ACQUIRE);
-		__u32 idx_rx = 0, n;
+		__u32 idx_rx = 0, n, frames;
 
 		if (act->tick)
 			act->tick(w);
-		n = xsk_ring_cons__peek(&s->rx, w->batch, &idx_rx);
+		n = xskmap_rx_peek(&s->rx, w->batch, s->multi_buffer, &idx_rx, &frames);
 		if (!n && last)
 			break;
 		/* Frames left on the TX ring by the last kick: kick again before any sleep. */
@@ -257,9 +277,9 @@ void *xskmap_worker_run(void *arg)
 			continue;
 		}
 		spin_end = 0;
-		if (n == w->batch && w->wait == XSKMAP_WAIT_SPIN)
+		if (n >= w->batch && w->wait == XSKMAP_WAIT_SPIN)
 			busy = true;
-		act->rx_batch(w, idx_rx, n);
+		act->rx_batch(w, idx_rx, n, frames);
 	}
 	if (act->finish)
 		act->finish(w);

@@ -52,8 +52,12 @@ struct xskmap_worker;
 
 struct xskmap_action {
 	const char *name;	/* as --action would take it */
-	/* n descriptors on w->sock's RX ring from idx_rx on. */
-	void (*rx_batch)(struct xskmap_worker *w, __u32 idx_rx, __u32 n);
+	/*
+	 * n descriptors on w->sock's RX ring from idx_rx on, forming frames
+	 * whole frames (n of them, but for a socket bound with XDP_USE_SG:
+	 * see rx_chain.h).
+	 */
+	void (*rx_batch)(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames);
 	/* Once per loop turn, before the RX ring is read (TX completions); NULL: none. */
 	void (*tick)(struct xskmap_worker *w);
 	/* After the RX ring's last drain at stop (outstanding TX, bounded); NULL: none. */
@@ -72,7 +76,8 @@ const struct xskmap_action *xskmap_action_find(const char *name);
  * (tx_packets) or not (tx_ring_full), and every frame put on it either
  * came back through the completion ring (tx_completed) or had not by the
  * end of the stop's wait (tx_not_completed); of the completed ones, those
- * the kernel dropped before the wire are tx_dropped.
+ * the kernel dropped before the wire are tx_dropped. A multi-buffer frame
+ * counts once in each (a frame, not its buffers), its bytes whole.
  */
 struct xskmap_worker_counters {
 	__u64 rx_packets;		/* kept (--count) */
@@ -112,7 +117,15 @@ struct xskmap_worker {
 	const int *stop;		/* set by the main thread (__atomic) */
 	enum xskmap_wait wait;
 	/* TX state of the forward path: the worker's own, no atomics. */
-	__u32 tx_outstanding;		/* on the TX ring or in flight, not yet completed */
+	__u32 tx_outstanding;		/* descriptors on the TX ring or in flight, not yet completed */
+	__u32 tx_outstanding_frames;	/* the frames they make */
+	/*
+	 * Multi-buffer fwd: by UMEM frame (addr / frame size), 1 when the
+	 * frame is the last buffer of a chain on the TX ring, so a completion
+	 * counts a frame when its last buffer comes back. NULL: every
+	 * descriptor is a frame. Allocated with the worker, never per frame.
+	 */
+	__u8 *tx_ends;
 	bool tx_rekick;			/* the last kick left frames on the ring */
 	__u64 tx_retry_ns;		/* after a failed kick: when to kick again, 0: none due */
 	struct xskmap_worker_counters c __attribute__((aligned(64)));
@@ -124,7 +137,10 @@ struct xskmap_worker {
  */
 void *xskmap_worker_run(void *arg);
 
-/* For handlers: give n RX descriptors from idx_rx back to the fill ring, release them. */
+/*
+ * For handlers: give n RX descriptors from idx_rx back to the fill ring,
+ * release them (whole chains: a handler is given only those).
+ */
 void xskmap_worker_recycle_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n);
 /* For handlers: publish the counters after a batch. */
 void xskmap_worker_account(struct xskmap_worker *w, __u32 kept, __u32 past, __u64 bytes);

@@ -6,11 +6,18 @@
  * Completed frames go back to the fill ring. A batch costs one reservation
  * on the TX ring, one on the fill ring for what could not be sent, and at
  * most one kick.
+ *
+ * A multi-buffer frame (a chain of RX descriptors, XDP_PKT_CONTD on all
+ * but the last) goes out as it came: the same buffers, in the same order,
+ * each TX descriptor with the RX one's XDP_PKT_CONTD (the socket is bound
+ * with XDP_USE_SG, which TX needs too). The addresses are in the first
+ * buffer. The TX reservation is all or nothing, so a chain is never cut.
  */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
+#include "rx_chain.h"
 #include "util.h"
 #include "worker.h"
 
@@ -69,43 +76,91 @@ static void fwd_kick(struct xskmap_worker *w)
 	__atomic_store_n(&w->c.tx_kick_errno, (__u64)-ret, __ATOMIC_RELAXED);
 }
 
+/*
+ * Multi-buffer: up to max completed buffers to the fill ring; a frame is
+ * complete when its last buffer is (the kernel may complete a frame's
+ * buffers in one go, never a later frame's before). Returns buffers, the
+ * frames in *frames.
+ */
+static __u32 fwd_complete_chains(struct xskmap_worker *w, __u32 max, __u32 *frames)
+{
+	struct xskmap_sock *s = w->sock;
+	struct xskmap_umem *u = s->umem;
+	__u32 idx_cq = 0, idx_fq = 0, n, i, f = 0;
+
+	n = xsk_ring_cons__peek(s->cq, max, &idx_cq);
+	if (!n) {
+		*frames = 0;
+		return 0;
+	}
+	/* The fill ring holds every frame of the UMEM: this cannot come up short. */
+	xsk_ring_prod__reserve(s->fq, n, &idx_fq);
+	for (i = 0; i < n; i++) {
+		__u64 addr = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(s->cq, idx_cq + i));
+		__u8 *end = &w->tx_ends[addr / u->frame_size];
+
+		f += *end;
+		*end = 0;
+		*xsk_ring_prod__fill_addr(s->fq, idx_fq + i) = addr;
+	}
+	xsk_ring_prod__submit(s->fq, n);
+	xsk_ring_cons__release(s->cq, n);
+	*frames = f;
+	return n;
+}
+
 /* Up to max completions (--batch a turn, as every ring operation) to the fill ring. */
 static void fwd_complete(struct xskmap_worker *w, __u32 max)
 {
 	struct xskmap_sock *s = w->sock;
-	__u32 n;
+	__u32 n, frames;
 
 	if (!w->tx_outstanding)
 		return;
-	n = xskmap_umem_complete(s->umem, s->cq, s->fq, max, true);
+	if (w->tx_ends) {
+		n = fwd_complete_chains(w, max, &frames);
+	} else {
+		n = xskmap_umem_complete(s->umem, s->cq, s->fq, max, true);
+		frames = n;
+	}
 	if (n) {
 		w->tx_outstanding -= n;
-		xskmap_worker_add(w, tx_completed, n);
+		w->tx_outstanding_frames -= frames;
+		if (frames)
+			xskmap_worker_add(w, tx_completed, frames);
 	}
 }
 
-static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
+static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u32 frames)
 {
 	struct xskmap_sock *s = w->sock;
-	__u32 keep, sent = 0, idx_tx = 0, idx_fq = 0, i;
+	__u32 keep, kept_descs, sent = 0, sent_frames, idx_tx = 0, idx_fq = 0, i;
 	__u64 bytes = 0, tx_bytes = 0;
+	bool first = true;
 
-	keep = rx_budget_take(w->budget, n);
-	if (keep)
-		sent = xsk_ring_prod__reserve(&s->tx, keep, &idx_tx);
-	for (i = 0; i < keep; i++) {
+	keep = rx_budget_take(w->budget, frames);
+	kept_descs = keep == frames ? n : xskmap_rx_frames_descs(&s->rx, idx_rx, n, keep);
+	if (kept_descs)
+		sent = xsk_ring_prod__reserve(&s->tx, kept_descs, &idx_tx);
+	sent_frames = sent ? keep : 0;
+	for (i = 0; i < kept_descs; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx_rx + i);
+		__u32 contd = d->options & XDP_PKT_CONTD;
 
 		bytes += d->len;
 		if (i < sent) {
 			struct xdp_desc *t = xsk_ring_prod__tx_desc(&s->tx, idx_tx + i);
 
-			fwd_swap_macs(xskmap_umem_data(s->umem, d->addr), d->len);
+			if (first)
+				fwd_swap_macs(xskmap_umem_data(s->umem, d->addr), d->len);
 			t->addr = d->addr;
 			t->len = d->len;
-			t->options = 0;
+			t->options = contd;
 			tx_bytes += d->len;
+			if (w->tx_ends && !contd)
+				w->tx_ends[xsk_umem__extract_addr(d->addr) / s->umem->frame_size] = 1;
 		}
+		first = !contd;
 	}
 	/*
 	 * Not sent (the TX ring full) and past --count: back to the fill ring,
@@ -122,14 +177,15 @@ static void fwd_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n)
 		xsk_ring_prod__submit(s->fq, n - sent);
 	}
 	xsk_ring_cons__release(&s->rx, n);
-	xskmap_worker_account(w, keep, n - keep, bytes);
-	if (keep > sent)
-		xskmap_worker_add(w, tx_ring_full, keep - sent);
+	xskmap_worker_account(w, keep, frames - keep, bytes);
+	if (keep > sent_frames)
+		xskmap_worker_add(w, tx_ring_full, keep - sent_frames);
 	if (!sent)
 		return;
 	xsk_ring_prod__submit(&s->tx, sent);
 	w->tx_outstanding += sent;
-	xskmap_worker_add(w, tx_packets, sent);
+	w->tx_outstanding_frames += sent_frames;
+	xskmap_worker_add(w, tx_packets, sent_frames);
 	xskmap_worker_add(w, tx_bytes, tx_bytes);
 	fwd_kick(w);
 }
@@ -166,8 +222,8 @@ static void fwd_finish(struct xskmap_worker *w)
 			fwd_kick(w);
 		nanosleep(&pause, NULL);
 	}
-	if (w->tx_outstanding)
-		xskmap_worker_add(w, tx_not_completed, w->tx_outstanding);
+	if (w->tx_outstanding_frames)
+		xskmap_worker_add(w, tx_not_completed, w->tx_outstanding_frames);
 }
 
 const struct xskmap_action xskmap_action_fwd = {

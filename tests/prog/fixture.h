@@ -208,6 +208,7 @@ struct Cfg {
 	__u32 fixed_index = 0;
 	__u32 fallback = XDP_PASS;	/* rodata cfg_fallback */
 	bool rx_timestamp = false;	/* rodata cfg_rx_timestamp */
+	bool mb = false;		/* run the xdp.frags flavour, xsk_redirect_mb */
 };
 
 // Build the rule set of C through the rule language, as the loader does.
@@ -324,6 +325,7 @@ public:
 		/* rodata is frozen by load: set between open and load. */
 		skel_->rodata->cfg_fallback = c.fallback;
 		skel_->rodata->cfg_rx_timestamp = c.rx_timestamp;
+		mb_ = c.mb;
 		int ret = xsk_redirect__load(skel_);
 		ASSERT_EQ(ret, 0) << "xsk_redirect__load: " << strerror(-ret);
 		cls_fds_from_skel(skel_, &fds_);
@@ -396,7 +398,7 @@ public:
 	{
 		struct xdp_md md = {};
 		struct bpf_test_run_opts o = {};
-		RunResult r = { 0, 0, Bytes(4096) };
+		RunResult r = { 0, 0, Bytes(mb_ ? 65536 : 4096) };
 
 		/* The kernel wants data_end == the frame size and no metadata. */
 		md.data = 0;
@@ -411,7 +413,8 @@ public:
 		o.ctx_in = &md;
 		o.ctx_size_in = sizeof(md);
 		o.repeat = 1;
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.xsk_redirect), &o) < 0) {
+		if (bpf_prog_test_run_opts(bpf_program__fd(mb_ ? skel_->progs.xsk_redirect_mb :
+							       skel_->progs.xsk_redirect), &o) < 0) {
 			r.err = errno;
 			r.out.clear();
 			return r;
@@ -424,6 +427,7 @@ public:
 private:
 	struct xsk_redirect *skel_ = nullptr;
 	struct cls_fds fds_ = {};
+	bool mb_ = false;
 };
 
 // The entries of a counter array moved by exactly one frame of len bytes,
