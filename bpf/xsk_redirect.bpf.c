@@ -242,6 +242,7 @@ static __always_inline int classify(__u32 gen, const struct xsk_cls_hdr *h,
 	return lowest_bit(bits);
 }
 
+#ifndef XSKMAP_RX_METADATA
 /* The receive time in front of the frame; a frame the helper refuses goes unstamped. */
 static __always_inline void stamp(struct xdp_md *ctx)
 {
@@ -255,6 +256,64 @@ static __always_inline void stamp(struct xdp_md *ctx)
 	m->rx_ns = bpf_ktime_get_ns();
 	m->magic = XSK_RX_META_MAGIC;
 }
+#else
+/*
+ * The RX-metadata kfuncs (Linux 6.3; the hash's type argument 6.4, the VLAN
+ * tag 6.8). Only this flavour of the object names them: libbpf refuses to
+ * load an object whose kfuncs the kernel lacks, and the default object
+ * must load everywhere (see user/prog.c). Loaded device-bound, each call
+ * becomes the driver's own implementation.
+ */
+extern int bpf_xdp_metadata_rx_timestamp(const struct xdp_md *ctx, __u64 *timestamp) __ksym;
+extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
+				    enum xdp_rss_hash_type *rss_type) __ksym;
+#ifdef XSKMAP_RX_META_VLAN
+extern int bpf_xdp_metadata_rx_vlan_tag(const struct xdp_md *ctx, __be16 *vlan_proto,
+					__u16 *vlan_tci) __ksym;
+#endif
+
+/*
+ * What the driver has for this frame, with the software time, in front of
+ * it. A timestamp of 0 is no timestamp: veth reports the skb's hardware
+ * stamp, which only a NIC sets (the kernel's selftest expects the 0 too).
+ */
+static __always_inline void stamp_meta(struct xdp_md *ctx)
+{
+	enum xdp_rss_hash_type type = 0;
+	struct xsk_rx_meta_ext *m;
+	__u64 ts = 0;
+	__u32 hash = 0;
+	__u8 flags = 0;
+	__u16 tci = 0;
+#ifdef XSKMAP_RX_META_VLAN
+	__be16 proto = 0;
+#endif
+
+	if (!bpf_xdp_metadata_rx_timestamp(ctx, &ts) && ts)
+		flags |= XSK_META_TIMESTAMP;
+	if (!bpf_xdp_metadata_rx_hash(ctx, &hash, &type))
+		flags |= XSK_META_HASH;
+#ifdef XSKMAP_RX_META_VLAN
+	if (!bpf_xdp_metadata_rx_vlan_tag(ctx, &proto, &tci)) {
+		flags |= XSK_META_VLAN;
+		if (proto == bpf_htons(0x88A8))
+			flags |= XSK_META_VLAN_AD;
+	}
+#endif
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
+		return;
+	m = (void *)(long)ctx->data_meta;
+	if ((void *)(m + 1) > (void *)(long)ctx->data)
+		return;
+	m->hw_ns = ts;
+	m->hash = hash;
+	m->hash_type = type;
+	m->flags = flags;
+	m->vlan_tci = tci;
+	m->base.rx_ns = bpf_ktime_get_ns();
+	m->base.magic = XSK_RX_META_MAGIC;
+}
+#endif
 
 static __always_inline int redirect(struct xdp_md *ctx, __u32 slot, __u64 len)
 {
@@ -276,8 +335,12 @@ static __always_inline int redirect(struct xdp_md *ctx, __u32 slot, __u64 len)
 	if (verdict != XDP_REDIRECT)
 		return count(XSK_STAT_NO_SOCKET, len, verdict);
 	/* The redirect happens after return: the frame can still be stamped. */
+#ifdef XSKMAP_RX_METADATA
+	stamp_meta(ctx);
+#else
 	if (cfg_rx_timestamp)
 		stamp(ctx);
+#endif
 	return count(XSK_STAT_REDIRECTED, len, verdict);
 }
 

@@ -48,6 +48,29 @@ struct xsk_rx_meta {
 #define XSK_REDIRECT_PROG "xsk_redirect"
 #define XSK_REDIRECT_PROG_MB "xsk_redirect_mb"
 
+/*
+ * What the --metadata flavour of the program (built from the same source
+ * with XSKMAP_RX_METADATA, loaded device-bound) puts in front of a
+ * redirected frame instead: what the driver offered through the XDP
+ * RX-metadata kfuncs, a flag word saying which of it is valid, and the
+ * software receive time as above. 32 bytes, the most bpf_xdp_adjust_meta()
+ * allows; the last 16 are a struct xsk_rx_meta, so a reader that knows
+ * only that one still finds its time.
+ */
+struct xsk_rx_meta_ext {
+	__u64 hw_ns;		/* bpf_xdp_metadata_rx_timestamp(), with XSK_META_TIMESTAMP */
+	__u32 hash;		/* bpf_xdp_metadata_rx_hash(), with XSK_META_HASH */
+	__u8 hash_type;		/* enum xdp_rss_hash_type (it fits 8 bits) */
+	__u8 flags;		/* XSK_META_* */
+	__u16 vlan_tci;		/* bpf_xdp_metadata_rx_vlan_tag(), host order, with XSK_META_VLAN */
+	struct xsk_rx_meta base;
+};
+
+#define XSK_META_TIMESTAMP	0x01	/* hw_ns is the driver's, non-zero */
+#define XSK_META_HASH		0x02	/* hash and hash_type are the driver's */
+#define XSK_META_VLAN		0x04	/* vlan_tci is the tag the driver took off */
+#define XSK_META_VLAN_AD	0x08	/* ... with TPID 802.1ad (0x88a8), else 802.1Q */
+
 /* Default number of xsks_map slots when the object is used by other tools. */
 #define XSK_MAP_DEFAULT_ENTRIES 64
 

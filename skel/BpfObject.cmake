@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# bpf_object(NAME SOURCE)
+# bpf_object(NAME SOURCE [CFLAGS...])
 #
-# Compiles bpf/NAME.bpf.c into ${CMAKE_BINARY_DIR}/skel/NAME.bpf.o, turns it
+# Compiles SOURCE (bpf/NAME.bpf.c, or another source with extra CFLAGS such
+# as -DNAME for a flavour of it) into ${CMAKE_BINARY_DIR}/skel/NAME.bpf.o, turns it
 # into NAME.skel.h with `bpftool gen skeleton ... name NAME`, and defines the
 # INTERFACE target NAME_skel that puts the skeleton on the include path.
 # A depfile makes both regenerate when the source or any header it includes
@@ -54,7 +55,7 @@ function(bpf_object name src)
 	add_custom_command(OUTPUT ${obj}
 		COMMAND ${BPF_CLANG} ${BPF_CFLAGS}
 			-I${srcdir} -I${PROJECT_SOURCE_DIR}/vmlinux ${BPF_SYS_INCLUDES}
-			-MD -MF ${obj}.d -c ${src} -o ${obj}
+			${ARGN} -MD -MF ${obj}.d -c ${src} -o ${obj}
 		DEPENDS ${src}
 		DEPFILE ${obj}.d
 		COMMENT "BPF ${name}.bpf.c -> ${name}.bpf.o"

@@ -403,6 +403,23 @@ static int gen_check(struct gen_state *g)
 		       o->vlan ? " with the 802.1Q tag" : "");
 		return EXIT_USAGE;
 	}
+	if ((o->unaligned || o->hugepages) && o->engine == GEN_ENGINE_XDP) {
+		pr_err("--%s lays out the UMEM of --engine xsk; --engine xdp has none: drop it\n",
+		       o->unaligned ? "unaligned" : "hugepages");
+		return EXIT_USAGE;
+	}
+	if (o->hugepages) {
+		struct xskmap_umem_cfg ucfg = {
+			.frames = o->frames, .frame_size = o->frame_size,
+			.unaligned = o->unaligned, .hugepages = true,
+		};
+
+		/* Before a socket is made: a refusal changes nothing. */
+		if (xskmap_hugepages_check(&ucfg, o->nr_queues ? o->nr_queues : 1, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+	}
 	/*
 	 * BPF_PROG_RUN's live-frames mode refuses data larger than its page
 	 * (EINVAL, net/bpf/test_run.c): no multi-buffer frames there.
@@ -418,6 +435,11 @@ static int gen_check(struct gen_state *g)
 		return EXIT_USAGE;
 	}
 	g->bufs = 1;
+	if (o->engine == GEN_ENGINE_XSK && g->spec.size > o->frame_size && o->unaligned) {
+		pr_err("invalid --size %u with --unaligned: a frame longer than a UMEM frame (%u) goes over several, which gen lays out in aligned frames only; drop --unaligned or lower -s\n",
+		       g->spec.size, o->frame_size);
+		return EXIT_USAGE;
+	}
 	if (o->engine == GEN_ENGINE_XSK && g->spec.size > o->frame_size) {
 		char msg[512];
 		enum feat_state st = features_check(FEAT_XSK_MULTI_BUFFER, msg, sizeof(msg));
@@ -520,6 +542,8 @@ static int gen_setup(struct gen_state *g)
 		.comp_size = o->ring_size,
 		/* --rtt: half of the UMEM receives what comes back, half sends. */
 		.tx_frames = o->rtt ? o->frames / 2 : o->frames,
+		.unaligned = o->unaligned,
+		.hugepages = o->hugepages,
 	};
 	struct xskmap_sock_cfg scfg = {
 		.rx_size = o->rtt ? o->ring_size : 0,

@@ -29,6 +29,7 @@
 
 #include "cls_maps.h"
 #include "hostmem.h"
+#include "kernel_features.h"
 #include "iface.h"
 #include "kernel_features.h"
 #include "log.h"
@@ -73,6 +74,9 @@ struct run_state {
 	__u32 nr_started;		/* threads started */
 	struct pcap_out *pcap;		/* NULL: no -w */
 	struct capture_report capture;
+	struct umem_report umem_rep;
+	struct meta_report meta_rep;
+	bool meta_vlan;			/* --metadata: the kernel has the VLAN-tag kfunc */
 	int rx_stop;			/* the workers' stop: see run_quiesce() */
 	__s64 wall_offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct rx_budget budget;
@@ -104,10 +108,32 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	r->tx = xskmap_action_find(s->opts.action)->tx;
 	r->nr_queues = s->nr_created;
 	r->queues = qr;
+	if (s->nr_umems) {
+		s->umem_rep = (struct umem_report){
+			.unaligned = s->opts.unaligned,
+			.hugepages = s->opts.hugepages,
+			.frames = s->opts.frames,
+			.frame_size = s->opts.frame_size,
+			.bytes = s->umems[0].area_size,
+		};
+		r->umem = &s->umem_rep;
+	}
+	if (s->opts.metadata) {
+		memset(&s->meta_rep, 0, sizeof(s->meta_rep));
+		r->meta = &s->meta_rep;
+	}
 	for (i = 0; i < s->nr_created; i++) {
 		struct xskmap_worker_counters c;
 
 		xskmap_worker_read(&s->workers[i], &c);
+		if (s->opts.metadata) {
+			s->meta_rep.frames += c.meta_frames;
+			s->meta_rep.timestamp += c.meta_timestamp;
+			s->meta_rep.hash += c.meta_hash;
+			s->meta_rep.vlan += c.meta_vlan;
+			s->meta_rep.distinct_hashes += c.meta_distinct_hashes;
+			s->meta_rep.kept += c.rx_packets;
+		}
 		qr[i].queue_id = s->socks[i].queue_id;
 		qr[i].rx_packets = c.rx_packets;
 		qr[i].rx_bytes = c.rx_bytes;
@@ -284,12 +310,28 @@ static int run_check_limits(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_USAGE;
 	}
-	/* The kernel's OOM killer would end the run half set up, program attached. */
+	/*
+	 * The kernel's OOM killer would end the run half set up, program
+	 * attached. Huge pages are reserved apart from MemAvailable: with
+	 * --hugepages only the rings count there, and the areas must fit the
+	 * free huge pages.
+	 */
 	hostmem_read(&mem);
-	if (hostmem_check(&mem, o->frames, o->frame_size, o->ring_size, s->nr_queues, err,
-			  sizeof(err))) {
+	if (hostmem_check(&mem, o->frames, o->hugepages ? 0 : o->frame_size, o->ring_size,
+			  s->nr_queues, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
+	}
+	if (o->hugepages) {
+		struct xskmap_umem_cfg ucfg = {
+			.frames = o->frames, .frame_size = o->frame_size,
+			.unaligned = o->unaligned, .hugepages = true,
+		};
+
+		if (xskmap_hugepages_check(&ucfg, s->nr_queues, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
 	}
 	mtu = iface_mtu(o->ifname);
 	return run_check_mbuf(s, mtu);
@@ -354,6 +396,20 @@ static int run_check(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
+	if (o->metadata) {
+		struct feat_result rx, vlan;
+
+		features_probe_rx_metadata(&rx, &vlan);
+		if (rx.state != FEAT_AVAILABLE) {
+			char msg[200];
+
+			features_missing_msg(FEAT_RX_METADATA, msg, sizeof(msg));
+			pr_err("--metadata: %s%s%s: run without --metadata\n", msg,
+			       rx.detail[0] ? "; " : "", rx.detail);
+			return EXIT_FAIL;
+		}
+		s->meta_vlan = vlan.state == FEAT_AVAILABLE;
+	}
 	return run_check_limits(s);
 }
 
@@ -364,6 +420,8 @@ static int run_setup(struct run_state *s)
 		.frames = o->frames,
 		.frame_size = o->frame_size,
 		.comp_size = o->ring_size,
+		.unaligned = o->unaligned,
+		.hugepages = o->hugepages,
 	};
 	const struct xskmap_action *act = xskmap_action_find(o->action);
 	struct xskmap_sock_cfg scfg = {
@@ -408,6 +466,10 @@ static int run_setup(struct run_state *s)
 	raise_memlock();
 	/* One slot per device queue (or up to --fixed-index): run_check() checked the rules. */
 	pcfg.map_entries = run_opts_slots(o, s->nr_dev_queues);
+	if (o->metadata) {
+		pcfg.meta_ifindex = s->ifindex;
+		pcfg.meta_vlan = s->meta_vlan;
+	}
 	if (prog_load(&s->prog, &pcfg, err, sizeof(err))) {
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
@@ -418,12 +480,17 @@ static int run_setup(struct run_state *s)
 		pr_err("%s\n", err);
 		return EXIT_FAIL;
 	}
-	if (prog_attach(&s->prog, s->ifindex, o->ifname, o->mode, o->force, err, sizeof(err))) {
-		pr_err("%s\n", err);
+	/* A device-bound program attaches in native mode only: no skb fallback. */
+	if (prog_attach(&s->prog, s->ifindex, o->ifname, o->metadata ? ATTACH_NATIVE : o->mode,
+			o->force, err, sizeof(err))) {
+		pr_err("%s%s\n", o->metadata ? "--metadata needs native XDP: " : "", err);
 		return EXIT_FAIL;
 	}
 	pr_info("attached %s to %s in %s mode (BPF link %u)\n", prog_name(&s->prog), o->ifname,
 		attach_mode_str(s->prog.mode), s->prog.link_id);
+	if (o->metadata)
+		pr_info("--metadata: the program is bound to %s and stores the driver's RX timestamp, RSS hash%s in front of each frame\n",
+			o->ifname, s->meta_vlan ? " and VLAN tag" : " (this kernel has no VLAN-tag kfunc: Linux 6.8)");
 
 	/* Attached: clean what a dead run left, pin, write the record. */
 	if (run_owner_commit(&s->own, &s->prog))
@@ -512,6 +579,7 @@ static int run_start_threads(struct run_state *s)
 			.pcap = s->pcap,
 			.pcap_queue = i,
 			.meta_time = s->pcap != NULL,
+			.meta_ext = s->opts.metadata,
 			.wall_offset_ns = s->wall_offset_ns,
 			.budget = &s->budget,
 			.stop = &s->rx_stop,

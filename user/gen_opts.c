@@ -296,6 +296,10 @@ static const struct opt_def gen_defs[] = {
 	OPT_POLL_TEXT(struct gen_opts, perf,
 		      "sleep in poll() until the TX ring has room before each batch\n"
 		      "(least CPU) instead of spinning"),
+	{ .kind = OPT_KIND_FLAG, .name = "unaligned", .off = offsetof(struct gen_opts, unaligned),
+	  .help = "xsk: unaligned UMEM chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG)" },
+	{ .kind = OPT_KIND_FLAG, .name = "hugepages", .off = offsetof(struct gen_opts, hugepages),
+	  .help = "xsk: the UMEMs in huge pages (MAP_HUGETLB)" },
 	OPT_SECTION("Output:"),
 	{ .kind = OPT_KIND_CALL, .name = "interval", .key = 'i', .arg = "SEC", .parse = gen_set_interval,
 	  .help = "live TX rates on stderr every SEC seconds" },

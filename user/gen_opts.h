@@ -60,6 +60,8 @@ struct gen_opts {
 	double interval;
 	bool json;
 	int verbose;
+	bool unaligned;			/* --unaligned: XDP_UMEM_UNALIGNED_CHUNK_FLAG (xsk) */
+	bool hugepages;			/* --hugepages: the UMEMs in MAP_HUGETLB pages (xsk) */
 	__u32 frames;			/* UMEM frames per queue, all of them for TX */
 	__u32 frame_size;
 	__u32 ring_size;		/* TX and completion rings */

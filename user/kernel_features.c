@@ -43,6 +43,10 @@ const struct feat_def feat_defs[FEAT_COUNT] = {
 	[FEAT_LIVE_FRAMES] = { "live_frames", "live-frames BPF_PROG_RUN (BPF_F_TEST_XDP_LIVE_FRAMES)", "Linux 5.18", false },
 	[FEAT_RX_METADATA] = { "rx_metadata", "XDP RX-metadata kfuncs (bpf_xdp_metadata_rx_*)",
 			       "Linux 6.3 with CONFIG_DEBUG_INFO_BTF", false },
+	[FEAT_RX_META_VLAN] = { "rx_metadata_vlan", "XDP RX-metadata VLAN tag (bpf_xdp_metadata_rx_vlan_tag)",
+				"Linux 6.8 with CONFIG_DEBUG_INFO_BTF", false },
+	[FEAT_UNALIGNED] = { "unaligned_chunks", "unaligned UMEM chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG)",
+			     "Linux 5.4", false },
 	[FEAT_TX_SKB_BUDGET] = { "tx_skb_budget", "AF_XDP copy-mode TX budget (XDP_MAX_TX_SKB_BUDGET)", "Linux 6.17", false },
 	[FEAT_DISPATCHER] = { "dispatcher", "libxdp multi-program dispatcher",
 			      "a kernel that lets libxdp load freplace programs (5.10+) and pin them in /sys/fs/bpf", false },
@@ -309,19 +313,76 @@ static void probe_live_frames(struct feat_result *r)
 	close(fd);
 }
 
-static void probe_rx_metadata(struct feat_result *r)
+/* Parameters of the kernel function name in btf, -1: no such function. */
+static int btf_func_params(const struct btf *btf, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	const struct btf_type *t;
+
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
+}
+
+void features_probe_rx_metadata(struct feat_result *r, struct feat_result *vlan)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 
 	if (!btf) {
 		set(r, FEAT_UNKNOWN, "no kernel BTF (/sys/kernel/btf/vmlinux): %s", strerror(errno));
+		set(vlan, FEAT_UNKNOWN, "%s", r->detail);
 		return;
 	}
-	if (btf__find_by_name_kind(btf, "bpf_xdp_metadata_rx_timestamp", BTF_KIND_FUNC) >= 0)
-		set(r, FEAT_AVAILABLE, NULL);
-	else
+	/* The hash's type argument came in 6.4; xskmap's program passes it. */
+	if (btf_func_params(btf, "bpf_xdp_metadata_rx_timestamp") < 0)
 		set(r, FEAT_MISSING, "the kernel's BTF has no bpf_xdp_metadata_rx_timestamp");
+	else if (btf_func_params(btf, "bpf_xdp_metadata_rx_hash") != 3)
+		set(r, FEAT_MISSING, "the kernel's bpf_xdp_metadata_rx_hash has no hash type argument (Linux 6.4)");
+	else
+		set(r, FEAT_AVAILABLE, NULL);
+	if (btf_func_params(btf, "bpf_xdp_metadata_rx_vlan_tag") == 3)
+		set(vlan, FEAT_AVAILABLE, NULL);
+	else
+		set(vlan, FEAT_MISSING, "the kernel's BTF has no bpf_xdp_metadata_rx_vlan_tag");
 	btf__free(btf);
+}
+
+/*
+ * Unaligned chunks: a UMEM registered with the flag and a chunk size that
+ * is no power of two, which only that mode takes (EINVAL before 5.4).
+ */
+static void probe_unaligned(struct feat_result *r)
+{
+	struct xdp_umem_reg reg = {};
+	size_t len = PROBE_FRAMES * PROBE_FRAME_SIZE;
+	void *area;
+	int fd, ret;
+
+	fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		set_unknown(r, "socket(AF_XDP)", errno);
+		return;
+	}
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED) {
+		set_unknown(r, "mmap", errno);
+		close(fd);
+		return;
+	}
+	reg.addr = (__u64)(unsigned long)area;
+	reg.len = len;
+	reg.chunk_size = 3000;
+	reg.flags = XDP_UMEM_UNALIGNED_CHUNK_FLAG;
+	ret = setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) ? -errno : 0;
+	if (!ret)
+		set(r, FEAT_AVAILABLE, NULL);
+	else if (ret == -EINVAL)
+		set(r, FEAT_MISSING, "XDP_UMEM_REG refuses the flag or a 3000-byte chunk (EINVAL)");
+	else
+		set_unknown(r, "XDP_UMEM_REG", -ret);
+	munmap(area, len);
+	close(fd);
 }
 
 static void probe_xskmap(struct feat_result *r)
@@ -507,9 +568,11 @@ static void *probe_kernel_wide(void *arg)
 		probe_bind_flag(&res[FEAT_XSK_MULTI_BUFFER], lo, XDP_USE_SG, "XDP_USE_SG");
 		probe_shared_umem(&res[FEAT_SHARED_UMEM], lo);
 		probe_tx_skb_budget(&res[FEAT_TX_SKB_BUDGET]);
+		probe_unaligned(&res[FEAT_UNALIGNED]);
 	} else {
 		static const enum feat_id needs_sockets[] = {
 			FEAT_NEED_WAKEUP, FEAT_XSK_MULTI_BUFFER, FEAT_SHARED_UMEM, FEAT_TX_SKB_BUDGET,
+			FEAT_UNALIGNED,
 		};
 
 		for (i = 0; i < (int)(sizeof(needs_sockets) / sizeof(needs_sockets[0])); i++)
@@ -519,7 +582,7 @@ static void *probe_kernel_wide(void *arg)
 	probe_busy_poll(&res[FEAT_BUSY_POLL]);
 	probe_xdp_frags(&res[FEAT_XDP_FRAGS]);
 	probe_live_frames(&res[FEAT_LIVE_FRAMES]);
-	probe_rx_metadata(&res[FEAT_RX_METADATA]);
+	features_probe_rx_metadata(&res[FEAT_RX_METADATA], &res[FEAT_RX_META_VLAN]);
 	probe_dispatcher(&res[FEAT_DISPATCHER], lo);
 	return NULL;
 }

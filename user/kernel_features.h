@@ -27,6 +27,8 @@ enum feat_id {
 	FEAT_XSK_MULTI_BUFFER,
 	FEAT_LIVE_FRAMES,
 	FEAT_RX_METADATA,
+	FEAT_RX_META_VLAN,
+	FEAT_UNALIGNED,
 	FEAT_TX_SKB_BUDGET,
 	FEAT_DISPATCHER,
 	FEAT_NATIVE_XDP,	/* the interface's, with IFNAME */
@@ -72,6 +74,13 @@ void features_probe(struct feat_result *res, const char *ifname);
  * why the probe could not tell.
  */
 enum feat_state features_check(enum feat_id id, char *msg, size_t len);
+
+/*
+ * The RX-metadata kfuncs alone (what `run --metadata` needs, from the
+ * kernel's BTF: quick, no privilege): into rx (timestamp and hash) and
+ * vlan (the VLAN tag).
+ */
+void features_probe_rx_metadata(struct feat_result *rx, struct feat_result *vlan);
 
 /* "AF_XDP multi-buffer (XDP_USE_SG) needs Linux 6.6": the one-line refusal. */
 void features_missing_msg(enum feat_id id, char *buf, size_t len);

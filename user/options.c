@@ -269,8 +269,9 @@ RUN_SETTER(run_set_frame_size)
 	RUN_O;
 	__u64 n;
 
-	if (parse_u64(v, 2048, 4096, &n) || !is_pow2(n))
-		return fail(err, errlen, "invalid --frame-size '%s': use 2048 or 4096", v);
+	/* A power of 2 unless --unaligned, which may come later: run_words() checks. */
+	if (parse_u64(v, 2048, 4096, &n))
+		return fail(err, errlen, "invalid --frame-size '%s': use 2048 or 4096 (with --unaligned, 2048 to 4096)", v);
 	o->frame_size = n;
 	return 0;
 }
@@ -353,6 +354,13 @@ static int run_words(void *obj, int n, char **w, char *err, size_t errlen)
 	o->ifname = w[0];
 	if (opts_check_ifname(o->ifname, err, errlen))
 		return -1;
+	if (!o->unaligned && !is_pow2(o->frame_size))
+		return fail(err, errlen, "invalid --frame-size '%u': use 2048 or 4096, or any size from 2048 to 4096 with --unaligned",
+			    o->frame_size);
+	if (o->metadata && strcmp(o->action, "count"))
+		return fail(err, errlen, "--metadata fills the capture and the summary of --action count: drop --metadata, or use --action count");
+	if (o->metadata && o->mode == ATTACH_SKB)
+		return fail(err, errlen, "--metadata needs native XDP (a device-bound program cannot attach in skb mode): drop --mode skb");
 	if (o->ring_size > o->frames)
 		return fail(err, errlen, "--ring-size %u is larger than --frames %u: raise --frames or lower --ring-size",
 			    o->ring_size, o->frames);
@@ -428,11 +436,13 @@ static const struct opt_def run_defs[] = {
 	CALL(.name = "interval", .key = 'i', .arg = "SEC", .parse = run_set_interval,
 	     .help = "per-queue stats on stderr every SEC seconds"),
 	OPT_JSON(struct run_opts, "final summary as one JSON object on stdout"),
+	{ .kind = OPT_KIND_FLAG, .name = "metadata", .off = offsetof(struct run_opts, metadata),
+	  .help = "the driver's RX metadata (timestamp, RSS hash, VLAN\ntag) through the XDP kfuncs, program bound to IFNAME:\nthe driver's timestamps in the capture (Linux 6.4)" },
 	OPT_SECTION("Sockets and rings:"),
 	CALL(.name = "frames", .arg = "N", .parse = run_set_frames,
 	     .help = "UMEM frames per queue, power of 2 (default 4096)"),
 	CALL(.name = "frame-size", .arg = "N", .parse = run_set_frame_size,
-	     .help = "2048 or 4096 (default 4096)"),
+	     .help = "2048 or 4096 (default 4096); with --unaligned any\nsize from 2048 to 4096"),
 	CALL(.name = "ring-size", .arg = "N", .parse = run_set_ring_size,
 	     .help = "RX ring entries, power of 2, <= frames (default 2048)"),
 	OPT_BATCH(struct run_opts, batch,
@@ -444,6 +454,10 @@ static const struct opt_def run_defs[] = {
 	     .help = "do not use the need_wakeup flag"),
 	CALL(.name = "multi-buffer", .arg = "auto|on|off", .parse = run_set_multi_buffer,
 	     .help = "frames larger than a UMEM frame over several\n(XDP_USE_SG and the xdp.frags program, Linux 6.6);\nauto (default): when the MTU lets such frames in"),
+	{ .kind = OPT_KIND_FLAG, .name = "unaligned", .off = offsetof(struct run_opts, unaligned),
+	  .help = "unaligned UMEM chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG):\n--frame-size may be any size from 2048 to 4096" },
+	{ .kind = OPT_KIND_FLAG, .name = "hugepages", .off = offsetof(struct run_opts, hugepages),
+	  .help = "the UMEMs in huge pages (MAP_HUGETLB; reserve them\nwith 'sysctl vm.nr_hugepages=N')" },
 	OPT_SECTION("Performance:"),
 	OPT_BUSY_POLL(struct run_opts, perf),
 	OPT_CPUS(struct run_opts, perf),

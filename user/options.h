@@ -54,6 +54,9 @@ struct run_opts {
 	enum bind_mode bind;
 	bool need_wakeup;
 	enum xskmap_mbuf_mode multi_buffer;	/* --multi-buffer auto|on|off */
+	bool unaligned;				/* --unaligned: XDP_UMEM_UNALIGNED_CHUNK_FLAG */
+	bool hugepages;				/* --hugepages: the UMEMs in MAP_HUGETLB pages */
+	bool metadata;				/* --metadata: the driver's RX metadata, device-bound */
 	bool force;
 	int verbose;
 	struct xskmap_perf_opts perf;		/* --busy-poll, --cpus, --poll */

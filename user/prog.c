@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -13,6 +14,42 @@
 #include "log.h"
 #include "prog.h"
 #include "xsk_redirect.skel.h"
+#include "xsk_redirect_meta.skel.h"
+#include "xsk_redirect_meta_novlan.skel.h"
+
+/* Newer than bookworm's linux-libc-dev 6.1: include/uapi/linux/bpf.h. */
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
+
+/*
+ * The skeleton of the default object over the ELF of a --metadata
+ * flavour: the same source, so the same maps, program and rodata by name,
+ * and every user of struct xsk_redirect works on either.
+ */
+static struct xsk_redirect *open_meta_flavour(bool vlan)
+{
+	struct xsk_redirect *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	err = xsk_redirect__create_skeleton(obj);
+	if (!err) {
+		obj->skeleton->data = vlan ?
+			(void *)xsk_redirect_meta__elf_bytes(&obj->skeleton->data_sz) :
+			(void *)xsk_redirect_meta_novlan__elf_bytes(&obj->skeleton->data_sz);
+		err = bpf_object__open_skeleton(obj->skeleton, NULL);
+	}
+	if (err) {
+		xsk_redirect__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
+}
 
 const char *attach_mode_str(enum attach_mode m)
 {
@@ -33,7 +70,7 @@ int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errl
 
 	memset(p, 0, sizeof(*p));
 	p->link_fd = -1;
-	p->skel = xsk_redirect__open();
+	p->skel = cfg->meta_ifindex ? open_meta_flavour(cfg->meta_vlan) : xsk_redirect__open();
 	if (!p->skel) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-ret));
@@ -46,6 +83,14 @@ int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errl
 	p->multi_buffer = cfg->multi_buffer;
 	bpf_program__set_autoload(p->skel->progs.xsk_redirect, !cfg->multi_buffer);
 	bpf_program__set_autoload(p->skel->progs.xsk_redirect_mb, cfg->multi_buffer);
+	if (cfg->meta_ifindex) {
+		/* The kfuncs resolve to this device's driver: only it may run the program. */
+		struct bpf_program *prog = cfg->multi_buffer ? p->skel->progs.xsk_redirect_mb :
+							       p->skel->progs.xsk_redirect;
+
+		bpf_program__set_ifindex(prog, cfg->meta_ifindex);
+		bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_DEV_BOUND_ONLY);
+	}
 	p->skel->rodata->cfg_fallback = cfg->fallback;
 	p->skel->rodata->cfg_rx_timestamp = cfg->rx_timestamp;
 	ret = bpf_map__set_max_entries(p->skel->maps.xsks_map, cfg->map_entries);
@@ -58,6 +103,8 @@ int prog_load(struct prog *p, const struct prog_cfg *cfg, char *err, size_t errl
 		libbpf_strerror(ret, buf, sizeof(buf));
 		if (ret == -EPERM)
 			snprintf(err, errlen, "loading the XDP program was refused (%s): run as root or grant CAP_BPF and CAP_NET_ADMIN", buf);
+		else if (cfg->meta_ifindex)
+			snprintf(err, errlen, "loading the --metadata XDP program bound to the interface failed (%s): the driver may have no RX-metadata kfuncs; rerun with -v for the verifier log, or run without --metadata", buf);
 		else
 			snprintf(err, errlen, "loading the XDP program failed (%s): rerun with -v for the verifier log", buf);
 		goto fail;

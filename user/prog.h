@@ -30,6 +30,13 @@ struct prog_cfg {
 	__u32 map_entries;	/* xsks_map max_entries */
 	bool rx_timestamp;	/* stamp redirected frames (struct xsk_rx_meta) */
 	bool multi_buffer;	/* load and attach the xdp.frags flavour */
+	/*
+	 * --metadata: load the flavour that stores the driver's RX metadata
+	 * (struct xsk_rx_meta_ext), device-bound to this interface (0: the
+	 * default program); meta_vlan with the VLAN-tag kfunc (Linux 6.8).
+	 */
+	int meta_ifindex;
+	bool meta_vlan;
 };
 
 struct prog {

@@ -179,6 +179,38 @@ static void totals(const struct run_report *r, __u64 *pkts, __u64 *bytes)
 	}
 }
 
+const char *meta_timestamps_word(const struct meta_report *m)
+{
+	if (m->kept && m->timestamp == m->kept)
+		return "driver";
+	return m->timestamp ? "mixed" : "software";
+}
+
+static json_object *json_umem(const struct umem_report *u)
+{
+	json_object *o = json_object_new_object();
+
+	jput_str(o, "chunks", u->unaligned ? "unaligned" : "aligned");
+	jput(o, "hugepages", json_object_new_boolean(u->hugepages));
+	jput_u64(o, "frames", u->frames);
+	jput_u64(o, "frame_size", u->frame_size);
+	jput_u64(o, "bytes", u->bytes);
+	return o;
+}
+
+static json_object *json_meta(const struct meta_report *m)
+{
+	json_object *o = json_object_new_object();
+
+	jput_str(o, "timestamps", meta_timestamps_word(m));
+	jput_u64(o, "frames", m->frames);
+	jput_u64(o, "driver_timestamps", m->timestamp);
+	jput_u64(o, "hash", m->hash);
+	jput_u64(o, "vlan", m->vlan);
+	jput_u64(o, "distinct_hashes", m->distinct_hashes);
+	return o;
+}
+
 void report_json(FILE *f, const struct run_report *r)
 {
 	json_object *o = json_object_new_object(), *queues = json_object_new_array(), *bpf;
@@ -222,6 +254,10 @@ void report_json(FILE *f, const struct run_report *r)
 		json_rules(o, r->rules, r->hits);
 	if (r->capture)
 		jput(o, "capture", json_capture(r->capture));
+	if (r->umem)
+		jput(o, "umem", json_umem(r->umem));
+	if (r->meta)
+		jput(o, "metadata", json_meta(r->meta));
 	json_out_print(f, o);
 }
 
@@ -321,6 +357,17 @@ void report_text(FILE *f, const struct run_report *r)
 			fprintf(f, "; %s", c->error);
 		fputc('\n', f);
 	}
+	if (r->umem && (r->umem->unaligned || r->umem->hugepages))
+		fprintf(f, "  umem: %s chunks of %u bytes%s, %llu bytes a queue\n",
+			r->umem->unaligned ? "unaligned" : "aligned", r->umem->frame_size,
+			r->umem->hugepages ? " in huge pages" : "",
+			(unsigned long long)r->umem->bytes);
+	if (r->meta)
+		fprintf(f, "  metadata: timestamps %s; of %llu frames with metadata, driver timestamp %llu, hash %llu (%llu distinct), vlan %llu\n",
+			meta_timestamps_word(r->meta), (unsigned long long)r->meta->frames,
+			(unsigned long long)r->meta->timestamp, (unsigned long long)r->meta->hash,
+			(unsigned long long)r->meta->distinct_hashes,
+			(unsigned long long)r->meta->vlan);
 }
 
 /* Per second, from a counter's two readings (a counter never goes back). */

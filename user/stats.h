@@ -58,6 +58,28 @@ struct capture_report {
 	const char *error;		/* NULL, or what failed */
 };
 
+/* How the UMEMs are laid out (the same for every queue). */
+struct umem_report {
+	bool unaligned;			/* --unaligned */
+	bool hugepages;			/* --hugepages */
+	__u32 frames;			/* per queue */
+	__u32 frame_size;
+	__u64 bytes;			/* area per queue, as mapped */
+};
+
+/* --metadata: over all queues, of the kept frames. */
+struct meta_report {
+	__u64 frames;			/* with the program's metadata in front */
+	__u64 timestamp;		/* with the driver's timestamp */
+	__u64 hash;			/* with the driver's RSS hash */
+	__u64 vlan;			/* with a VLAN tag the driver took off */
+	__u64 distinct_hashes;		/* hash values told apart, summed over queues */
+	__u64 kept;			/* rx_packets: the frames the capture times */
+};
+
+/* "driver", "software" or "mixed": where the capture's times came from. */
+const char *meta_timestamps_word(const struct meta_report *m);
+
 struct run_report {
 	const char *ifname;
 	const char *attach_mode;	/* "native" / "skb" */
@@ -70,6 +92,8 @@ struct run_report {
 	const struct xsk_ruleset *rules;	/* NULL: not known */
 	struct xsk_stat hits[XSK_MAX_RULES + 1];	/* by rule id, then default */
 	const struct capture_report *capture;	/* NULL: no -w */
+	const struct umem_report *umem;		/* NULL: not known */
+	const struct meta_report *meta;		/* NULL: no --metadata */
 	bool tx;				/* a path that transmits: TX figures shown */
 };
 

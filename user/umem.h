@@ -20,16 +20,12 @@
 #include <linux/types.h>
 #include <xdp/xsk.h>
 
+#include "umem_layout.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-struct xskmap_umem_cfg {
-	__u32 frames;		/* frames in the area; also the fill ring size */
-	__u32 frame_size;
-	__u32 comp_size;	/* completion ring size */
-	__u32 tx_frames;	/* of frames, kept in the free pool for TX, not filled */
-};
 
 struct xskmap_umem {
 	struct xsk_umem *umem;
@@ -40,6 +36,7 @@ struct xskmap_umem {
 	__u32 frame_size;
 	__u32 nr_frames;
 	__u32 nr_socks;			/* sockets created on it (sock.c) */
+	bool unaligned, hugepages;
 	/* The free pool: a stack of frame addresses, nr_free on it. */
 	__u64 *free_frames;
 	__u32 nr_free;
@@ -56,10 +53,18 @@ int xskmap_umem_create(struct xskmap_umem *u, const struct xskmap_umem_cfg *cfg,
 /* After every socket on it is gone. Idempotent. */
 void xskmap_umem_destroy(struct xskmap_umem *u);
 
+/*
+ * The data a descriptor's addr points at. In unaligned mode the kernel
+ * gives the chunk's address in the low 48 bits and the data's offset in
+ * it in the high 16 (XSK_UNALIGNED_BUF_OFFSET_SHIFT); in aligned mode the
+ * high bits are 0 and addr is the data's address: one formula for both.
+ * A fill or free-pool address is xsk_umem__extract_addr() of it.
+ */
 static inline void *xskmap_umem_data(const struct xskmap_umem *u, __u64 addr)
 {
-	return xsk_umem__get_data(u->area, addr);
+	return xsk_umem__get_data(u->area, xsk_umem__add_offset_to_addr(addr));
 }
+
 
 /* A free frame for TX: true and its address, false when the pool is empty. */
 static inline bool xskmap_umem_alloc(struct xskmap_umem *u, __u64 *addr)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "rx_chain.h"
+#include "rx_meta.h"
 #include "util.h"
 #include "worker.h"
 
@@ -103,43 +104,97 @@ static void worker_busy_poll(struct xskmap_worker *w)
 	recvfrom(xskmap_sock_fd(w->sock), NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
-/*
- * The frame's receive time, wall clock in ns. Best: the time the XDP
- * program stamped in front of the frame (struct xsk_rx_meta, copied into
- * the UMEM with the frame in copy mode as in zero-copy); else the time it
- * is read here. The magic is cleared once read: the buffer is reused, and
- * a later frame without metadata must not inherit this one's time.
- */
-static __u64 rx_frame_time(const struct xskmap_worker *w, unsigned char *data)
+/* A hash not seen before on this queue: one more flow told apart (bounded). */
+static void note_hash(struct xskmap_worker *w, __u32 hash)
 {
-	struct xsk_rx_meta m;
-	unsigned char *at = data - sizeof(m);
+	__u32 i, slot;
 
-	if (w->meta_time) {
-		/* memcpy: nothing promises the frame's address is 8-aligned. */
-		memcpy(&m, at, sizeof(m));
-		if (m.magic == XSK_RX_META_MAGIC) {
-			memset(at + offsetof(struct xsk_rx_meta, magic), 0, sizeof(m.magic));
-			return m.rx_ns + w->wall_offset_ns;
-		}
+	if (!hash || w->c.meta_distinct_hashes >= XSKMAP_HASH_SET / 2)
+		return;
+	for (i = 0; i < XSKMAP_HASH_SET; i++) {
+		slot = (hash + i) & (XSKMAP_HASH_SET - 1);
+		if (w->hash_set[slot] == hash)
+			return;
+		if (!w->hash_set[slot])
+			break;
 	}
-	return mono_ns() + w->wall_offset_ns;
+	w->hash_set[slot] = hash;
+	xskmap_worker_add(w, meta_distinct_hashes, 1);
 }
 
-/* A frame of k descriptors from idx, len bytes in all, into the capture, whole. */
+/*
+ * The frame's receive time, wall clock in ns (rx_meta.h): the driver's
+ * timestamp with --metadata where it gave one, else the time the XDP
+ * program stamped in front of the frame (copied into the UMEM with the
+ * frame in copy mode as in zero-copy), else the time it is read here.
+ */
+static __u64 rx_frame_time(struct xskmap_worker *w, unsigned char *data,
+			   struct xskmap_rx_meta_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (w->meta_time || w->meta_ext)
+		xskmap_rx_meta_take(data, w->meta_ext, v);
+	if (w->meta_ext && v->found) {
+		xskmap_worker_add(w, meta_frames, 1);
+		if (v->flags & XSK_META_TIMESTAMP)
+			xskmap_worker_add(w, meta_timestamp, 1);
+		if (v->flags & XSK_META_HASH) {
+			xskmap_worker_add(w, meta_hash, 1);
+			note_hash(w, v->hash);
+		}
+		if (v->flags & XSK_META_VLAN)
+			xskmap_worker_add(w, meta_vlan, 1);
+	}
+	return xskmap_rx_meta_time(v, w->wall_offset_ns,
+				   v->found ? 0 : mono_ns() + w->wall_offset_ns);
+}
+
+/*
+ * A tag the driver took off (VLAN offload) goes back into the capture
+ * after the MAC addresses, as libpcap does from PACKET_AUXDATA: the file
+ * shows the frame as it was on the wire.
+ */
+static void capture_put(struct xskmap_worker *w, __u64 t, const unsigned char *data, __u32 len,
+			const struct xskmap_rx_meta_view *v)
+{
+	unsigned char *b = w->vlan_buf;
+
+	if (!(v->flags & XSK_META_VLAN) || len < 12 || len + 4 > sizeof(w->vlan_buf)) {
+		pcap_out_put(w->pcap, w->pcap_queue, t, data, len);
+		return;
+	}
+	memcpy(b, data, 12);
+	b[12] = v->flags & XSK_META_VLAN_AD ? 0x88 : 0x81;
+	b[13] = v->flags & XSK_META_VLAN_AD ? 0xa8 : 0x00;
+	b[14] = v->vlan_tci >> 8;
+	b[15] = v->vlan_tci & 0xff;
+	memcpy(b + 16, data + 12, len - 12);
+	pcap_out_put(w->pcap, w->pcap_queue, t, b, len + 4);
+}
+
+/*
+ * A frame of k descriptors from idx, len bytes in all: its metadata (in
+ * front of the first buffer) counted, and with -w the frame into the
+ * capture, whole. A chain's VLAN tag taken off by the driver is not put
+ * back (only single-buffer frames get it).
+ */
 static void capture_frame(struct xskmap_worker *w, __u32 idx, __u32 k, __u64 len)
 {
 	struct xskmap_sock *s = w->sock;
 	const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx, idx);
 	unsigned char *data = xskmap_umem_data(s->umem, d->addr), *dst;
+	struct xskmap_rx_meta_view v;
+	__u64 t = rx_frame_time(w, data, &v);
 	__u32 j;
 
+	if (!w->pcap)
+		return;
 	/* Copied out before the frame goes back to the kernel. */
 	if (k == 1) {
-		pcap_out_put(w->pcap, w->pcap_queue, rx_frame_time(w, data), data, d->len);
+		capture_put(w, t, data, d->len, &v);
 		return;
 	}
-	dst = pcap_out_reserve(w->pcap, w->pcap_queue, rx_frame_time(w, data), (__u32)len);
+	dst = pcap_out_reserve(w->pcap, w->pcap_queue, t, (__u32)len);
 	for (j = 0; dst && j < k; j++) {
 		d = xsk_ring_cons__rx_desc(&s->rx, idx + j);
 		memcpy(dst, xskmap_umem_data(s->umem, d->addr), d->len);
@@ -159,7 +214,7 @@ static void action_count_rx(struct xskmap_worker *w, __u32 idx_rx, __u32 n, __u3
 	for (f = 0; f < keep; f++) {
 		k = xskmap_rx_frame(&s->rx, idx_rx, i, n, &len);
 		bytes += len;
-		if (w->pcap)
+		if (w->pcap || w->meta_ext)
 			capture_frame(w, idx_rx + i, k, len);
 		i += k;
 	}

@@ -96,7 +96,16 @@ struct xskmap_worker_counters {
 	__u64 sendto_calls;
 	__u64 recvfrom_calls;
 	__u64 poll_calls;
+	/* --metadata: kept frames with the program's metadata, and what the driver gave. */
+	__u64 meta_frames;
+	__u64 meta_timestamp;		/* with the driver's timestamp (the capture's time) */
+	__u64 meta_hash;
+	__u64 meta_vlan;
+	__u64 meta_distinct_hashes;	/* RSS hash values seen, up to XSKMAP_HASH_SET / 2 */
 };
+
+/* The distinct hashes a worker tells apart (a flow count; more are not told). */
+#define XSKMAP_HASH_SET 512
 
 /* How a worker waits when its RX ring is empty. */
 enum xskmap_wait {
@@ -112,6 +121,7 @@ struct xskmap_worker {
 	struct pcap_out *pcap;		/* count: NULL, or -w's capture */
 	__u32 pcap_queue;		/* this worker's ring in pcap */
 	bool meta_time;			/* the program stamps struct xsk_rx_meta */
+	bool meta_ext;			/* ... struct xsk_rx_meta_ext (--metadata) */
 	__s64 wall_offset_ns;		/* CLOCK_REALTIME - CLOCK_MONOTONIC at start */
 	struct rx_budget *budget;
 	const int *stop;		/* set by the main thread (__atomic) */
@@ -129,6 +139,10 @@ struct xskmap_worker {
 	bool tx_rekick;			/* the last kick left frames on the ring */
 	__u64 tx_retry_ns;		/* after a failed kick: when to kick again, 0: none due */
 	struct xskmap_worker_counters c __attribute__((aligned(64)));
+	/* --metadata: the RSS hashes seen (open addressing, 0 = empty). */
+	__u32 hash_set[XSKMAP_HASH_SET];
+	/* --metadata: a frame with its VLAN tag put back, for the capture. */
+	unsigned char vlan_buf[4096 + 4];
 };
 
 /*
