@@ -28,15 +28,19 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <gtest/gtest.h>
 
 #include "packet.h"
+#include "text.h"
 
 namespace xt {
 
@@ -205,21 +209,6 @@ inline void scratch_remove()
 {
 	if (scratch_dir() != "/tmp")
 		remove_dir(scratch_dir());
-}
-
-inline std::string read_file(const std::string &path)
-{
-	std::string s;
-	char buf[4096];
-	FILE *f = fopen(path.c_str(), "r");
-	size_t n;
-
-	if (!f)
-		return s;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		s.append(buf, n);
-	fclose(f);
-	return s;
 }
 
 /* `ip` by absolute path: ctest may run without /usr/sbin on PATH. */
@@ -475,17 +464,15 @@ inline bool is_iproute2_bpffs_dir(const std::string &dir, const std::string &nam
 }
 
 /*
- * A private bpffs for the loader's pins, mounted on /tmp/xte<pid>bpf-XXXXXX
- * in the test's mount namespace. `ip netns exec` gives each command its own
- * /sys, so /sys/fs/bpf is a different (or no) bpffs per command; a mount
- * made here beforehand is copied into those namespaces, the same superblock
- * each time, so `xskmap run` and `xskmap rules` meet on it.
+ * A file system of its own mounted on /tmp/xte<pid><tag>-XXXXXX in the
+ * test's mount namespace; unmounted (lazily: a leftover child may still
+ * use it) and removed when it goes, and by the signal handler's cleanup.
  */
-class BpfFs {
+class MountedFs {
 public:
-	BpfFs()
+	MountedFs(const char *type, const char *tag, unsigned long flags, const std::string &data)
 	{
-		std::string tmpl = "/tmp/xte" + std::to_string(getpid()) + "bpf-XXXXXX";
+		std::string tmpl = "/tmp/xte" + std::to_string(getpid()) + tag + "-XXXXXX";
 
 		if (!mkdtemp(&tmpl[0])) {
 			err_ = std::string("mkdtemp: ") + strerror(errno);
@@ -493,58 +480,190 @@ public:
 		}
 		path_ = tmpl;
 		reg::add_mnt(path_);
-		if (mount("bpf", path_.c_str(), "bpf", 0, "mode=0700")) {
-			err_ = "cannot mount bpffs on " + path_ + ": " + strerror(errno);
+		if (mount(type, path_.c_str(), type, flags, data.c_str())) {
+			err_ = std::string("cannot mount a ") + type + " on " + path_ + ": " + strerror(errno);
 			rmdir(path_.c_str());
 			reg::del_mnt(path_);
 			path_.clear();
 			return;
 		}
 		mounted_ = true;
-		/* A new bpffs is not empty: bpf_preload puts maps.debug, progs.debug. */
-		initial_ = list_dir(path_);
 	}
-	~BpfFs()
+	~MountedFs()
 	{
 		if (path_.empty())
 			return;
-		/* Lazily: a leftover loader may still hold a pin open. */
 		if (mounted_)
 			umount2(path_.c_str(), MNT_DETACH);
 		rmdir(path_.c_str());
 		reg::del_mnt(path_);
 	}
-	BpfFs(const BpfFs &) = delete;
-	BpfFs &operator=(const BpfFs &) = delete;
+	MountedFs(const MountedFs &) = delete;
+	MountedFs &operator=(const MountedFs &) = delete;
 
 	bool ok() const { return mounted_; }
 	const std::string &error() const { return err_; }
 	const std::string &path() const { return path_; }
+
+private:
+	std::string path_, err_;
+	bool mounted_ = false;
+};
+
+/*
+ * A private bpffs for the loader's pins, mounted on /tmp/xte<pid>bpf-XXXXXX.
+ * `ip netns exec` gives each command its own /sys, so /sys/fs/bpf is a
+ * different (or no) bpffs per command; a mount made here beforehand is
+ * copied into those namespaces, the same superblock each time, so
+ * `xskmap run` and `xskmap rules` meet on it.
+ */
+class BpfFs : public MountedFs {
+public:
+	BpfFs() : MountedFs("bpf", "bpf", 0, "mode=0700")
+	{
+		/* A new bpffs is not empty: bpf_preload puts maps.debug, progs.debug. */
+		if (ok())
+			initial_ = list_dir(path());
+	}
 
 	/* What was made in it since the mount, blank-separated; "" if nothing. */
 	std::string added() const
 	{
 		std::string s;
 
-		for (auto &n : list_dir(path_))
+		for (auto &n : list_dir(path()))
 			if (std::find(initial_.begin(), initial_.end(), n) == initial_.end() &&
-			    !is_iproute2_bpffs_dir(path_, n))
+			    !is_iproute2_bpffs_dir(path(), n))
 				s += (s.empty() ? "" : " ") + n;
 		return s;
 	}
 
 private:
 	std::vector<std::string> initial_;
-	std::string path_, err_;
-	bool mounted_ = false;
+};
+
+/* A tmpfs of the given size ("1m"). */
+class TmpFs : public MountedFs {
+public:
+	explicit TmpFs(const std::string &size)
+		: MountedFs("tmpfs", "tmp", MS_NOSUID | MS_NODEV, "size=" + size + ",mode=0700")
+	{
+	}
 };
 
 /*
- * A UDP socket bound in namespace ns, read by its own thread as datagrams
- * come (a large receive buffer as well: none may be dropped for lack of
- * room). Keeps every payload. Bounded: the reader gives up after limit.
+ * What a test receives on a socket of its own, read by its own thread as it
+ * comes and kept whole; bounded: the reader gives up after its limit. A
+ * receiver opens its socket in its constructor, then start()s the reader,
+ * and calls stop() first in its destructor (before its socket closes).
  */
-class UdpSink {
+class Receiver {
+public:
+	virtual ~Receiver() = default;
+	Receiver(const Receiver &) = delete;
+	Receiver &operator=(const Receiver &) = delete;
+
+	bool ok() const { return fd_ >= 0; }
+	const std::string &error() const { return err_; }
+
+	size_t count()
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		return got_.size();
+	}
+
+	/* Until n have come or limit passed: how many have. */
+	size_t wait_for(size_t n, milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+
+		while (count() < n && Clock::now() < deadline)
+			std::this_thread::sleep_for(milliseconds(10));
+		return count();
+	}
+
+	/* Waits until nothing new came for quiet (at most limit): how many came. */
+	size_t quiet_for(milliseconds quiet, milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+		size_t n = count();
+		auto since = Clock::now();
+
+		while (Clock::now() < deadline && Clock::now() - since < quiet) {
+			std::this_thread::sleep_for(milliseconds(10));
+			if (count() != n) {
+				n = count();
+				since = Clock::now();
+			}
+		}
+		return n;
+	}
+
+	/* Until n have come (at most limit), then stops: what came. */
+	std::vector<Bytes> collect(size_t n, milliseconds limit)
+	{
+		wait_for(n, limit);
+		return stop();
+	}
+
+	/* Stops the reader once the socket is drained; everything received. */
+	std::vector<Bytes> stop()
+	{
+		stop_ = true;
+		if (thread_.joinable())
+			thread_.join();
+		std::lock_guard<std::mutex> g(mu_);
+		return got_;
+	}
+
+protected:
+	Receiver() = default;
+	int fd_ = -1;
+	std::string err_;
+
+	void start(milliseconds limit)
+	{
+		if (fd_ >= 0)
+			thread_ = std::thread([this, limit] { loop(limit); });
+	}
+	void keep(Bytes b)
+	{
+		std::lock_guard<std::mutex> g(mu_);
+		got_.push_back(std::move(b));
+	}
+	/* One read, MSG_DONTWAIT: false once nothing is left. */
+	virtual bool read_one() = 0;
+
+private:
+	std::atomic<bool> stop_{ false };
+	std::mutex mu_;
+	std::vector<Bytes> got_;
+	std::thread thread_;
+
+	void loop(milliseconds limit)
+	{
+		auto deadline = Clock::now() + limit;
+
+		while (Clock::now() < deadline) {
+			struct pollfd pfd = { fd_, POLLIN, 0 };
+
+			if (poll(&pfd, 1, 20) > 0) {
+				while (read_one())
+					;
+				continue;
+			}
+			/* Stop only after an empty poll: what had come is read. */
+			if (stop_)
+				break;
+		}
+	}
+};
+
+/*
+ * A UDP socket bound in namespace ns (a large receive buffer as well: none
+ * may be dropped for lack of room). Keeps every payload.
+ */
+class UdpSink : public Receiver {
 public:
 	UdpSink(const std::string &ns, uint16_t port, milliseconds limit = milliseconds(60000))
 	{
@@ -568,82 +687,28 @@ public:
 		}, &err);
 		if (!err.empty())
 			err_ = err;
-		if (fd_ >= 0)
-			thread_ = std::thread([this, limit] { loop(limit); });
+		start(limit);
 	}
-	~UdpSink()
+	~UdpSink() override
 	{
 		stop();
 		if (fd_ >= 0)
 			close(fd_);
 	}
-	UdpSink(const UdpSink &) = delete;
-	UdpSink &operator=(const UdpSink &) = delete;
-
-	bool ok() const { return fd_ >= 0; }
-	const std::string &error() const { return err_; }
-
-	size_t count()
-	{
-		std::lock_guard<std::mutex> g(mu_);
-		return got_.size();
-	}
 
 	/* Waits until nothing new came for quiet (at most limit); the count. */
-	size_t settle(milliseconds quiet, milliseconds limit)
-	{
-		auto deadline = Clock::now() + limit;
-		size_t n = count();
-		auto since = Clock::now();
-
-		while (Clock::now() < deadline && Clock::now() - since < quiet) {
-			std::this_thread::sleep_for(milliseconds(10));
-			if (count() != n) {
-				n = count();
-				since = Clock::now();
-			}
-		}
-		return n;
-	}
-
-	/* Stops the reader once the socket is drained; every payload received. */
-	std::vector<Bytes> stop()
-	{
-		stop_ = true;
-		if (thread_.joinable())
-			thread_.join();
-		std::lock_guard<std::mutex> g(mu_);
-		return got_;
-	}
+	size_t settle(milliseconds quiet, milliseconds limit) { return quiet_for(quiet, limit); }
 
 private:
-	int fd_ = -1;
-	std::string err_;
-	std::atomic<bool> stop_{ false };
-	std::mutex mu_;
-	std::vector<Bytes> got_;
-	std::thread thread_;
-
-	void loop(milliseconds limit)
+	bool read_one() override
 	{
-		auto deadline = Clock::now() + limit;
 		uint8_t buf[2048];
+		ssize_t n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
 
-		while (Clock::now() < deadline) {
-			struct pollfd pfd = { fd_, POLLIN, 0 };
-			ssize_t n;
-
-			if (poll(&pfd, 1, 20) > 0) {
-				while ((n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-					std::lock_guard<std::mutex> g(mu_);
-					got_.emplace_back(buf, buf + n);
-				}
-				continue;
-			}
-			/* Stop only after an empty poll: what had come is read. */
-			if (stop_)
-				break;
-		}
+		if (n <= 0)
+			return false;
+		keep(Bytes(buf, buf + n));
+		return true;
 	}
 };
 
@@ -674,11 +739,16 @@ public:
 	uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 	unsigned queues;
 
-	explicit Topology(unsigned nqueues = 1, bool addresses = false) : queues(nqueues)
+	/*
+	 * nqueues RX and TX queues on both ends; a_txqueues (if not 0) TX queues
+	 * on A's end instead: a queue that receives but cannot send.
+	 */
+	explicit Topology(unsigned nqueues = 1, bool addresses = false, unsigned a_txqueues = 0)
+		: queues(nqueues)
 	{
 		static int counter;
 		std::string id = std::to_string(getpid()), k = std::to_string(counter++);
-		std::vector<std::string> qa;
+		std::vector<std::string> qa, qb;
 
 		ns_a = "xte" + id + "n" + k + "a";
 		ns_b = "xte" + id + "n" + k + "b";
@@ -706,11 +776,15 @@ public:
 		std::vector<std::string> peer = { "type", "veth", "peer", "name", if_b,
 						  "netns", ns_b, "address", mac_str(mac_b) };
 		if (queues > 1)
-			qa = { "numtxqueues", std::to_string(queues),
+			qb = { "numtxqueues", std::to_string(queues),
+			       "numrxqueues", std::to_string(queues) };
+		qa = qb;
+		if (a_txqueues)
+			qa = { "numtxqueues", std::to_string(a_txqueues),
 			       "numrxqueues", std::to_string(queues) };
 		add.insert(add.end(), qa.begin(), qa.end());
 		add.insert(add.end(), peer.begin(), peer.end());
-		add.insert(add.end(), qa.begin(), qa.end());
+		add.insert(add.end(), qb.begin(), qb.end());
 		if (!step(add))
 			return;
 		if (addresses &&
@@ -807,6 +881,41 @@ private:
 		return ip({ "-n", ns, "-o", "link", "show", "dev", ifname }).out.find("state UP") !=
 		       std::string::npos;
 	}
+};
+
+/* `ip netns exec NS BIN CMD ARGS... IFNAME`: one of xskmap's commands inside ns. */
+inline std::vector<std::string> ns_cmd(const std::string &ns, const std::string &bin,
+				       const std::string &cmd, const std::vector<std::string> &args,
+				       const std::string &ifname)
+{
+	std::vector<std::string> argv = { ip_bin(), "netns", "exec", ns, bin, cmd };
+
+	argv.insert(argv.end(), args.begin(), args.end());
+	argv.push_back(ifname);
+	return argv;
+}
+
+/* A test on a fresh Topology of one queue, t, as root. */
+class TopologyTest : public ::testing::Test {
+protected:
+	std::unique_ptr<Topology> t;
+
+	void SetUp() override
+	{
+		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root";
+		t = std::make_unique<Topology>();
+		ASSERT_TRUE(t->ok()) << t->error();
+	}
+
+#ifdef XTE_PASS_OBJ
+	/* B's end takes XDP_TX'd frames (ndo_xdp_xmit) only with an XDP program on it. */
+	void pass_on_b()
+	{
+		Result r = ip({ "-n", t->ns_b, "link", "set", "dev", t->if_b, "xdpdrv", "obj",
+				XTE_PASS_OBJ, "sec", "xdp" });
+		ASSERT_EQ(r.rc, 0) << r.err;
+	}
+#endif
 };
 
 /* Pid of the run that made an xte<pid>... name; 0 if the name is not ours. */
@@ -992,6 +1101,133 @@ private:
 	SendResult result_;
 	std::thread thread_;
 };
+
+/*
+ * Every frame arriving on an interface, read by an AF_PACKET socket of the
+ * test's own (never by xskmap) on its own thread, until stopped (bounded:
+ * it gives up after limit). An 802.1Q tag the receive path took out of the
+ * frame is put back from PACKET_AUXDATA, as libpcap does. Frames the
+ * interface itself sends are left out.
+ */
+class WireCapture : public Receiver {
+public:
+	WireCapture(const std::string &ns, const std::string &ifname,
+		    milliseconds limit = milliseconds(120000))
+	{
+		in_netns(ns, [&] {
+			struct sockaddr_ll sll = {};
+			int size = 64 << 20, one = 1;
+
+			fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+			sll.sll_family = AF_PACKET;
+			sll.sll_protocol = htons(ETH_P_ALL);
+			sll.sll_ifindex = if_nametoindex(ifname.c_str());
+			if (fd_ < 0 || bind(fd_, (struct sockaddr *)&sll, sizeof(sll)) ||
+			    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ||
+			    setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one))) {
+				err_ = std::string("AF_PACKET socket on ") + ifname + ": " + strerror(errno);
+				if (fd_ >= 0)
+					close(fd_);
+				fd_ = -1;
+			}
+		});
+		start(limit);
+	}
+	~WireCapture() override
+	{
+		stop();
+		if (fd_ >= 0)
+			close(fd_);
+	}
+
+	/* Waits until nothing came for quiet (at most limit), then stops: the frames. */
+	std::vector<Bytes> settle(milliseconds quiet = milliseconds(300),
+				  milliseconds limit = milliseconds(20000))
+	{
+		quiet_for(quiet, limit);
+		return stop();
+	}
+
+private:
+	bool read_one() override
+	{
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} c;
+		uint8_t buf[9216];
+		struct iovec iov = { buf, sizeof(buf) };
+		struct sockaddr_ll from = {};
+		struct msghdr m = {};
+		ssize_t n;
+
+		m.msg_name = &from;
+		m.msg_namelen = sizeof(from);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = &c;
+		m.msg_controllen = sizeof(c);
+		n = recvmsg(fd_, &m, MSG_DONTWAIT);
+		if (n <= 0)
+			return false;
+		if (from.sll_pkttype == PACKET_OUTGOING)
+			return true;
+		Bytes f(buf, buf + n);
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+			struct tpacket_auxdata a;
+
+			if (h->cmsg_level != SOL_PACKET || h->cmsg_type != PACKET_AUXDATA)
+				continue;
+			memcpy(&a, CMSG_DATA(h), sizeof(a));
+			if (!(a.tp_status & TP_STATUS_VLAN_VALID) || n < 12)
+				continue;
+			uint16_t tpid = (a.tp_status & TP_STATUS_VLAN_TPID_VALID) ? a.tp_vlan_tpid : 0x8100;
+			uint8_t tag[4] = { (uint8_t)(tpid >> 8), (uint8_t)tpid,
+					   (uint8_t)(a.tp_vlan_tci >> 8), (uint8_t)a.tp_vlan_tci };
+			f.insert(f.begin() + 12, tag, tag + 4);
+		}
+		keep(std::move(f));
+		return true;
+	}
+};
+
+/* needle in text, or a failure that shows the whole text. */
+inline ::testing::AssertionResult has(const std::string &text, const std::string &needle)
+{
+	if (text.find(needle) != std::string::npos)
+		return ::testing::AssertionSuccess();
+	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
+}
+
+/* major * 1000 + minor of the running kernel: the oracle for what it has. */
+inline int kernel_version()
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major * 1000 + minor;
+}
+
+/* Cpus_allowed_list of each thread of pid, by thread id (creation order). */
+inline std::vector<std::pair<long, std::string>> task_cpus(pid_t pid)
+{
+	std::vector<std::pair<long, std::string>> v;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+
+	for (auto &tid : list_dir(dir)) {
+		std::string st = read_file(dir + "/" + tid + "/status");
+		size_t p = st.find("Cpus_allowed_list:");
+
+		if (p == std::string::npos)
+			continue;
+		p = st.find_first_not_of(" \t", p + 18);
+		v.emplace_back(atol(tid.c_str()), st.substr(p, st.find('\n', p) - p));
+	}
+	std::sort(v.begin(), v.end());
+	return v;
+}
 
 inline bool read_pcap(const std::string &path, std::vector<Bytes> &frames, std::string &err)
 {

@@ -122,14 +122,6 @@ uint64_t total_bytes(const std::vector<Bytes> &v)
 	return ::testing::AssertionSuccess();
 }
 
-/* needle in text, or a failure that shows the whole text. */
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
 json::Value parse_summary(const std::string &out)
 {
 	json::Value v;
@@ -1657,49 +1649,6 @@ TEST_F(E2E, VersionAtTheTopAndForEveryCommand)
 #ifndef XDPGEN_BIN
 #error "XDPGEN_BIN must name the frame generator (set in tests/CMakeLists.txt)"
 #endif
-
-/* A tmpfs of the given size on a private directory; unmounted and removed when it goes. */
-class TmpFs {
-public:
-	explicit TmpFs(const std::string &size)
-	{
-		std::string tmpl = "/tmp/xte" + std::to_string(getpid()) + "tmp-XXXXXX";
-
-		if (!mkdtemp(&tmpl[0])) {
-			err_ = std::string("mkdtemp: ") + strerror(errno);
-			return;
-		}
-		path_ = tmpl;
-		reg::add_mnt(path_);
-		if (mount("tmpfs", path_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
-			  ("size=" + size + ",mode=0700").c_str())) {
-			err_ = "cannot mount a tmpfs on " + path_ + ": " + strerror(errno);
-			rmdir(path_.c_str());
-			reg::del_mnt(path_);
-			path_.clear();
-			return;
-		}
-		mounted_ = true;
-	}
-	~TmpFs()
-	{
-		if (path_.empty())
-			return;
-		if (mounted_)
-			umount2(path_.c_str(), MNT_DETACH);
-		rmdir(path_.c_str());
-		reg::del_mnt(path_);
-	}
-	TmpFs(const TmpFs &) = delete;
-	TmpFs &operator=(const TmpFs &) = delete;
-	bool ok() const { return mounted_; }
-	const std::string &error() const { return err_; }
-	const std::string &path() const { return path_; }
-
-private:
-	std::string path_, err_;
-	bool mounted_ = false;
-};
 
 /*
  * xskmap with stdout on a pipe whose read end the test holds and never

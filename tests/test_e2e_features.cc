@@ -24,17 +24,6 @@ using namespace xt;
 
 namespace {
 
-/* major * 1000 + minor of the running kernel. */
-int kernel_version()
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return major * 1000 + minor;
-}
-
 struct Expect {
 	const char *key;
 	int since;		/* major * 1000 + minor */

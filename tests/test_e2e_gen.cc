@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 // `xskmap gen` on a veth pair whose ends are in namespaces the test makes:
 // gen runs on A's end, and B's end is read by an AF_PACKET socket of the
-// test (not xskmap) that keeps every frame. Each frame is checked by
+// test (WireCapture, not xskmap) that keeps every frame. Each frame is checked by
 // tests/gen_check.h's own parser and checksum.
 #include <gtest/gtest.h>
 #include <linux/if_ether.h>
@@ -17,165 +17,11 @@ using namespace xt;
 
 namespace {
 
-/* Every frame B's end receives, read by a thread until stopped. */
-class Capture {
-public:
-	Capture(const std::string &ns, const std::string &ifname)
-	{
-		in_netns(ns, [&] {
-			struct sockaddr_ll sll = {};
-			int size = 64 << 20;
-
-			fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-			sll.sll_family = AF_PACKET;
-			sll.sll_protocol = htons(ETH_P_ALL);
-			sll.sll_ifindex = if_nametoindex(ifname.c_str());
-			int one = 1;
-
-			/*
-			 * The receive path takes an 802.1Q tag out of the frame into
-			 * the skb; PACKET_AUXDATA gives it back (as libpcap does).
-			 */
-			if (fd_ < 0 || bind(fd_, (struct sockaddr *)&sll, sizeof(sll)) ||
-			    setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) ||
-			    setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one))) {
-				err_ = std::string("AF_PACKET socket on ") + ifname + ": " + strerror(errno);
-				if (fd_ >= 0)
-					close(fd_);
-				fd_ = -1;
-			}
-		});
-		if (fd_ >= 0)
-			thread_ = std::thread([this] { loop(); });
-	}
-	~Capture()
-	{
-		stop();
-		if (fd_ >= 0)
-			close(fd_);
-	}
-	bool ok() const { return fd_ >= 0; }
-	const std::string &error() const { return err_; }
-
-	/* Waits until nothing came for quiet (at most limit), then stops: the frames. */
-	std::vector<Bytes> settle(milliseconds quiet = milliseconds(300),
-				  milliseconds limit = milliseconds(20000))
-	{
-		auto deadline = Clock::now() + limit;
-		size_t n = count();
-		auto since = Clock::now();
-
-		while (Clock::now() < deadline && Clock::now() - since < quiet) {
-			std::this_thread::sleep_for(milliseconds(10));
-			if (count() != n) {
-				n = count();
-				since = Clock::now();
-			}
-		}
-		return stop();
-	}
-
-	std::vector<Bytes> stop()
-	{
-		stop_ = true;
-		if (thread_.joinable())
-			thread_.join();
-		std::lock_guard<std::mutex> g(mu_);
-		return got_;
-	}
-
-	size_t count()
-	{
-		std::lock_guard<std::mutex> g(mu_);
-		return got_.size();
-	}
-
-private:
-	int fd_ = -1;
-	std::string err_;
-	std::atomic<bool> stop_{ false };
-	std::mutex mu_;
-	std::vector<Bytes> got_;
-	std::thread thread_;
-
-	void loop()
-	{
-		auto deadline = Clock::now() + milliseconds(120000);
-		uint8_t buf[9216];
-
-		while (Clock::now() < deadline) {
-			struct pollfd pfd = { fd_, POLLIN, 0 };
-			ssize_t n;
-
-			if (poll(&pfd, 1, 20) > 0) {
-				for (;;) {
-					union {
-						struct cmsghdr h;
-						char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-					} c;
-					struct iovec iov = { buf, sizeof(buf) };
-					struct msghdr m = {};
-
-					m.msg_iov = &iov;
-					m.msg_iovlen = 1;
-					m.msg_control = &c;
-					m.msg_controllen = sizeof(c);
-					n = recvmsg(fd_, &m, MSG_DONTWAIT);
-					if (n <= 0)
-						break;
-					Bytes f(buf, buf + n);
-					for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
-						struct tpacket_auxdata a;
-
-						if (h->cmsg_level != SOL_PACKET || h->cmsg_type != PACKET_AUXDATA)
-							continue;
-						memcpy(&a, CMSG_DATA(h), sizeof(a));
-						if (!(a.tp_status & TP_STATUS_VLAN_VALID) || n < 12)
-							continue;
-						uint16_t tpid = (a.tp_status & TP_STATUS_VLAN_TPID_VALID) ?
-								a.tp_vlan_tpid : 0x8100;
-						uint8_t tag[4] = { (uint8_t)(tpid >> 8), (uint8_t)tpid,
-								   (uint8_t)(a.tp_vlan_tci >> 8),
-								   (uint8_t)a.tp_vlan_tci };
-						f.insert(f.begin() + 12, tag, tag + 4);
-					}
-					std::lock_guard<std::mutex> g(mu_);
-					got_.push_back(std::move(f));
-				}
-				continue;
-			}
-			if (stop_)
-				break;
-		}
-	}
-};
-
-class E2EGen : public ::testing::Test {
+class E2EGen : public TopologyTest {
 protected:
-	std::unique_ptr<Topology> t;
-
-	void SetUp() override
-	{
-		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root";
-		t = std::make_unique<Topology>();
-		ASSERT_TRUE(t->ok()) << t->error();
-	}
-
 	Result gen(const std::vector<std::string> &args, milliseconds timeout = milliseconds(30000))
 	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", t->ns_a, XSKMAP_BIN, "gen" };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(t->if_a);
-		return run(argv, timeout);
-	}
-
-	/* B's end takes XDP_TX'd frames (ndo_xdp_xmit) only with an XDP program on it. */
-	void pass_on_b()
-	{
-		Result r = ip({ "-n", t->ns_b, "link", "set", "dev", t->if_b, "xdpdrv", "obj",
-				XTE_PASS_OBJ, "sec", "xdp" });
-		ASSERT_EQ(r.rc, 0) << r.err;
+		return run(ns_cmd(t->ns_a, XSKMAP_BIN, "gen", args, t->if_a), timeout);
 	}
 
 	/* The generated frames among what B received (nothing else should come). */
@@ -201,7 +47,7 @@ protected:
 	void exact_count(const std::vector<std::string> &args, unsigned n, bool v6, bool vlan,
 			 size_t size)
 	{
-		Capture cap(t->ns_b, t->if_b);
+		WireCapture cap(t->ns_b, t->if_b);
 		ASSERT_TRUE(cap.ok()) << cap.error();
 		std::vector<std::string> a = args;
 
@@ -231,7 +77,7 @@ protected:
 	/* 20 kpps over 2 s: within 10% on the wire, and gen's own figure agrees. */
 	void rate_case(const std::vector<std::string> &extra)
 	{
-		Capture cap(t->ns_b, t->if_b);
+		WireCapture cap(t->ns_b, t->if_b);
 		ASSERT_TRUE(cap.ok()) << cap.error();
 		std::vector<std::string> a = { "--rate", "20000", "-d", "2", "--json" };
 
@@ -310,7 +156,7 @@ TEST_F(E2EGen, Sizes60And1500)
 /* Addresses, MACs and ports as given; the source MAC by default the interface's. */
 TEST_F(E2EGen, FieldsAsGiven)
 {
-	Capture cap(t->ns_b, t->if_b);
+	WireCapture cap(t->ns_b, t->if_b);
 	ASSERT_TRUE(cap.ok()) << cap.error();
 	Result r = gen({ "-c", "10", "--src", "198.19.1.2", "--dst", "198.19.3.4", "--dport", "4789",
 			 "--dst-mac", Topology::mac_str(t->mac_b) });
@@ -352,7 +198,7 @@ TEST_F(E2EGen, SizeRefusals)
 
 TEST_F(E2EGen, SourcePortRangeSpreadsOverExactlyThoseFlows)
 {
-	Capture cap(t->ns_b, t->if_b);
+	WireCapture cap(t->ns_b, t->if_b);
 	ASSERT_TRUE(cap.ok()) << cap.error();
 	Result r = gen({ "-c", "800", "--sport", "1000-1007" });
 	ASSERT_EQ(r.rc, 0) << r.err;
@@ -400,7 +246,7 @@ TEST_F(E2EGen, TwoQueuesShareCountAndSequence)
 {
 	t = std::make_unique<Topology>(2);
 	ASSERT_TRUE(t->ok()) << t->error();
-	Capture cap(t->ns_b, t->if_b);
+	WireCapture cap(t->ns_b, t->if_b);
 	ASSERT_TRUE(cap.ok()) << cap.error();
 	Result r = gen({ "-c", "3001", "-q", "0-1", "--cpus", "1,0", "--json" });
 	ASSERT_EQ(r.rc, 0) << r.err;

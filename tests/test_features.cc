@@ -10,25 +10,11 @@
 #include <string>
 #include "json_reader.h"
 #include "kernel_features.h"
+#include "text.h"
 
 using namespace xt;
 
 namespace {
-
-std::string rendered(const std::function<void(FILE *)> &fn)
-{
-	char *buf = nullptr;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return "";
-	fn(f);
-	fclose(f);
-	std::string s(buf, len);
-	free(buf);
-	return s;
-}
 
 /* The line of the text report that starts with a feature's title. */
 std::string line_of(const std::string &text, enum feat_id id)
@@ -85,7 +71,7 @@ TEST(Features, MissingMessageNamesWhatItNeeds)
 TEST(Features, TextSaysYesNoUnknownAndWhy)
 {
 	Results res;
-	std::string t = rendered([&](FILE *f) { features_print_text(f, res.r, nullptr, "6.1.0-test"); });
+	std::string t = written_by([&](FILE *f) { features_print_text(f, res.r, nullptr, "6.1.0-test"); });
 
 	EXPECT_NE(t.find("kernel 6.1.0-test"), std::string::npos) << t;
 	EXPECT_NE(line_of(t, FEAT_NEED_WAKEUP).find(" yes"), std::string::npos) << t;
@@ -102,7 +88,7 @@ TEST(Features, TextSaysYesNoUnknownAndWhy)
 TEST(Features, JsonCarriesStateMessageAndEscapes)
 {
 	Results res;
-	std::string s = rendered([&](FILE *f) { features_print_json(f, res.r, "eth\"0", "6.1.0-test"); });
+	std::string s = written_by([&](FILE *f) { features_print_json(f, res.r, "eth\"0", "6.1.0-test"); });
 	json::Value v;
 	std::string err;
 
@@ -127,7 +113,7 @@ TEST(Features, JsonCarriesStateMessageAndEscapes)
 TEST(Features, JsonWithoutInterfaceIsNull)
 {
 	Results res;
-	std::string s = rendered([&](FILE *f) { features_print_json(f, res.r, nullptr, "x"); });
+	std::string s = written_by([&](FILE *f) { features_print_json(f, res.r, nullptr, "x"); });
 	json::Value v;
 	std::string err;
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "argv.h"
 #include "gen_check.h"
 #include "gen_opts.h"
 #include "pktbuild.h"
@@ -121,15 +122,7 @@ TEST(GenFrame, ZeroChecksumIsSentAsAllOnes)
 
 int parse(std::vector<std::string> args, gen_opts *o, std::string *err)
 {
-	std::vector<char *> argv;
-	char buf[512] = "";
-
-	args.insert(args.begin(), "gen");
-	for (auto &a : args)
-		argv.push_back(&a[0]);
-	int r = gen_opts_parse(argv.size(), argv.data(), o, buf, sizeof(buf));
-	*err = buf;
-	return r;
+	return xt::parse_cmd(gen_opts_parse, "gen", std::move(args), o, err);
 }
 
 TEST(GenOpts, Defaults)
@@ -220,10 +213,10 @@ TEST(GenOpts, RangesAndCpus)
 	EXPECT_EQ(o.dport_lo, 53);
 	EXPECT_EQ(o.dport_hi, 53);
 	EXPECT_EQ(o.nr_queues, 3u);
-	ASSERT_EQ(o.nr_cpus, 3u);
-	EXPECT_EQ(o.cpus[0], 1);
-	EXPECT_EQ(o.cpus[1], 0);
-	EXPECT_EQ(o.cpus[2], 3);
+	ASSERT_EQ(o.perf.nr_cpus, 3u);
+	EXPECT_EQ(o.perf.cpus[0], 1u);
+	EXPECT_EQ(o.perf.cpus[1], 0u);
+	EXPECT_EQ(o.perf.cpus[2], 3u);
 	EXPECT_EQ(o.rate, 20000);
 	EXPECT_EQ(o.count, 5u);
 	EXPECT_DOUBLE_EQ(o.duration, 1.5);

@@ -36,6 +36,7 @@
 #include "ruleset.h"
 #include "worker.h"
 #include "stats.h"
+#include "text.h"
 
 namespace {
 
@@ -878,25 +879,9 @@ TEST(RxBudget, TwoThreadsTakeExactlyLimit)
 	return ::testing::AssertionFailure() << err;
 }
 
-// What fn writes to a FILE, as a string.
-std::string written_by(const std::function<void(FILE *)> &fn)
-{
-	char *buf = nullptr;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return "";
-	fn(f);
-	fclose(f);
-	std::string s(buf, len);
-	free(buf);
-	return s;
-}
-
 std::string json_of(const struct run_report &r)
 {
-	return written_by([&](FILE *f) { report_json(f, &r); });
+	return xt::written_by([&](FILE *f) { report_json(f, &r); });
 }
 
 struct ReportFixture {
@@ -1196,7 +1181,7 @@ TEST(ReportJson, RulesWithTheirHitsAndTheDefault)
 TEST(ReportText, QueuesCountersAndRules)
 {
 	RulesReport f;
-	std::string s = written_by([&](FILE *out) { report_text(out, &f.r); });
+	std::string s = xt::written_by([&](FILE *out) { report_text(out, &f.r); });
 
 	EXPECT_TRUE(has(s, "eth0 (native mode, copy)")) << s;
 	// The total is the sum of the queues.
@@ -1217,7 +1202,7 @@ TEST(ReportInterval, RatesFromTheDifferenceOfTwoReports)
 	b.q[0].rx_packets = a.q[0].rx_packets + 2000000;
 	b.q[0].rx_bytes = a.q[0].rx_bytes + 2000000 * 64;
 	b.r.bpf[XSK_STAT_REDIRECTED].packets += 500;
-	std::string out = written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
+	std::string out = xt::written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
 
 	// 2,000,000 frames in 2 s; 64 bytes of L2 frame, 8 bits: 512 Mbit/s.
 	EXPECT_TRUE(has(out, " 1000000 ")) << out;
@@ -1227,7 +1212,7 @@ TEST(ReportInterval, RatesFromTheDifferenceOfTwoReports)
 	EXPECT_TRUE(has(out, " q5 ")) << out;
 
 	// A report no later than the previous one prints nothing.
-	EXPECT_EQ(written_by([&](FILE *f) { report_interval(f, &a.r, &a.r); }), "");
+	EXPECT_EQ(xt::written_by([&](FILE *f) { report_interval(f, &a.r, &a.r); }), "");
 }
 
 namespace {
@@ -1290,7 +1275,7 @@ TEST(ReportInterval, HeaderTotalRowAndPerSecondXdpStatistics)
 	b.q[0].tx_ring_full = a.q[0].tx_ring_full + 8;
 	b.q[0].sendto_calls = a.q[0].sendto_calls + 400;
 	b.q[0].poll_calls = a.q[0].poll_calls + 200;
-	std::string out = written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
+	std::string out = xt::written_by([&](FILE *f) { report_interval(f, &b.r, &a.r); });
 	std::vector<std::string> l = lines_of(out);
 
 	// Header, three queues, all, prog.
@@ -1427,7 +1412,7 @@ TEST(RulesArgs, HelpAndVersionReturnOne)
 
 TEST(Version, NamesTheProjectVersionAndTheLibraries)
 {
-	std::string v = written_by([](FILE *f) { print_version(f); });
+	std::string v = xt::written_by([](FILE *f) { print_version(f); });
 
 	// project(VERSION) of CMakeLists.txt, through the compile definition.
 	EXPECT_EQ(v.rfind(std::string("xskmap ") + XSKMAP_VERSION + " (libbpf v", 0), 0u) << v;
@@ -1801,21 +1786,6 @@ private:
 	std::vector<std::string> made_;
 };
 
-std::string slurp(const std::string &path)
-{
-	std::string s;
-	char buf[4096];
-	FILE *f = fopen(path.c_str(), "r");
-	size_t n;
-
-	if (!f)
-		return s;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		s.append(buf, n);
-	fclose(f);
-	return s;
-}
-
 __u64 mono_now_ns()
 {
 	struct timespec ts;
@@ -1847,7 +1817,7 @@ struct PcapRead {
  */
 PcapRead read_pcap_file(const std::string &path)
 {
-	std::string s = slurp(path);
+	std::string s = xt::read_file(path);
 	PcapRead r;
 	size_t off = 24;
 	__u32 w[4];
@@ -1915,7 +1885,7 @@ TEST(PcapOut, NanosecondFileMergedByTimeInQueueOrder)
 	EXPECT_EQ(st.written, 200u);
 	EXPECT_EQ(st.ring_full + st.at_stop + st.after_error, 0u);
 
-	std::string raw = slurp(path);
+	std::string raw = xt::read_file(path);
 	ASSERT_GE(raw.size(), 24u);
 	__u32 magic;
 	memcpy(&magic, raw.data(), 4);
@@ -1955,7 +1925,7 @@ TEST(PcapOut, SymlinkRefusedAndItsTargetUntouched)
 	EXPECT_EQ(o.ret, -ELOOP);
 	EXPECT_NE(o.err.find("it is a symbolic link"), std::string::npos) << o.err;
 	EXPECT_EQ(o.err.find('\n'), std::string::npos) << o.err;
-	EXPECT_EQ(slurp(target), "keep");
+	EXPECT_EQ(xt::read_file(target), "keep");
 }
 
 TEST(PcapOut, OwnOldFileTruncatedAndMadePrivateWhateverTheUmask)
@@ -2138,7 +2108,7 @@ TEST(ReportJson, CaptureAndPastCountFields)
 	EXPECT_TRUE(has(s, "\"capture\":{\"file\":")) << s;
 	c.error = nullptr;
 	EXPECT_TRUE(has(json_of(r), "\"error\":null}")) << json_of(r);
-	std::string t = written_by([&](FILE *f) { report_text(f, &r); });
+	std::string t = xt::written_by([&](FILE *f) { report_text(f, &r); });
 	EXPECT_TRUE(has(t, "5 frames written, 5 not written (writer behind 2, at stop 2, after error 1)")) << t;
 	EXPECT_TRUE(has(t, "3 more taken off the ring past --count")) << t;
 	r.capture = nullptr;

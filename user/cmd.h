@@ -7,8 +7,10 @@
 #ifndef XSKMAP_CMD_H
 #define XSKMAP_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <linux/types.h>
 
 struct xskmap_cmd {
 	const char *name;
@@ -29,6 +31,19 @@ int cmd_status(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+
+/*
+ * What a command on an interface checks first (cmd_common.c): the
+ * capabilities, then that IFNAME exists. EXIT_OK with its index in
+ * *ifindex, else the exit code, the cause and the fix said.
+ */
+int cmd_check_iface(const char *ifname, int *ifindex);
+/* --json with stdout closed would lose the summary: EXIT_FAIL, said; else EXIT_OK. */
+int cmd_check_json_stdout(bool json, const char *example);
+/* SIGINT, SIGTERM and SIGHUP to handler (the stop); SIGPIPE, SIGXFSZ ignored. */
+void cmd_stop_signals(void (*handler)(int));
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns: the kernel's times made wall clock. */
+__s64 cmd_wall_offset_ns(void);
 
 struct owner;
 

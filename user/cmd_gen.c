@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <sys/prctl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -32,9 +33,10 @@
 #include "gen.h"
 #include "kernel_features.h"
 #include "iface.h"
-#include "json_out.h"
+#include "stats.h"
 #include "log.h"
 #include "opts.h"
+#include "perf.h"
 #include "util.h"
 
 static volatile sig_atomic_t gen_stop_flag;
@@ -108,31 +110,25 @@ void gen_pace_spent(struct gen_pace *p, __u32 n)
 		p->tokens -= n;
 }
 
-int gen_pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ? (errno = EINVAL, -1) : 0;
-}
-
 static void add_u64(__u64 *p, __u64 n)
 {
 	__atomic_store_n(p, *p + n, __ATOMIC_RELAXED);
 }
+
+/* How long --poll sleeps at most before it kicks to hear what poll() does not say. */
+#define GEN_POLL_MS 100
 
 /*
  * Chains: a slot is free again, and its frame sent, when its last buffer
  * completes (the kernel completes a frame's buffers in order, and never a
  * later frame's before). Returns the buffers taken off the ring.
  */
-static __u32 gen_xsk_complete_chains(struct gen_thread *t, __u32 *frames)
+static __u32 gen_xsk_complete_chains(struct gen_thread *t, __u32 max, __u32 *frames)
 {
 	struct xskmap_umem *u = &t->umem;
 	__u32 bufs = t->g->bufs, idx = 0, n, i, f = 0;
 
-	n = xsk_ring_cons__peek(t->sock.cq, t->g->o.ring_size, &idx);
+	n = xsk_ring_cons__peek(t->sock.cq, max, &idx);
 	for (i = 0; i < n; i++) {
 		__u64 chunk = xsk_umem__extract_addr(*xsk_ring_cons__comp_addr(t->sock.cq, idx + i)) /
 			      u->frame_size;
@@ -148,36 +144,97 @@ static __u32 gen_xsk_complete_chains(struct gen_thread *t, __u32 *frames)
 	return n;
 }
 
-/* Completions back to the pool, counted as sent. */
-static __u32 gen_xsk_complete(struct gen_thread *t)
+/*
+ * Up to max frames' completions back to the pool. Those of frames the
+ * kernel dropped (drops_pending) are not sent; every other one is.
+ * Returns the descriptors taken off the ring.
+ */
+static __u32 gen_xsk_complete(struct gen_thread *t, __u32 max)
 {
-	__u32 n, frames;
+	__u32 n, frames, d;
 
 	if (t->g->bufs > 1) {
-		n = gen_xsk_complete_chains(t, &frames);
+		n = gen_xsk_complete_chains(t, max * t->g->bufs, &frames);
 	} else {
-		n = xskmap_umem_complete(&t->umem, t->sock.cq, t->sock.fq, t->g->o.ring_size, false);
+		n = xskmap_umem_complete(&t->umem, t->sock.cq, t->sock.fq, max, false);
 		frames = n;
 	}
-	if (frames)
-		add_u64(&t->c.frames, frames);
+	if (!frames)
+		return n;
+	d = frames < t->drops_pending ? frames : t->drops_pending;
+	t->drops_pending -= d;
+	add_u64(&t->c.completed, frames);
+	add_u64(&t->c.frames, frames - d);
 	return n;
 }
 
-static int gen_xsk_kick(struct gen_thread *t)
+/*
+ * One kick: sendto() when the ring asks for it (copy mode always does),
+ * busy polling every time (the call drives the NAPI), or forced (frames a
+ * kick left behind). A transient answer (xskmap_kick_transient) leaves
+ * frames on the ring for the next kick; EBUSY in copy mode is one frame
+ * the device path dropped (no carrier...), completed unsent. Anything else
+ * (ENETDOWN, ENXIO) ends the thread: a generator whose frames cannot leave
+ * has no rate to measure. 0, or -errno when the thread must stop.
+ */
+static int gen_xsk_kick(struct gen_thread *t, bool force)
 {
+	const char *ifname = t->g->o.ifname;
+	char why[128];
 	int ret;
 
-	if (!xsk_ring_prod__needs_wakeup(&t->sock.tx))
+	if (!force && !t->g->o.perf.busy_poll && !xsk_ring_prod__needs_wakeup(&t->sock.tx))
 		return 0;
+	add_u64(&t->c.sendto, 1);
 	add_u64(&t->c.wakeups, 1);
-	ret = xskmap_sock_kick_tx(&t->sock);
-	if (ret) {
-		t->error = -ret;
-		snprintf(t->errmsg, sizeof(t->errmsg), "TX on %s queue %u failed: %s",
-			 t->g->o.ifname, t->queue_id, strerror(-ret));
+	ret = xskmap_sock_sendto(&t->sock);
+	t->rekick = false;
+	if (!ret)
+		return 0;
+	if (xskmap_kick_transient(ret)) {
+		t->rekick = true;
+		if (ret == -EBUSY && !t->sock.zerocopy) {
+			t->drops_pending++;
+			add_u64(&t->c.dropped, 1);
+		}
+		return 0;
 	}
+	t->error = -ret;
+	snprintf(t->errmsg, sizeof(t->errmsg), "TX on %s queue %u failed: %s%s%s%s", ifname,
+		 t->queue_id, strerror_named(-ret, why, sizeof(why)),
+		 ret == -ENETDOWN ? ": the interface is down ('ip link set dev " : "",
+		 ret == -ENETDOWN ? ifname : ret == -ENXIO ? ": the socket is no longer bound (the interface went away)" : "",
+		 ret == -ENETDOWN ? " up')" : "");
 	return ret;
+}
+
+/*
+ * --poll, before each batch: sleep in poll() until the TX ring has room
+ * (POLLOUT: at most half full), unless there is work at once (completions
+ * waiting). Frames a kick left on the ring are kicked again with sendto()
+ * first, so that its answer is seen: poll() reports no error, and in copy
+ * mode it sends too, where a frame the device dropped would go uncounted.
+ * A poll() that times out is followed by a kick, which names what stopped
+ * the ring (the interface down). 0, or -errno when the thread must stop.
+ */
+static int gen_xsk_poll(struct gen_thread *t)
+{
+	struct pollfd pfd = { .fd = xskmap_sock_fd(&t->sock), .events = POLLOUT };
+
+	if (t->rekick && gen_xsk_kick(t, true))
+		return -1;
+	if (xsk_cons_nb_avail(t->sock.cq, 1))
+		return 0;
+	add_u64(&t->c.poll, 1);
+	add_u64(&t->c.wakeups, 1);
+	if (poll(&pfd, 1, GEN_POLL_MS) == 0)
+		return gen_xsk_kick(t, true);
+	return 0;
+}
+
+static bool gen_stopping(const struct gen_state *g)
+{
+	return __atomic_load_n(&g->stop, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -195,16 +252,17 @@ static void gen_xsk_drain(struct gen_thread *t)
 	if (g->o.rtt)
 		__atomic_add_fetch(&g->senders_done, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		bool tx_left = t->c.frames < t->c.submitted && now < tx_end;
+		bool tx_left = t->c.completed < t->c.submitted && now < tx_end;
 		bool rx_left = g->o.rtt && now < rtt_end && !gen_rtt_all_back(g);
 		bool progress = false;
 
 		if (!tx_left && !rx_left)
 			break;
 		if (tx_left) {
-			if (gen_xsk_complete(t))
+			if (gen_xsk_complete(t, g->o.ring_size))
 				progress = true;
-			else if (t->error || gen_xsk_kick(t))
+			else if (t->error ||
+				 ((t->rekick || t->sock.zerocopy) && gen_xsk_kick(t, t->rekick)))
 				tx_end = 0;	/* a TX error: nothing more will complete */
 		}
 		if (rx_left && gen_rtt_rx(t))
@@ -227,14 +285,6 @@ static void *gen_xsk_thread(void *arg)
 	bool rtt = g->o.rtt;
 	struct gen_pace pace;
 
-	if (t->cpu >= 0 && gen_pin(t->cpu)) {
-		t->error = errno;
-		snprintf(t->errmsg, sizeof(t->errmsg), "cannot pin queue %u's thread to CPU %d; fix --cpus",
-			 t->queue_id, t->cpu);
-		if (rtt)
-			__atomic_add_fetch(&g->senders_done, 1, __ATOMIC_RELEASE);
-		return NULL;
-	}
 	if (g->o.rate)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	gen_pace_init(&pace, g->o.rate / g->nr_threads, 1, g->o.rate / g->nr_threads / 200);
@@ -245,17 +295,19 @@ static void *gen_xsk_thread(void *arg)
 		__u32 n, i, idx = 0;
 		__u64 seq, ns = 0;
 
-		gen_xsk_complete(t);
+		gen_xsk_complete(t, batch);
 		if (rtt)
 			gen_rtt_rx(t);
 		n = gen_pace_take(&pace, batch);
 		if (!n) {
-			if (__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE))
+			if (gen_stopping(g))
 				break;
 			if (rtt)
 				gen_rtt_idle(t, pace.wait_ns);
 			continue;
 		}
+		if (g->o.perf.poll && gen_xsk_poll(t))
+			break;
 		if (n > t->umem.nr_free)
 			n = t->umem.nr_free;
 		/* A frame takes bufs descriptors; never a chain cut by the ring. */
@@ -263,9 +315,7 @@ static void *gen_xsk_thread(void *arg)
 			n = xsk_prod_nb_free(&t->sock.tx, n * bufs) / bufs;
 		if (!n) {
 			/* Ring or pool full: what is on the ring has to go first. */
-			if (gen_xsk_kick(t))
-				break;
-			if (__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE))
+			if (gen_xsk_kick(t, t->rekick) || gen_stopping(g))
 				break;
 			continue;
 		}
@@ -301,10 +351,11 @@ static void *gen_xsk_thread(void *arg)
 		xsk_ring_prod__submit(&t->sock.tx, n * bufs);
 		add_u64(&t->c.submitted, n);
 		gen_pace_spent(&pace, n);
-		if (gen_xsk_kick(t))
+		if (gen_xsk_kick(t, t->rekick))
 			break;
 	}
 	gen_xsk_drain(t);
+	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -328,20 +379,14 @@ static int gen_check(struct gen_state *g)
 {
 	struct gen_opts *o = &g->o;
 	__u8 mac[6] = {};
-	char err[256], caps[128];
+	char err[512];
+	unsigned int flags = IFF_UP;
 	__u32 max, i;
-	int mtu, nq;
+	int mtu, nq, ret;
 
-	if (check_caps(caps, sizeof(caps))) {
-		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
-		       caps);
-		return EXIT_FAIL;
-	}
-	g->ifindex = if_nametoindex(o->ifname);
-	if (!g->ifindex) {
-		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", o->ifname);
-		return EXIT_USAGE;
-	}
+	ret = cmd_check_iface(o->ifname, &g->ifindex);
+	if (ret)
+		return ret;
 	if (!o->src_mac_set && gen_if_mac(o->ifname, mac)) {
 		pr_err("cannot read the MAC address of %s: %s; give --src-mac\n", o->ifname,
 		       strerror(errno));
@@ -425,7 +470,13 @@ static int gen_check(struct gen_state *g)
 		return EXIT_USAGE;
 	}
 	if (o->engine == GEN_ENGINE_XSK) {
-		nq = iface_rx_queues(o->ifname);
+		/*
+		 * AF_XDP sends nothing, and says nothing (sendto() returns 0),
+		 * from a socket whose queue is past the device's TX queues.
+		 */
+		nq = iface_tx_queues(o->ifname);
+		if (nq <= 0)
+			nq = iface_rx_queues(o->ifname);
 		if (nq <= 0) {
 			pr_err("cannot read the queue count of %s: %s\n", o->ifname,
 			       strerror(nq ? -nq : ENOENT));
@@ -433,17 +484,30 @@ static int gen_check(struct gen_state *g)
 		}
 		for (i = 0; i < o->nr_queues; i++)
 			if (o->queues[i] >= (__u32)nq) {
-				pr_err("queue %u is out of range: %s has %d queue%s (0-%d); fix -q\n",
+				pr_err("queue %u is out of range: %s has %d TX queue%s (0-%d); fix -q\n",
 				       o->queues[i], o->ifname, nq, nq == 1 ? "" : "s", nq - 1);
 				return EXIT_USAGE;
 			}
 	}
-	for (i = 0; i < o->nr_cpus; i++)
-		if (o->cpus[i] >= CPU_SETSIZE || (o->engine == GEN_ENGINE_XDP && o->cpus[i] > 255)) {
-			pr_err("invalid --cpus: CPU %d is past what gen can pin (%d)\n", o->cpus[i],
-			       o->engine == GEN_ENGINE_XDP ? 255 : CPU_SETSIZE - 1);
-			return EXIT_USAGE;
-		}
+	/* run's checks and words: one CPU per queue (xsk), each online. */
+	if (perf_check_cpus(&o->perf, o->engine == GEN_ENGINE_XSK ? o->nr_queues : 0, err,
+			    sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (o->perf.busy_poll && xskmap_busy_poll_check(err, sizeof(err))) {
+		pr_err("%s\n", err);
+		return EXIT_FAIL;
+	}
+	/* A kick on a down interface fails with ENETDOWN: say it before anything is made. */
+	if (!iface_flags(o->ifname, &flags) && !(flags & IFF_UP)) {
+		pr_err("%s is down: nothing can be sent; set it up ('ip link set dev %s up')\n",
+		       o->ifname, o->ifname);
+		return EXIT_FAIL;
+	}
+	if (!iface_carrier(o->ifname))
+		pr_warn("%s has no carrier (its link or its peer is down): the kernel drops what is sent until it has one, and gen counts those as not sent\n",
+			o->ifname);
 	return EXIT_OK;
 }
 
@@ -488,15 +552,13 @@ static int gen_setup(struct gen_state *g)
 		.need_wakeup = true,
 		.multi_buffer = g->bufs > 1,
 	};
-	struct timespec real, mono;
+	const char *msg;
 	char err[512];
 	__u32 i, j;
 
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	g->wall_off_ns = ((__s64)real.tv_sec - mono.tv_sec) * 1000000000LL +
-			 ((__s64)real.tv_nsec - mono.tv_nsec);
-	g->nr_threads = o->engine == GEN_ENGINE_XSK ? o->nr_queues : o->nr_cpus ? o->nr_cpus : 1;
+	g->wall_off_ns = cmd_wall_offset_ns();
+	g->nr_threads = o->engine == GEN_ENGINE_XSK ? o->nr_queues :
+			o->perf.nr_cpus ? o->perf.nr_cpus : 1;
 	g->t = calloc(g->nr_threads, sizeof(*g->t));
 	if (!g->t) {
 		pr_err("out of memory\n");
@@ -505,7 +567,7 @@ static int gen_setup(struct gen_state *g)
 	for (i = 0; i < g->nr_threads; i++) {
 		g->t[i].g = g;
 		g->t[i].idx = i;
-		g->t[i].cpu = i < o->nr_cpus ? o->cpus[i] : -1;
+		g->t[i].cpu = i < o->perf.nr_cpus ? (int)o->perf.cpus[i] : -1;
 	}
 	raise_memlock();
 	if (o->engine == GEN_ENGINE_XDP) {
@@ -513,7 +575,7 @@ static int gen_setup(struct gen_state *g)
 		 * The program numbers frames per CPU: a thread must stay on one.
 		 * Without --cpus the one thread stays where it starts.
 		 */
-		if (!o->nr_cpus)
+		if (!o->perf.nr_cpus)
 			g->t[0].cpu = sched_getcpu() >= 0 ? sched_getcpu() : 0;
 		return gen_xdp_setup(g);
 	}
@@ -534,6 +596,15 @@ static int gen_setup(struct gen_state *g)
 			return EXIT_FAIL;
 		}
 		t->sock_made = true;
+		if (o->perf.busy_poll &&
+		    xskmap_sock_busy_poll(&t->sock, o->perf.busy_budget, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+		/* A kick sends a whole ring's worth where the kernel allows it, as in run. */
+		msg = xskmap_sock_tx_budget_raise(&t->sock, o->ring_size);
+		if (i == 0 && msg)
+			pr_info("%s\n", msg);
 		if (g->bufs > 1)
 			gen_slots(g, &t->umem);
 		/* Every TX frame holds the template from now on: per frame, only patches. */
@@ -554,15 +625,30 @@ static int gen_start(struct gen_state *g)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 0; i < g->nr_threads; i++) {
-		ret = pthread_create(&g->t[i].th, NULL,
-				     g->o.engine == GEN_ENGINE_XSK ? gen_xsk_thread : gen_xdp_thread,
-				     &g->t[i]);
+		struct gen_thread *t = &g->t[i];
+		pthread_attr_t attr;
+
+		/* Pinned before it runs (as run's workers): its first frame goes out from its CPU. */
+		ret = pthread_attr_init(&attr);
+		if (!ret && t->cpu >= 0)
+			ret = perf_pin_attr(&attr, t->cpu);
+		if (!ret)
+			ret = pthread_create(&t->th, &attr,
+					     g->o.engine == GEN_ENGINE_XSK ? gen_xsk_thread : gen_xdp_thread,
+					     t);
+		pthread_attr_destroy(&attr);
 		if (ret) {
 			pthread_sigmask(SIG_SETMASK, &old, NULL);
-			pr_err("cannot start a sending thread: %s\n", strerror(ret));
+			if (t->cpu >= 0)
+				pr_err("cannot start the thread of %s %u on CPU %d: %s; fix --cpus\n",
+				       g->o.engine == GEN_ENGINE_XSK ? "queue" : "CPU",
+				       g->o.engine == GEN_ENGINE_XSK ? t->queue_id : (__u32)t->cpu,
+				       t->cpu, strerror(ret));
+			else
+				pr_err("cannot start a sending thread: %s\n", strerror(ret));
 			return EXIT_FAIL;
 		}
-		g->t[i].started = true;
+		t->started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return EXIT_OK;
@@ -600,14 +686,18 @@ static void gen_teardown(struct gen_state *g)
 
 static void gen_read(const struct gen_thread *t, struct gen_counters *c)
 {
-	c->frames = __atomic_load_n(&t->c.frames, __ATOMIC_RELAXED);
-	c->submitted = __atomic_load_n(&t->c.submitted, __ATOMIC_RELAXED);
-	c->wakeups = __atomic_load_n(&t->c.wakeups, __ATOMIC_RELAXED);
+	const __u64 *src = (const __u64 *)&t->c;
+	__u64 *dst = (__u64 *)c;
+	size_t i;
+
+	for (i = 0; i < sizeof(*c) / sizeof(__u64); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 static bool gen_all_done(struct gen_state *g)
 {
 	__u64 frames = 0;
+	bool all_ended = true;
 	__u32 i;
 
 	for (i = 0; i < g->nr_threads; i++) {
@@ -615,36 +705,61 @@ static bool gen_all_done(struct gen_state *g)
 
 		if (!g->t[i].started)
 			continue;
+		/* A thread that ended on an error ends the run. */
+		if (__atomic_load_n(&g->t[i].done, __ATOMIC_ACQUIRE)) {
+			if (g->t[i].error)
+				return true;
+		} else {
+			all_ended = false;
+		}
 		gen_read(&g->t[i], &c);
 		frames += c.frames;
-		/* A thread that ended on an error ends the run. */
-		if (g->t[i].error)
-			return true;
 	}
-	return g->o.count && frames >= g->o.count;
+	/* -c N: N sent, or every thread ended (frames dropped: fewer). */
+	return all_ended || (g->o.count && frames >= g->o.count);
+}
+
+/* Frames the kernel dropped before the wire: said once per queue when they start. */
+static void gen_watch_drops(struct gen_state *g)
+{
+	char why[128];
+	__u32 i;
+
+	for (i = 0; i < g->nr_threads; i++) {
+		struct gen_thread *t = &g->t[i];
+
+		if (t->drop_said || !__atomic_load_n(&t->c.dropped, __ATOMIC_RELAXED))
+			continue;
+		t->drop_said = true;
+		pr_warn("TX on %s queue %u: the kernel dropped frames before the wire (sendto: %s)%s; gen counts them as not sent\n",
+			g->o.ifname, t->queue_id, strerror_named(EBUSY, why, sizeof(why)),
+			!iface_carrier(g->o.ifname) ? ": the interface has no carrier (its link or its peer is down)" : "");
+	}
 }
 
 static void gen_interval(struct gen_state *g, struct gen_counters *prev, double dt)
 {
-	__u64 tot = 0;
+	__u64 tot = 0, wake = 0;
 	__u32 i;
 
 	for (i = 0; i < g->nr_threads; i++) {
 		struct gen_counters c;
-		__u64 d;
+		__u64 d, w;
 
 		gen_read(&g->t[i], &c);
 		d = c.frames - prev[i].frames;
+		w = c.wakeups - prev[i].wakeups;
 		tot += d;
+		wake += w;
 		if (g->nr_threads > 1)
-			fprintf(stderr, "  %s %u: %.0f pps %.1f Mbit/s\n",
+			fprintf(stderr, "  %s %u: %.0f pps %.1f Mbit/s, %.0f wakeups/s\n",
 				g->o.engine == GEN_ENGINE_XSK ? "queue" : "cpu",
 				g->o.engine == GEN_ENGINE_XSK ? g->t[i].queue_id : (__u32)g->t[i].cpu,
-				d / dt, d * g->lay.len * 8 / dt / 1e6);
+				d / dt, d * g->lay.len * 8 / dt / 1e6, w / dt);
 		prev[i] = c;
 	}
-	fprintf(stderr, "gen %s: %.0f pps %.1f Mbit/s\n", g->o.ifname, tot / dt,
-		tot * g->lay.len * 8 / dt / 1e6);
+	fprintf(stderr, "gen %s: %.0f pps %.1f Mbit/s, %.0f wakeups/s (%.4f a frame)\n", g->o.ifname,
+		tot / dt, tot * g->lay.len * 8 / dt / 1e6, wake / dt, tot ? (double)wake / tot : 0.0);
 }
 
 static int gen_loop(struct gen_state *g)
@@ -659,6 +774,8 @@ static int gen_loop(struct gen_state *g)
 
 		if ((g->o.duration && t >= g->o.duration) || gen_all_done(g))
 			break;
+		if (g->o.engine == GEN_ENGINE_XSK)
+			gen_watch_drops(g);
 		if (g->o.interval && prev && t >= next) {
 			gen_interval(g, prev, t - last);
 			last = t;
@@ -669,6 +786,8 @@ static int gen_loop(struct gen_state *g)
 	free(prev);
 	gen_stop_threads(g);
 	g->end = mono_sec();
+	if (g->o.engine == GEN_ENGINE_XSK)
+		gen_watch_drops(g);
 	if (g->o.rtt) {
 		__u64 last = 0;
 		__u32 i;
@@ -688,22 +807,48 @@ static const char *gen_engine_name(const struct gen_state *g)
 	return g->o.engine == GEN_ENGINE_XSK ? "xsk" : "xdp";
 }
 
-/* The summary; EXIT_FAIL when a thread failed or frames were not sent. */
+/* --rtt's part of the summary (gen_rtt.c), through report_gen()'s hook. */
+struct gen_rtt_ctx {
+	struct gen_state *g;
+	__u64 sent;
+};
+
+static bool gen_report_rtt(void *ctx, struct json_object *root)
+{
+	struct gen_rtt_ctx *c = ctx;
+
+	return gen_rtt_report(c->g, c->sent, root);
+}
+
+/*
+ * The summary; EXIT_FAIL when a thread failed (already said here, one
+ * line each), when the kernel dropped frames before the wire, or with -c
+ * when fewer than N left (unless a signal stopped it first).
+ */
 static int gen_report(struct gen_state *g)
 {
-	double secs = g->end - g->start;
-	__u64 frames = 0, submitted = 0, invalid = 0;
-	const char *why = NULL;
-	json_object *root = NULL, *qs = NULL;
+	struct gen_queue_report *qr = calloc(g->nr_threads, sizeof(*qr));
+	struct gen_report r = {
+		.ifname = g->o.ifname,
+		.xsk = g->o.engine == GEN_ENGINE_XSK,
+		.size = g->lay.len,
+		.buffers_per_frame = g->o.engine == GEN_ENGINE_XSK ? g->bufs : 1,
+		.seconds = g->end - g->start,
+		.rate_asked = g->o.rate,
+		.nr_queues = g->nr_threads,
+		.queues = qr,
+	};
+	__u64 frames = 0, unfinished = 0, dropped = 0;
+	FILE *out = g->o.json ? stdout : stderr;
+	char carrier[160] = "";
+	struct gen_rtt_ctx rtt;
 	bool lost = false;
 	int ret = EXIT_OK;
 	__u32 i;
 
-	if (secs <= 0)
-		secs = 1e-9;
-	if (g->o.json) {
-		root = json_object_new_object();
-		qs = json_object_new_array();
+	if (!qr) {
+		pr_err("out of memory\n");
+		return EXIT_FAIL;
 	}
 	for (i = 0; i < g->nr_threads; i++) {
 		struct gen_thread *t = &g->t[i];
@@ -711,80 +856,57 @@ static int gen_report(struct gen_state *g)
 		struct gen_counters c;
 
 		gen_read(t, &c);
+		if (t->sock_made)
+			xskmap_sock_stats(&t->sock, &st);
+		qr[i] = (struct gen_queue_report){
+			.queue_id = t->queue_id,
+			.cpu = t->cpu,
+			.frames = c.frames,
+			.not_completed = r.xsk ? c.submitted - c.completed : 0,
+			.dropped = c.dropped,
+			.tx_invalid_descs = st.tx_invalid_descs,
+			.sendto_calls = c.sendto,
+			.poll_calls = c.poll,
+			.wakeups = c.wakeups,
+		};
 		frames += c.frames;
-		submitted += c.submitted;
-		if (t->sock_made && !xskmap_sock_stats(&t->sock, &st))
-			invalid += st.tx_invalid_descs;
+		unfinished += qr[i].not_completed;
+		dropped += c.dropped;
 		if (t->error) {
 			pr_err("%s\n", t->errmsg);
-			why = t->errmsg;
+			r.why = t->errmsg;
 			ret = EXIT_FAIL;
-		}
-		if (root) {
-			json_object *q = json_object_new_object();
-
-			if (g->o.engine == GEN_ENGINE_XSK)
-				jput_u64(q, "queue", t->queue_id);
-			if (t->cpu >= 0)
-				jput_u64(q, "cpu", t->cpu);
-			else
-				jput(q, "cpu", NULL);
-			jput_u64(q, "frames", c.frames);
-			jput_u64(q, "bytes", c.frames * g->lay.len);
-			jput_u64(q, "not_completed", c.submitted - c.frames);
-			jput_u64(q, "tx_invalid_descs", st.tx_invalid_descs);
-			jput_u64(q, g->o.engine == GEN_ENGINE_XSK ? "wakeups" : "prog_runs", c.wakeups);
-			json_object_array_add(qs, q);
-		} else if (g->nr_threads > 1) {
-			fprintf(stderr, "  %s %u: %llu frames, %llu bytes\n",
-				g->o.engine == GEN_ENGINE_XSK ? "queue" : "cpu",
-				g->o.engine == GEN_ENGINE_XSK ? t->queue_id : (__u32)t->cpu,
-				(unsigned long long)c.frames,
-				(unsigned long long)(c.frames * g->lay.len));
 		}
 	}
 	/* With --count, what was asked for and did not leave is not sent. */
-	__u64 not_sent = g->o.count > frames ? g->o.count - frames : submitted - frames;
-
-	if (!why && not_sent)
-		why = submitted > frames ? "submitted but not completed within 1 s of the stop" :
-		      gen_stop_flag ? "stopped by a signal" : "not sent";
-	if (g->o.count && not_sent && ret == EXIT_OK && !gen_stop_flag)
+	r.not_sent = g->o.count ? (g->o.count > frames ? g->o.count - frames : 0) :
+		     unfinished + dropped;
+	if (dropped) {
+		if (!iface_carrier(g->o.ifname))
+			snprintf(carrier, sizeof(carrier), ", %s has no carrier", g->o.ifname);
+		if (!r.why)
+			r.why = carrier[0] ? "dropped by the kernel before the wire (sendto: EBUSY): the interface has no carrier" :
+				"dropped by the kernel before the wire (sendto: EBUSY)";
+		pr_err("%llu frame%s dropped by the kernel before the wire (sendto: EBUSY)%s: not sent\n",
+		       (unsigned long long)dropped, dropped == 1 ? "" : "s", carrier);
 		ret = EXIT_FAIL;
-	if (root) {
-		jput_str(root, "ifname", g->o.ifname);
-		jput_str(root, "engine", gen_engine_name(g));
-		jput_u64(root, "size", g->lay.len);
-		/* UMEM frames (descriptors) per frame: > 1 is multi-buffer. */
-		jput_u64(root, "buffers_per_frame", g->o.engine == GEN_ENGINE_XSK ? g->bufs : 1);
-		jput_u64(root, "frames", frames);
-		jput_u64(root, "bytes", frames * g->lay.len);
-		jput(root, "seconds", json_object_new_double(secs));
-		jput(root, "pps", json_object_new_double(frames / secs));
-		jput(root, "bps", json_object_new_double(frames * g->lay.len * 8 / secs));
-		if (g->o.rate)
-			jput(root, "rate_asked", json_object_new_double(g->o.rate));
-		else
-			jput(root, "rate_asked", NULL);
-		jput_u64(root, "not_sent", not_sent);
-		jput_str(root, "not_sent_reason", not_sent ? why : NULL);
-		jput_u64(root, "tx_invalid_descs", invalid);
-		jput(root, "queues", qs);
-		if (g->o.rtt)
-			lost = gen_rtt_report(g, frames, root);
-		json_out_print(stdout, root);
-	} else {
-		fprintf(stderr, "gen %s (engine %s): %llu frames, %llu bytes in %.3f s: %.0f pps, %.1f Mbit/s\n",
-			g->o.ifname, gen_engine_name(g), (unsigned long long)frames,
-			(unsigned long long)(frames * g->lay.len), secs, frames / secs,
-			frames * g->lay.len * 8 / secs / 1e6);
-		if (not_sent || invalid)
-			fprintf(stderr, "  not sent: %llu (%s); invalid TX descriptors: %llu\n",
-				(unsigned long long)not_sent, why ? why : "-",
-				(unsigned long long)invalid);
-		if (g->o.rtt)
-			lost = gen_rtt_report(g, frames, NULL);
 	}
+	if (!r.why && r.not_sent)
+		r.why = unfinished ? "submitted but not completed within 1 s of the stop" :
+			gen_stop_flag ? "stopped by a signal" : "not sent";
+	if (g->o.count && r.not_sent && !gen_stop_flag)
+		ret = EXIT_FAIL;
+	if (g->o.rtt) {
+		rtt.g = g;
+		rtt.sent = frames;
+		r.extra = gen_report_rtt;
+		r.extra_ctx = &rtt;
+	}
+	errno = 0;
+	lost = report_gen(out, &r, g->o.json);
+	free(qr);
+	if (report_flush(out, g->o.json))
+		return EXIT_FAIL;
 	/* A round trip that did not come back is the measurement failing: like ping, say so. */
 	if (lost) {
 		pr_err("--rtt: frames sent did not all come back within %g s of the last send (lost: see the summary); is 'xskmap run --action fwd' running on the peer?\n",
@@ -798,7 +920,6 @@ static int gen_report(struct gen_state *g)
 int cmd_gen(int argc, char **argv)
 {
 	struct gen_state *g = calloc(1, sizeof(*g));
-	struct sigaction sa = { .sa_handler = gen_on_signal };
 	char err[512];
 	int ret;
 
@@ -810,16 +931,16 @@ int cmd_gen(int argc, char **argv)
 		return ret;
 	}
 	log_init(g->o.verbose);
+	if (cmd_check_json_stdout(g->o.json, "gen.json")) {
+		free(g);
+		return EXIT_FAIL;
+	}
 	ret = gen_check(g);
 	if (ret) {
 		free(g);
 		return ret;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cmd_stop_signals(gen_on_signal);
 
 	ret = gen_setup(g);
 	if (!ret)
@@ -828,9 +949,15 @@ int cmd_gen(int argc, char **argv)
 		if (g->bufs > 1)
 			pr_info("multi-buffer: each %u-byte frame goes over %u descriptors of %u-byte UMEM frames (XDP_USE_SG)\n",
 				g->lay.len, g->bufs, g->o.frame_size);
-		pr_info("sending %u-byte frames on %s, engine %s, %u thread%s%s; Ctrl-C stops\n",
+		if (g->o.perf.busy_poll)
+			perf_say_busy_poll(stderr, g->o.ifname, g->o.perf.busy_budget);
+		else if (g->o.perf.poll)
+			pr_info("threads sleep in poll() until the TX ring has room (--poll)\n");
+		if (g->o.engine == GEN_ENGINE_XSK)
+			perf_say_pinning(stderr, &g->o.perf, g->o.queues, g->nr_threads);
+		pr_info("sending %u-byte frames on %s, engine %s, %u thread%s%s, batch %u; Ctrl-C stops\n",
 			g->lay.len, g->o.ifname, gen_engine_name(g), g->nr_threads,
-			g->nr_threads == 1 ? "" : "s", g->o.nr_cpus ? " pinned" : "");
+			g->nr_threads == 1 ? "" : "s", g->o.perf.nr_cpus ? " pinned" : "", g->o.batch);
 		if (g->o.rtt)
 			pr_info("--rtt: %.0f frames/s, waiting for what comes back by %s; a frame not back %g s after the last send is lost\n",
 				g->o.rate, g->o.spin ? "spinning (--spin)" : "ppoll()",

@@ -100,6 +100,11 @@ struct run_state {
 	double start;
 	struct xsk_ruleset ruleset;	/* what the run starts with */
 	struct run_owner own;		/* the interface's record, the pins */
+	/* What run_watch_tx() last saw of each queue's TX trouble. */
+	struct {
+		__u64 kick_errors, dropped;
+		double kick_said, drop_said;	/* when an episode was last said (s) */
+	} tx_seen[XSKMAP_MAX_QUEUES];
 	bool mbuf;			/* multi-buffer: XDP_USE_SG, the xdp.frags program */
 };
 
@@ -165,6 +170,7 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 		qr[i].tx_ring_full = c.tx_ring_full;
 		qr[i].tx_not_completed = c.tx_not_completed;
 		qr[i].tx_busy = c.tx_busy;
+		qr[i].tx_dropped = c.tx_dropped;
 		qr[i].tx_kick_errors = c.tx_kick_errors;
 		qr[i].tx_kick_errno = (int)c.tx_kick_errno;
 		qr[i].sendto_calls = c.sendto_calls;
@@ -450,20 +456,13 @@ static int run_check_out(struct run_state *s)
 static int run_check(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
-	char caps[128], err[512];
-	int nq;
+	char err[512];
+	int nq, ret;
 	__u32 i;
 
-	if (check_caps(caps, sizeof(caps))) {
-		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
-		       caps);
-		return EXIT_FAIL;
-	}
-	s->ifindex = if_nametoindex(o->ifname);
-	if (!s->ifindex) {
-		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", o->ifname);
-		return EXIT_USAGE;
-	}
+	ret = cmd_check_iface(o->ifname, &s->ifindex);
+	if (ret)
+		return ret;
 	nq = iface_rx_queues(o->ifname);
 	if (nq <= 0) {
 		pr_err("cannot read the RX queue count of %s: %s\n", o->ifname, strerror(nq ? -nq : ENOENT));
@@ -614,13 +613,11 @@ static int run_socket(struct run_state *s, struct xskmap_sock *sk, const char *i
 	 * Copy-mode TX sends 32 frames a kick unless told more (Linux 6.17):
 	 * a whole ring's worth, so one kick takes a batch.
 	 */
-	if (scfg->tx_size && !sk->zerocopy) {
-		int r = xskmap_sock_tx_budget(sk, o->ring_size);
+	if (scfg->tx_size) {
+		const char *msg = xskmap_sock_tx_budget_raise(sk, o->ring_size);
 
-		if (!said_budget)
-			pr_info("%s\n", !r ? "copy-mode TX budget raised to the TX ring (XDP_MAX_TX_SKB_BUDGET)" :
-				r == -ENOPROTOOPT ? "copy-mode TX sends at most 32 frames a kick: this kernel has no XDP_MAX_TX_SKB_BUDGET (Linux 6.17)" :
-				"copy-mode TX budget left at the kernel's default: XDP_MAX_TX_SKB_BUDGET refused");
+		if (!said_budget && msg)
+			pr_info("%s\n", msg);
 		said_budget = true;
 	}
 	if (map_fd >= 0 && xskmap_sock_insert(sk, map_fd, slot, err, sizeof(err))) {
@@ -760,7 +757,6 @@ static int run_setup(struct run_state *s)
 
 static int run_start_threads(struct run_state *s)
 {
-	struct timespec real, mono;
 	pthread_attr_t attr;
 	sigset_t all, old;
 	char err[512];
@@ -768,10 +764,7 @@ static int run_start_threads(struct run_state *s)
 	int ret;
 
 	/* Frame times are CLOCK_MONOTONIC (the kernel's); the pcap wants wall clock. */
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	s->wall_offset_ns = ((__s64)real.tv_sec - mono.tv_sec) * 1000000000LL +
-			    ((__s64)real.tv_nsec - mono.tv_nsec);
+	s->wall_offset_ns = cmd_wall_offset_ns();
 
 	/* Workers never take signals: the main thread handles them. */
 	if (pthread_attr_init(&attr)) {
@@ -914,9 +907,9 @@ static bool run_fault(struct run_state *s, char *msg, size_t len)
  */
 static void run_watch(struct run_state *s)
 {
-	struct ifreq ifr = { 0 };
 	char name[IF_NAMESIZE];
-	int fd, nq;
+	unsigned int flags;
+	int nq;
 
 	if (!if_indextoname(s->ifindex, name))
 		return;	/* gone: run_fault() says so */
@@ -927,20 +920,15 @@ static void run_watch(struct run_state *s)
 			s->ifname_now, name, name);
 		snprintf(s->ifname_now, sizeof(s->ifname_now), "%s", name);
 	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0) {
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-		if (!ioctl(fd, SIOCGIFFLAGS, &ifr)) {
-			bool down = !(ifr.ifr_flags & IFF_UP);
+	if (!iface_flags(name, &flags)) {
+		bool down = !(flags & IFF_UP);
 
-			if (down && !s->seen_down)
-				pr_warn("%s was set down: nothing arrives until it is up again ('ip link set dev %s up')\n",
-					name, name);
-			else if (!down && s->seen_down)
-				pr_info("%s is up again\n", name);
-			s->seen_down = down;
-		}
-		close(fd);
+		if (down && !s->seen_down)
+			pr_warn("%s was set down: nothing arrives until it is up again ('ip link set dev %s up')\n",
+				name, name);
+		else if (!down && s->seen_down)
+			pr_info("%s is up again\n", name);
+		s->seen_down = down;
 	}
 	if (!s->seen_queues)
 		s->seen_queues = s->nr_dev_queues;
@@ -953,6 +941,46 @@ static void run_watch(struct run_state *s)
 			pr_warn("%s now has %d RX queues (was %u): the sockets of the removed queues receive nothing\n",
 				name, nq, s->seen_queues);
 		s->seen_queues = nq;
+	}
+}
+
+/* A TX problem is said again only after this long without it. */
+#define RUN_TX_QUIET_S 1.0
+
+/*
+ * TX trouble of a forwarding run, one line per queue and episode (the
+ * workers never print): kicks that failed (ENETDOWN while the interface is
+ * down...), and frames the kernel dropped before the wire (EBUSY: no
+ * carrier). Neither ends the run: the frames are counted, the failed ones
+ * retried, and the summary has the figures.
+ */
+static void run_watch_tx(struct run_state *s, double t)
+{
+	const char *ifname = s->ifname_now[0] ? s->ifname_now : s->opts.ifname;
+	char why[128];
+	__u32 i;
+
+	for (i = 0; i < s->nr_started && i < XSKMAP_MAX_QUEUES; i++) {
+		struct xskmap_worker_counters c;
+
+		xskmap_worker_read(&s->workers[i], &c);
+		if (c.tx_kick_errors > s->tx_seen[i].kick_errors) {
+			if (!s->tx_seen[i].kick_said || t - s->tx_seen[i].kick_said > RUN_TX_QUIET_S)
+				pr_warn("TX on %s queue %u failed: %s; its frames stay on the TX ring and are sent again every 10 ms (the summary counts those never sent as tx_not_completed)\n",
+					ifname, s->socks[i].queue_id,
+					strerror_named((int)c.tx_kick_errno, why, sizeof(why)));
+			s->tx_seen[i].kick_said = t;
+			s->tx_seen[i].kick_errors = c.tx_kick_errors;
+		}
+		if (c.tx_dropped > s->tx_seen[i].dropped) {
+			if (!s->tx_seen[i].drop_said || t - s->tx_seen[i].drop_said > RUN_TX_QUIET_S)
+				pr_warn("TX on %s queue %u: the kernel dropped frames before the wire (sendto: %s)%s; counted as tx_dropped\n",
+					ifname, s->socks[i].queue_id,
+					strerror_named(EBUSY, why, sizeof(why)),
+					!iface_carrier(ifname) ? ": the interface has no carrier (its link or its peer is down)" : "");
+			s->tx_seen[i].drop_said = t;
+			s->tx_seen[i].dropped = c.tx_dropped;
+		}
 	}
 }
 
@@ -983,6 +1011,7 @@ static int run_loop(struct run_state *s)
 				break;
 			}
 			run_watch(s);
+			run_watch_tx(s, t);
 		}
 		if (o->interval && t >= next && prev_q) {
 			collect(s, &now, s->reports);
@@ -1005,27 +1034,20 @@ static int run_loop(struct run_state *s)
 static int run_summary(struct run_state *s, struct run_report *rep, int ret)
 {
 	FILE *out = s->opts.json ? stdout : stderr;
-	int e;
 
 	errno = 0;
 	if (s->opts.json)
 		report_json(out, rep);
 	else
 		report_text(out, rep);
-	if (fflush(out) != EOF && !ferror(out))
+	if (!report_flush(out, s->opts.json))
 		return ret;
-	e = errno ? errno : EIO;
-	pr_err("writing the %s summary to %s failed: %s\n", s->opts.json ? "JSON" : "text",
-	       s->opts.json ? "stdout" : "stderr", strerror(e));
-	if (s->opts.json)
-		stdout_error_said();
 	return ret ? ret : EXIT_FAIL;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct run_state *s = calloc(1, sizeof(*s));
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct run_report rep;
 	bool capture_failed = false;
 	__u64 stop_ns;
@@ -1040,8 +1062,7 @@ int cmd_run(int argc, char **argv)
 		return ret;
 	}
 	log_init(s->opts.verbose);
-	if (s->opts.json && !fd_writable(STDOUT_FILENO)) {
-		pr_err("--json: stdout is closed, so the summary would be lost: redirect it ('--json > run.json') or leave out --json\n");
+	if (cmd_check_json_stdout(s->opts.json, "run.json")) {
 		free(s);
 		return EXIT_FAIL;
 	}
@@ -1057,13 +1078,7 @@ int cmd_run(int argc, char **argv)
 		free(s);
 		return ret;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* A closed reader or a file size limit is a write error we report, not a death. */
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);
+	cmd_stop_signals(on_signal);
 
 	s->start = mono_sec();
 	ret = run_setup(s);

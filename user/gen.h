@@ -26,11 +26,22 @@
 
 struct gen_state;
 
-/* Per thread: written by the thread, read by the main thread (__atomic). */
+/*
+ * Per thread: written by the thread, read by the main thread (__atomic).
+ * xsk: every frame taken is put on the TX ring (submitted); of those, each
+ * comes back through the completion ring (completed) or has not by the end
+ * of the stop's wait; of the completed ones, those the kernel dropped
+ * before the wire (dropped: a copy-mode kick answered EBUSY, one frame
+ * each) are not sent, the others are (frames).
+ */
 struct gen_counters {
-	__u64 frames;		/* left: completed (xsk) or transmitted by the program (xdp) */
+	__u64 frames;		/* left: sent (xsk) or transmitted by the program (xdp) */
 	__u64 submitted;	/* put on the TX ring (xsk) */
-	__u64 wakeups;		/* sendto() kicks (xsk), BPF_PROG_RUN calls (xdp) */
+	__u64 completed;	/* back through the completion ring (xsk) */
+	__u64 dropped;		/* completed unsent (xsk) */
+	__u64 sendto;		/* sendto() kicks (xsk) */
+	__u64 poll;		/* poll() calls (xsk, --poll) */
+	__u64 wakeups;		/* system calls: sendto() + poll() (xsk), BPF_PROG_RUN (xdp) */
 };
 
 /*
@@ -66,6 +77,11 @@ struct gen_thread {
 	pthread_t th;
 	int error;			/* errno that ended the thread, 0: none */
 	char errmsg[512];
+	bool done;			/* the thread has ended (__atomic) */
+	/* The thread's own TX state (xsk), no atomics. */
+	bool rekick;			/* the last kick left frames on the ring */
+	__u32 drops_pending;		/* dropped frames whose completion is still to come */
+	bool drop_said;			/* the main thread has warned about drops */
 	struct gen_counters c __attribute__((aligned(64)));
 	/* --rtt */
 	struct gen_rtt_counters rc;
@@ -173,8 +189,5 @@ void gen_rtt_destroy(struct gen_state *g);
 int gen_xdp_setup(struct gen_state *g);
 void *gen_xdp_thread(void *arg);
 void gen_xdp_destroy(struct gen_state *g);
-
-/* Pin the calling thread to cpu: 0 or -errno. */
-int gen_pin(int cpu);
 
 #endif

@@ -11,6 +11,8 @@
 #include "opts.h"
 #include "util.h"
 
+#define GEN_STR_(x) #x
+#define GEN_STR(x) GEN_STR_(x)
 #define GEN_SETTER(fn) static int fn(void *obj, const char *v, char *err, size_t errlen)
 #define GEN_O struct gen_opts *o = obj
 
@@ -25,42 +27,6 @@ int parse_mac(const char *s, __u8 *mac)
 		return -1;
 	for (i = 0; i < 6; i++)
 		mac[i] = b[i];
-	return 0;
-}
-
-int parse_cpu_list(const char *s, int *out, __u32 max, __u32 *n, char *err, size_t errlen)
-{
-	char buf[1024], *tok, *save = NULL;
-	__u32 cnt = 0, i;
-
-	if (!*s || strlen(s) >= sizeof(buf))
-		return errf(err, errlen, "invalid --cpus '%s': give a list such as 0,2,4-7", s);
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *dash = strchr(tok, '-');
-		__u64 lo, hi;
-
-		if (dash)
-			*dash = '\0';
-		if (parse_u64(tok, 0, 4095, &lo) || (dash && parse_u64(dash + 1, 0, 4095, &hi)))
-			return errf(err, errlen, "invalid --cpus '%s': CPUs are numbers 0-4095, ranges LO-HI",
-				    s);
-		if (!dash)
-			hi = lo;
-		if (hi < lo)
-			return errf(err, errlen, "invalid --cpus '%s': range %llu-%llu is backwards", s,
-				    (unsigned long long)lo, (unsigned long long)hi);
-		for (; lo <= hi; lo++) {
-			for (i = 0; i < cnt; i++)
-				if (out[i] == (int)lo)
-					return errf(err, errlen, "invalid --cpus '%s': CPU %llu twice", s,
-						    (unsigned long long)lo);
-			if (cnt == max)
-				return errf(err, errlen, "invalid --cpus '%s': more than %u CPUs", s, max);
-			out[cnt++] = lo;
-		}
-	}
-	*n = cnt;
 	return 0;
 }
 
@@ -242,13 +208,6 @@ GEN_SETTER(gen_set_queues)
 	return 0;
 }
 
-GEN_SETTER(gen_set_cpus)
-{
-	GEN_O;
-
-	return parse_cpu_list(v, o->cpus, GEN_MAX_CPUS, &o->nr_cpus, err, errlen);
-}
-
 GEN_SETTER(gen_set_interval)
 {
 	GEN_O;
@@ -325,9 +284,18 @@ static const struct opt_def gen_defs[] = {
 	OPT_SECTION("Threads:"),
 	{ .kind = OPT_KIND_CALL, .name = "queues", .key = 'q', .arg = "QUEUES", .parse = gen_set_queues,
 	  .help = "xsk: TX queues, one socket and thread each, e.g. 0-3 (default 0)" },
-	{ .kind = OPT_KIND_CALL, .name = "cpus", .arg = "LIST", .parse = gen_set_cpus,
-	  .help = "pin the threads in this order, one CPU each (default: unpinned);\n"
-		  "xdp: one thread per CPU given (default: one, kept on the CPU it starts on)" },
+	OPT_CPUS_TEXT(struct gen_opts, perf,
+		      "pin the threads in this order, one CPU each (xsk: one per\n"
+		      "queue, default unpinned; xdp: one thread per CPU given,\n"
+		      "default one, kept on the CPU it starts on)"),
+	OPT_SECTION("Performance (xsk; xdp takes --batch only):"),
+	OPT_BATCH(struct gen_opts, batch,
+		  "frames per TX batch (one kick) and per completion drain,\n"
+		  "1-" GEN_STR(XSKMAP_MAX_BATCH) " (default 64); xdp: BPF_PROG_RUN's batch_size"),
+	OPT_BUSY_POLL(struct gen_opts, perf),
+	OPT_POLL_TEXT(struct gen_opts, perf,
+		      "sleep in poll() until the TX ring has room before each batch\n"
+		      "(least CPU) instead of spinning"),
 	{ .kind = OPT_KIND_FLAG, .name = "unaligned", .off = offsetof(struct gen_opts, unaligned),
 	  .help = "xsk: unaligned UMEM chunks (XDP_UMEM_UNALIGNED_CHUNK_FLAG)" },
 	{ .kind = OPT_KIND_FLAG, .name = "hugepages", .off = offsetof(struct gen_opts, hugepages),
@@ -378,11 +346,18 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o, char *err, size_t 
 		return errf(err, errlen, "--src and --dst are of different families: give two IPv4 or two IPv6 addresses");
 	if (o->engine == GEN_ENGINE_XDP && o->queues_set)
 		return errf(err, errlen, "-q is for --engine xsk: --engine xdp sends from the CPUs it runs on (--cpus)");
-	if (o->engine == GEN_ENGINE_XSK && o->nr_cpus &&
-	    o->nr_cpus != (o->queues_set ? o->nr_queues : 1))
-		return errf(err, errlen, "--cpus names %u CPU%s for %u queue%s: give one CPU per queue of -q",
-			    o->nr_cpus, o->nr_cpus == 1 ? "" : "s", o->queues_set ? o->nr_queues : 1,
-			    (o->queues_set ? o->nr_queues : 1) == 1 ? "" : "s");
+	/*
+	 * The xdp engine has no socket and no ring: busy polling and poll()
+	 * would change nothing, and a benchmark that asked for them must not
+	 * read as if they had been used.
+	 */
+	if (o->engine == GEN_ENGINE_XDP && (o->perf.busy_poll || o->perf.poll))
+		return errf(err, errlen, "--%s is for --engine xsk: --engine xdp has no socket to poll (the kernel sends from within BPF_PROG_RUN); drop it",
+			    o->perf.busy_poll ? "busy-poll" : "poll");
+	if (o->perf.busy_poll && o->perf.poll)
+		return errf(err, errlen, "--busy-poll and --poll exclude each other: busy polling never sleeps; give one");
+	if (o->perf.busy_poll && !o->perf.busy_budget)
+		o->perf.busy_budget = o->batch;
 	if (!o->rtt && (o->timeout_set || o->spin))
 		return errf(err, errlen, "--%s is for --rtt: add --rtt, or leave it out",
 			    o->spin ? "spin" : "timeout");
@@ -394,7 +369,9 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o, char *err, size_t 
 		o->queues[0] = 0;
 		o->nr_queues = 1;
 	}
-	return 0;
+	/* xsk: one thread per queue; xdp: one per CPU given. */
+	return perf_check_cpu_count(&o->perf, o->engine == GEN_ENGINE_XSK ? o->nr_queues : 0, err,
+				    errlen);
 }
 
 int gen_opts_spec(const struct gen_opts *o, const __u8 *if_mac, struct pkt_spec *s, char *err,

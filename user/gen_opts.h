@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "perf.h"
 #include "pktbuild.h"
 
 #ifdef __cplusplus
@@ -14,7 +15,6 @@ extern "C" {
 #endif
 
 #define GEN_MAX_QUEUES 256
-#define GEN_MAX_CPUS 256
 /* Live frames run on one page: 4096 - XDP_PACKET_HEADROOM - skb_shared_info. */
 #define GEN_XDP_MAX_FRAME 3520
 /*
@@ -55,8 +55,8 @@ struct gen_opts {
 	bool queues_set;
 	__u32 queues[GEN_MAX_QUEUES];	/* sorted, unique */
 	__u32 nr_queues;
-	int cpus[GEN_MAX_CPUS];		/* in the order given */
-	__u32 nr_cpus;
+	/* --cpus, --busy-poll, --poll: run's options and parsing (xdp: --cpus only). */
+	struct xskmap_perf_opts perf;
 	double interval;
 	bool json;
 	int verbose;
@@ -65,7 +65,8 @@ struct gen_opts {
 	__u32 frames;			/* UMEM frames per queue, all of them for TX */
 	__u32 frame_size;
 	__u32 ring_size;		/* TX and completion rings */
-	__u32 batch;
+	__u32 batch;			/* --batch: frames a TX batch and a completion drain
+					 * (xdp: BPF_PROG_RUN's batch_size) */
 	bool rtt;			/* --rtt: receive the frames back, measure round trips */
 	double rtt_timeout;		/* seconds after the last send */
 	bool timeout_set;
@@ -91,9 +92,6 @@ int gen_opts_parse(int argc, char **argv, struct gen_opts *o, char *err, size_t 
  */
 int gen_opts_spec(const struct gen_opts *o, const __u8 *if_mac, struct pkt_spec *s, char *err,
 		  size_t errlen);
-
-/* "0,2,4-7" into out[] in the order given, duplicates refused: 0 or -1 + err. */
-int parse_cpu_list(const char *s, int *out, __u32 max, __u32 *n, char *err, size_t errlen);
 
 /* "02:00:00:00:00:01": 0 or -1. */
 int parse_mac(const char *s, __u8 *mac);

@@ -109,12 +109,6 @@ void *gen_xdp_thread(void *arg)
 	__u32 slot = t->cpu & 255, chunk = GEN_XDP_MIN_CHUNK;
 	struct gen_pace pace;
 
-	if (t->cpu >= 0 && gen_pin(t->cpu)) {
-		t->error = errno;
-		snprintf(t->errmsg, sizeof(t->errmsg), "cannot pin the thread to CPU %d: %s; fix --cpus",
-			 t->cpu, strerror(errno));
-		return NULL;
-	}
 	/*
 	 * Paced in 20 ms slices: each BPF_PROG_RUN call has a fixed cost of
 	 * about 20 ms here (the run's page pool is set up and torn down, an RCU
@@ -126,7 +120,7 @@ void *gen_xdp_thread(void *arg)
 	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
 		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = g->frame, .data_size_in = g->lay.len,
 			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = g->o.batch);
 		__u64 seq, t0 = mono_ns(), dt;
 		__u32 n = gen_pace_take(&pace, chunk);
 
@@ -155,5 +149,6 @@ void *gen_xdp_thread(void *arg)
 		if (chunk > (1U << 22))
 			chunk = 1U << 22;
 	}
+	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,37 @@ int iface_rx_queues(const char *ifname)
 	}
 	/* No ethtool channels (lo, some virtual devices): count rx-N in sysfs. */
 	return rx_queues_sysfs(ifname);
+}
+
+int iface_flags(const char *ifname, unsigned int *flags)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		ret = -errno;
+	else
+		*flags = (unsigned short)ifr.ifr_flags;
+	close(fd);
+	return ret;
+}
+
+int iface_carrier(const char *ifname)
+{
+	char path[128], c = 0;
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, &c, 1);
+	n = n < 0 ? -errno : n == 1 && c == '1' ? 1 : n == 1 && c == '0' ? 0 : -EIO;
+	close(fd);
+	return n;
 }
 
 int iface_mtu(const char *ifname)

@@ -20,6 +20,20 @@ int iface_rx_queues(const char *ifname);
  */
 int iface_tx_queues(const char *ifname);
 
+/*
+ * The interface's flags (SIOCGIFFLAGS): IFF_UP set by `ip link set up`,
+ * IFF_RUNNING when it also has a carrier (a veth whose peer is down has
+ * none). 0 with them in *flags, or -errno.
+ */
+int iface_flags(const char *ifname, unsigned int *flags);
+
+/*
+ * Whether the interface has a carrier (/sys/class/net/IFNAME/carrier: the
+ * kernel's own netif_carrier_ok(), read at once, where IFF_RUNNING waits
+ * for linkwatch): 1, 0, or -errno (a down interface has none to read).
+ */
+int iface_carrier(const char *ifname);
+
 /* MTU of the interface, or -errno. */
 int iface_mtu(const char *ifname);
 

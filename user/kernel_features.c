@@ -27,25 +27,9 @@
 
 #include "json_out.h"
 #include "kernel_features.h"
+#include "uapi_compat.h"
 #include "util.h"
 #include "xsk_redirect.skel.h"
-
-/* Newer than bookworm's linux-libc-dev 6.1 headers. */
-#ifndef XDP_USE_SG
-#define XDP_USE_SG (1 << 4)
-#endif
-#ifndef XDP_MAX_TX_SKB_BUDGET
-#define XDP_MAX_TX_SKB_BUDGET 9
-#endif
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
 
 const struct feat_def feat_defs[FEAT_COUNT] = {
 	[FEAT_AF_XDP] = { "af_xdp", "AF_XDP sockets", "Linux 4.18 with CONFIG_XDP_SOCKETS", false },

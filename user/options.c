@@ -276,17 +276,6 @@ RUN_SETTER(run_set_frame_size)
 	return 0;
 }
 
-RUN_SETTER(run_set_batch)
-{
-	RUN_O;
-	__u64 n;
-
-	if (parse_u64(v, 1, XSKMAP_MAX_BATCH, &n))
-		return fail(err, errlen, "invalid --batch '%s': use 1 to %u", v, XSKMAP_MAX_BATCH);
-	o->batch = n;
-	return 0;
-}
-
 static int run_set_bind(struct run_opts *o, enum bind_mode b, char *err, size_t errlen)
 {
 	if (o->bind != BIND_AUTO)
@@ -485,8 +474,8 @@ static const struct opt_def run_defs[] = {
 	     .help = "2048 or 4096 (default 4096); with --unaligned any\nsize from 2048 to 4096"),
 	CALL(.name = "ring-size", .arg = "N", .parse = run_set_ring_size,
 	     .help = "RX ring entries, power of 2, <= frames (default 2048)"),
-	CALL(.name = "batch", .arg = "N", .parse = run_set_batch,
-	     .help = "descriptors per ring operation (RX, TX, fill and\ncompletion), 1-" STR(XSKMAP_MAX_BATCH) " (default 64)"),
+	OPT_BATCH(struct run_opts, batch,
+		  "descriptors per ring operation (RX, TX, fill and\ncompletion), 1-" STR(XSKMAP_MAX_BATCH) " (default 64)"),
 	CALL(.name = "copy", .parse = run_set_copy, .shown = "--copy | --zero-copy",
 	     .help = "force the bind mode (default: the kernel picks)"),
 	CALL(.name = "zero-copy", .parse = run_set_zerocopy),

@@ -21,7 +21,6 @@ extern "C" {
 #endif
 
 #define XSKMAP_MAX_QUEUES 256
-#define XSKMAP_MAX_BATCH 256
 
 enum xsk_match {
 	XSK_MATCH_ALL = 0,	/* no implicit rule */

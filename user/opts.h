@@ -81,27 +81,37 @@ struct opt_cmd {
 
 /*
  * The performance options `run` and `gen` share (perf.h), one line each in
- * a table; member names the struct xskmap_perf_opts in type.
+ * a table; member names the struct xskmap_perf_opts in type (OPT_BATCH: the
+ * command's __u32 batch). The _TEXT forms take the command's own --help
+ * words, the parsing and its messages staying the same.
  */
 int perf_set_busy_poll(void *perf, const char *val, char *err, size_t errlen);
 int perf_set_cpus(void *perf, const char *val, char *err, size_t errlen);
 int perf_set_poll(void *perf, const char *val, char *err, size_t errlen);
+int perf_set_batch(void *batch, const char *val, char *err, size_t errlen);
 
 #define OPT_BUSY_POLL(type, member)						\
 	{ .kind = OPT_KIND_CALL, .name = "busy-poll", .arg = "[N]",		\
 	  .optional = true, .off = offsetof(type, member), .parse = perf_set_busy_poll,	\
 	  .help = "preferred busy polling on each socket: the loop drives\n"	\
 		  "the NAPI itself, N frames a poll (default: --batch)" }
-#define OPT_CPUS(type, member)							\
+#define OPT_CPUS_TEXT(type, member, helptext)					\
 	{ .kind = OPT_KIND_CALL, .name = "cpus", .arg = "LIST", .off = offsetof(type, member), \
-	  .parse = perf_set_cpus,						\
-	  .help = "pin the worker of each queue, in queue order, to these\n"	\
-		  "CPUs (e.g. 2,3 or 2-5; one per queue); default unpinned" }
-#define OPT_POLL(type, member)							\
+	  .parse = perf_set_cpus, .help = (helptext) }
+#define OPT_CPUS(type, member)							\
+	OPT_CPUS_TEXT(type, member,						\
+		      "pin the worker of each queue, in queue order, to these\n"	\
+		      "CPUs (e.g. 2,3 or 2-5; one per queue); default unpinned")
+#define OPT_POLL_TEXT(type, member, helptext)					\
 	{ .kind = OPT_KIND_CALL, .name = "poll", .off = offsetof(type, member),	\
-	  .parse = perf_set_poll,						\
-	  .help = "sleep in poll() whenever the RX ring is empty (least CPU)\n"	\
-		  "instead of spinning a moment after a busy batch" }
+	  .parse = perf_set_poll, .help = (helptext) }
+#define OPT_POLL(type, member)							\
+	OPT_POLL_TEXT(type, member,						\
+		      "sleep in poll() whenever the RX ring is empty (least CPU)\n"	\
+		      "instead of spinning a moment after a busy batch")
+#define OPT_BATCH(type, member, helptext)					\
+	{ .kind = OPT_KIND_CALL, .name = "batch", .arg = "N", .off = offsetof(type, member), \
+	  .parse = perf_set_batch, .help = (helptext) }
 
 /*
  * Parse argv (argv[0] is the command's name) into obj. 0; 1 when --help

@@ -71,6 +71,16 @@ int perf_set_busy_poll(void *perf, const char *val, char *err, size_t errlen)
 	return 0;
 }
 
+int perf_set_batch(void *batch, const char *val, char *err, size_t errlen)
+{
+	__u64 n;
+
+	if (parse_u64(val, 1, XSKMAP_MAX_BATCH, &n))
+		return errf(err, errlen, "invalid --batch '%s': use 1 to %u", val, XSKMAP_MAX_BATCH);
+	*(__u32 *)batch = n;
+	return 0;
+}
+
 int perf_set_poll(void *perf, const char *val, char *err, size_t errlen)
 {
 	struct xskmap_perf_opts *p = perf;
@@ -108,6 +118,15 @@ static int read_online(bool *online, __u32 max)
 	return 0;
 }
 
+int perf_check_cpu_count(const struct xskmap_perf_opts *p, __u32 nr_queues, char *err,
+			 size_t errlen)
+{
+	if (p->nr_cpus && nr_queues && p->nr_cpus != nr_queues)
+		return errf(err, errlen, "--cpus gives %u CPU%s for %u queue%s: give one CPU per queue, in queue order",
+			    p->nr_cpus, p->nr_cpus == 1 ? "" : "s", nr_queues, nr_queues == 1 ? "" : "s");
+	return 0;
+}
+
 int perf_check_cpus(const struct xskmap_perf_opts *p, __u32 nr_queues, char *err, size_t errlen)
 {
 	bool online[XSKMAP_PERF_MAX_CPUS] = { false };
@@ -115,9 +134,8 @@ int perf_check_cpus(const struct xskmap_perf_opts *p, __u32 nr_queues, char *err
 
 	if (!p->nr_cpus)
 		return 0;
-	if (p->nr_cpus != nr_queues)
-		return errf(err, errlen, "--cpus gives %u CPU%s for %u queue%s: give one CPU per queue, in queue order",
-			    p->nr_cpus, p->nr_cpus == 1 ? "" : "s", nr_queues, nr_queues == 1 ? "" : "s");
+	if (perf_check_cpu_count(p, nr_queues, err, errlen))
+		return -1;
 	if (read_online(online, XSKMAP_PERF_MAX_CPUS))
 		return 0;	/* no list to check against: the pinning itself will say */
 	for (i = 0; i < p->nr_cpus; i++)

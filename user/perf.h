@@ -21,6 +21,11 @@ extern "C" {
 #endif
 
 #define XSKMAP_PERF_MAX_CPUS 256
+/*
+ * --batch: descriptors per ring operation. 256 is also the kernel's bound on
+ * a live-frames batch (TEST_XDP_MAX_BATCH), gen --engine xdp's --batch.
+ */
+#define XSKMAP_MAX_BATCH 256
 
 struct xskmap_perf_opts {
 	bool busy_poll;
@@ -35,10 +40,14 @@ int perf_parse_cpu_list(const char *s, __u32 *out, __u32 max, __u32 *n, char *er
 			size_t errlen);
 
 /*
- * What a run checks once it knows its queue count: one CPU per queue,
- * each online. 0, or -1 with the message (a usage error) in err.
+ * What a run checks once it knows its queue count: one CPU per queue
+ * (nr_queues 0: any number, one thread per CPU), each online. 0, or -1 with
+ * the message (a usage error) in err.
  */
 int perf_check_cpus(const struct xskmap_perf_opts *p, __u32 nr_queues, char *err, size_t errlen);
+/* Only the count: one CPU per queue, or none given. 0 or -1 + err. */
+int perf_check_cpu_count(const struct xskmap_perf_opts *p, __u32 nr_queues, char *err,
+			 size_t errlen);
 
 /* attr pins its thread to cpu: 0 or an errno. */
 int perf_pin_attr(pthread_attr_t *attr, __u32 cpu);

@@ -8,20 +8,8 @@
 
 #include "kernel_features.h"
 #include "sock.h"
+#include "uapi_compat.h"
 
-#ifndef SOL_XDP
-#define SOL_XDP 283
-#endif
-/* Newer than bookworm's linux-libc-dev 6.1: include/uapi/linux/if_xdp.h. */
-#ifndef XDP_MAX_TX_SKB_BUDGET
-#define XDP_MAX_TX_SKB_BUDGET 9
-#endif
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
 /* How long one busy-polling call may spin on the NAPI, in us. */
 #define XSKMAP_BUSY_POLL_US 20
 
@@ -158,6 +146,13 @@ int xskmap_sock_stats(const struct xskmap_sock *s, struct xdp_statistics *st)
 	return 0;
 }
 
+int xskmap_sock_sendto(struct xskmap_sock *s)
+{
+	if (sendto(xskmap_sock_fd(s), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		return 0;
+	return -errno;
+}
+
 int xskmap_sock_tx_wakeup(struct xskmap_sock *s)
 {
 	/*
@@ -166,19 +161,7 @@ int xskmap_sock_tx_wakeup(struct xskmap_sock *s)
 	 */
 	if (s->need_wakeup && !xsk_ring_prod__needs_wakeup(&s->tx))
 		return 1;
-	if (sendto(xskmap_sock_fd(s), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
-		return 0;
-	return -errno;
-}
-
-int xskmap_sock_kick_tx(struct xskmap_sock *s)
-{
-	int ret = xskmap_sock_tx_wakeup(s);
-
-	/* A full ring or a busy driver: the next kick sends what is left. */
-	if (ret > 0 || ret == -EAGAIN || ret == -EBUSY || ret == -ENOBUFS)
-		return 0;
-	return ret;
+	return xskmap_sock_sendto(s);
 }
 
 static int sock_set_int(int fd, int level, int name, int val)
@@ -238,4 +221,16 @@ int xskmap_busy_poll_check(char *err, size_t errlen)
 int xskmap_sock_tx_budget(struct xskmap_sock *s, __u32 frames)
 {
 	return sock_set_int(xskmap_sock_fd(s), SOL_XDP, XDP_MAX_TX_SKB_BUDGET, frames);
+}
+
+const char *xskmap_sock_tx_budget_raise(struct xskmap_sock *s, __u32 frames)
+{
+	int r;
+
+	if (s->zerocopy)
+		return NULL;
+	r = xskmap_sock_tx_budget(s, frames);
+	return !r ? "copy-mode TX budget raised to the TX ring (XDP_MAX_TX_SKB_BUDGET)" :
+	       r == -ENOPROTOOPT ? "copy-mode TX sends at most 32 frames a kick: this kernel has no XDP_MAX_TX_SKB_BUDGET (Linux 6.17)" :
+	       "copy-mode TX budget left at the kernel's default: XDP_MAX_TX_SKB_BUDGET refused";
 }

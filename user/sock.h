@@ -9,6 +9,7 @@
 #ifndef XSKMAP_SOCK_H
 #define XSKMAP_SOCK_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/if_xdp.h>
@@ -92,22 +93,33 @@ static inline int xskmap_sock_fd(const struct xskmap_sock *s)
 int xskmap_sock_stats(const struct xskmap_sock *s, struct xdp_statistics *st);
 
 /*
- * Hand the frames put on the TX ring to the kernel, when it asks for it
- * (copy mode always does): the wakeup a TX path pays once per batch.
- * 0, or -errno when sendto() failed with something else than a busy ring.
+ * The TX kick: sendto(MSG_DONTWAIT) on the socket, whatever the ring
+ * says. 0, or -errno as xsk_sendmsg() gives it: -EAGAIN (its per-call
+ * budget ran out, the completion ring is full, or the device queue was
+ * busy: the rest is still on the ring), -EBUSY (copy mode: the device path
+ * dropped one frame, NET_XMIT_DROP, e.g. no carrier; it is completed
+ * unsent and the rest is still on the ring), -ENOBUFS (no memory for an
+ * skb), -ENETDOWN (the interface is down), -ENXIO (the socket is no
+ * longer bound: its device went away).
  */
-int xskmap_sock_kick_tx(struct xskmap_sock *s);
+int xskmap_sock_sendto(struct xskmap_sock *s);
 
 /*
- * The kick itself, for a path that accounts for it: 1 when the ring does
- * not ask for one (no system call made), 0 when sendto() took the ring,
- * else -errno as xsk_sendmsg() gives it: -EAGAIN (its per-call budget
- * ran out, or the device queue was busy: the rest is still on the ring),
- * -EBUSY (the completion ring was full, or the device dropped a frame,
- * which still completes), -ENOBUFS (no memory for an skb), -ENETDOWN or
- * -ENXIO (the device is down or the socket unbound).
+ * The kick a TX path pays once per batch: 1 when the ring does not ask for
+ * one (no system call made; copy mode always asks, and without
+ * XDP_USE_NEED_WAKEUP every batch is kicked), else xskmap_sock_sendto().
  */
 int xskmap_sock_tx_wakeup(struct xskmap_sock *s);
+
+/*
+ * Whether a kick's answer leaves the frames on the ring for the next kick
+ * to send (-EAGAIN, -EBUSY, -ENOBUFS), rather than an error that sends
+ * nothing until it is cured (-ENETDOWN, -ENXIO, anything else).
+ */
+static inline bool xskmap_kick_transient(int ret)
+{
+	return ret == -EAGAIN || ret == -EBUSY || ret == -ENOBUFS;
+}
 
 /*
  * Preferred busy polling on the socket: SO_PREFER_BUSY_POLL,
@@ -129,6 +141,14 @@ int xskmap_busy_poll_check(char *err, size_t errlen);
  * it, or another -errno.
  */
 int xskmap_sock_tx_budget(struct xskmap_sock *s, __u32 frames);
+
+/*
+ * For a TX path at start: raise a copy-mode socket's per-kick budget to
+ * frames (a whole ring's worth, so one kick takes a batch and what a
+ * previous kick left). The line to say at start about it, NULL for a
+ * zero-copy socket (the driver sends; no budget applies).
+ */
+const char *xskmap_sock_tx_budget_raise(struct xskmap_sock *s, __u32 frames);
 
 #ifdef __cplusplus
 }

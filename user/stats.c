@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "json_out.h"
+#include "log.h"
 #include "stats.h"
+#include "util.h"
 
 const char *const xsk_stat_names[XSK_STAT_MAX] = {
 	[XSK_STAT_REDIRECTED] = "redirected",
@@ -138,7 +141,7 @@ static __u64 wakeups(const struct queue_report *q)
 /* Frames a transmitting path could not send (or not see sent). */
 static __u64 tx_not_sent(const struct queue_report *q)
 {
-	return q->tx_ring_full + q->tx_not_completed;
+	return q->tx_ring_full + q->tx_not_completed + q->tx_dropped;
 }
 
 /* The TX and wakeup members of q into o: the same names per queue and in total. */
@@ -152,6 +155,7 @@ static void json_tx(json_object *o, const struct queue_report *q)
 	jput_u64(o, "tx_not_sent", tx_not_sent(q));
 	jput_u64(o, "tx_ring_full", q->tx_ring_full);
 	jput_u64(o, "tx_not_completed", q->tx_not_completed);
+	jput_u64(o, "tx_dropped", q->tx_dropped);
 	jput_u64(o, "tx_busy", q->tx_busy);
 	jput_u64(o, "tx_kick_errors", q->tx_kick_errors);
 	jput_str(o, "tx_kick_error", q->tx_kick_errno ? strerror(q->tx_kick_errno) : NULL);
@@ -338,11 +342,12 @@ void report_text(FILE *f, const struct run_report *r)
 			fprintf(f, "            %llu more taken off the ring past --count, not kept\n",
 				(unsigned long long)q->rx_past_count);
 		if (r->tx) {
-			fprintf(f, "            tx %llu frames %llu bytes, %llu completed; not sent %llu (tx ring full %llu, not completed at stop %llu); tx invalid %llu; kicks busy %llu, failed %llu%s%s\n",
+			fprintf(f, "            tx %llu frames %llu bytes, %llu completed; not sent %llu (tx ring full %llu, not completed at stop %llu, dropped by the device %llu); tx invalid %llu; kicks busy %llu, failed %llu%s%s\n",
 				(unsigned long long)q->tx_packets, (unsigned long long)q->tx_bytes,
 				(unsigned long long)q->tx_completed, (unsigned long long)tx_not_sent(q),
 				(unsigned long long)q->tx_ring_full,
 				(unsigned long long)q->tx_not_completed,
+				(unsigned long long)q->tx_dropped,
 				(unsigned long long)q->xdp.tx_invalid_descs,
 				(unsigned long long)q->tx_busy, (unsigned long long)q->tx_kick_errors,
 				q->tx_kick_errno ? ": " : "",
@@ -443,6 +448,7 @@ static void queue_add(struct queue_report *sum, const struct queue_report *q)
 	sum->tx_ring_full += q->tx_ring_full;
 	sum->tx_not_completed += q->tx_not_completed;
 	sum->tx_busy += q->tx_busy;
+	sum->tx_dropped += q->tx_dropped;
 	sum->tx_kick_errors += q->tx_kick_errors;
 	if (q->tx_kick_errno)
 		sum->tx_kick_errno = q->tx_kick_errno;
@@ -500,4 +506,129 @@ void report_interval(FILE *f, const struct run_report *now, const struct run_rep
 				(unsigned long long)(now->out_bpf[i].packets - prev->out_bpf[i].packets));
 		fputc('\n', f);
 	}
+}
+
+/* gen: the sums over the queues, in the order report_gen() gives them. */
+struct gen_sums {
+	__u64 frames, not_completed, dropped, invalid, wakeups, sendto, poll;
+};
+
+static void gen_sum(const struct gen_report *r, struct gen_sums *t)
+{
+	__u32 i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < r->nr_queues; i++) {
+		const struct gen_queue_report *q = &r->queues[i];
+
+		t->frames += q->frames;
+		t->not_completed += q->not_completed;
+		t->dropped += q->dropped;
+		t->invalid += q->tx_invalid_descs;
+		t->wakeups += q->wakeups;
+		t->sendto += q->sendto_calls;
+		t->poll += q->poll_calls;
+	}
+}
+
+static bool report_gen_json(FILE *f, const struct gen_report *r, const struct gen_sums *t,
+			    double secs)
+{
+	bool ret = false;
+	json_object *root = json_object_new_object(), *qs = json_object_new_array();
+	__u32 i;
+
+	jput_str(root, "ifname", r->ifname);
+	jput_str(root, "engine", r->xsk ? "xsk" : "xdp");
+	jput_u64(root, "size", r->size);
+	/* UMEM frames (descriptors) per frame: > 1 is multi-buffer. */
+	jput_u64(root, "buffers_per_frame", r->buffers_per_frame ? r->buffers_per_frame : 1);
+	jput_u64(root, "frames", t->frames);
+	jput_u64(root, "bytes", t->frames * r->size);
+	jput(root, "seconds", json_object_new_double(secs));
+	jput(root, "pps", json_object_new_double(t->frames / secs));
+	jput(root, "bps", json_object_new_double(t->frames * r->size * 8 / secs));
+	jput(root, "rate_asked", r->rate_asked ? json_object_new_double(r->rate_asked) : NULL);
+	jput_u64(root, "not_sent", r->not_sent);
+	jput_str(root, "not_sent_reason", r->not_sent ? r->why : NULL);
+	jput_u64(root, "not_completed", t->not_completed);
+	jput_u64(root, "dropped", t->dropped);
+	jput_u64(root, "tx_invalid_descs", t->invalid);
+	/* A number, before "queues": the bench's first "wakeups" is the total. */
+	jput_u64(root, "wakeups", t->wakeups);
+	for (i = 0; i < r->nr_queues; i++) {
+		const struct gen_queue_report *q = &r->queues[i];
+		json_object *o = json_object_new_object();
+
+		if (r->xsk)
+			jput_u64(o, "queue", q->queue_id);
+		jput(o, "cpu", q->cpu >= 0 ? json_object_new_uint64(q->cpu) : NULL);
+		jput_u64(o, "frames", q->frames);
+		jput_u64(o, "bytes", q->frames * r->size);
+		jput_u64(o, "not_completed", q->not_completed);
+		jput_u64(o, "dropped", q->dropped);
+		jput_u64(o, "tx_invalid_descs", q->tx_invalid_descs);
+		jput_u64(o, r->xsk ? "wakeups" : "prog_runs", q->wakeups);
+		if (r->xsk) {
+			jput_u64(o, "sendto", q->sendto_calls);
+			jput_u64(o, "poll", q->poll_calls);
+		}
+		json_object_array_add(qs, o);
+	}
+	jput(root, "queues", qs);
+	if (r->extra)
+		ret = r->extra(r->extra_ctx, root);
+	json_out_print(f, root);
+	return ret;
+}
+
+bool report_gen(FILE *f, const struct gen_report *r, bool json)
+{
+	double secs = r->seconds > 0 ? r->seconds : 1e-9;
+	struct gen_sums t;
+	__u32 i;
+
+	gen_sum(r, &t);
+	if (json)
+		return report_gen_json(f, r, &t, secs);
+	if (r->nr_queues > 1)
+		for (i = 0; i < r->nr_queues; i++) {
+			const struct gen_queue_report *q = &r->queues[i];
+
+			fprintf(f, "  %s %u: %llu frames, %llu bytes, %llu wakeups\n",
+				r->xsk ? "queue" : "cpu", r->xsk ? q->queue_id : (__u32)q->cpu,
+				(unsigned long long)q->frames,
+				(unsigned long long)(q->frames * r->size),
+				(unsigned long long)q->wakeups);
+		}
+	fprintf(f, "gen %s (engine %s): %llu frames, %llu bytes in %.3f s: %.0f pps, %.1f Mbit/s\n",
+		r->ifname, r->xsk ? "xsk" : "xdp", (unsigned long long)t.frames,
+		(unsigned long long)(t.frames * r->size), secs, t.frames / secs,
+		t.frames * r->size * 8 / secs / 1e6);
+	if (r->xsk)
+		fprintf(f, "  wakeups: sendto %llu, poll %llu (%.4f a frame)\n",
+			(unsigned long long)t.sendto, (unsigned long long)t.poll,
+			t.frames ? (double)t.wakeups / t.frames : 0.0);
+	else
+		fprintf(f, "  BPF_PROG_RUN calls: %llu\n", (unsigned long long)t.wakeups);
+	if (r->not_sent || t.invalid)
+		fprintf(f, "  not sent: %llu (%s); not completed %llu, dropped before the wire %llu; invalid TX descriptors: %llu\n",
+			(unsigned long long)r->not_sent, r->why ? r->why : "-",
+			(unsigned long long)t.not_completed, (unsigned long long)t.dropped,
+			(unsigned long long)t.invalid);
+	return r->extra ? r->extra(r->extra_ctx, NULL) : false;
+}
+
+int report_flush(FILE *f, bool json)
+{
+	int e;
+
+	if (fflush(f) != EOF && !ferror(f))
+		return 0;
+	e = errno ? errno : EIO;
+	pr_err("writing the %s summary to %s failed: %s\n", json ? "JSON" : "text",
+	       f == stdout ? "stdout" : "stderr", strerror(e));
+	if (f == stdout)
+		stdout_error_said();
+	return -1;
 }

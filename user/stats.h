@@ -15,6 +15,8 @@
 extern "C" {
 #endif
 
+struct json_object;
+
 extern const char *const xsk_stat_names[XSK_STAT_MAX];
 
 /* Sum one reason's per-CPU values (ncpus entries). */
@@ -40,6 +42,7 @@ struct queue_report {
 	__u64 tx_ring_full;
 	__u64 tx_not_completed;
 	__u64 tx_busy;
+	__u64 tx_dropped;
 	__u64 tx_kick_errors;
 	int tx_kick_errno;		/* the last kick error, 0: none */
 	/* The worker's wakeup system calls. */
@@ -106,7 +109,48 @@ struct run_report {
 	struct xsk_stat out_hits[XSK_MAX_RULES + 1];
 };
 
+/* One thread of `xskmap gen`: a TX queue (xsk) or a CPU (xdp). */
+struct gen_queue_report {
+	__u32 queue_id;			/* xsk */
+	int cpu;			/* -1: unpinned */
+	__u64 frames;			/* sent */
+	__u64 not_completed;		/* put on the TX ring, not back within the stop's wait */
+	__u64 dropped;			/* completed unsent: dropped before the wire */
+	__u64 tx_invalid_descs;
+	__u64 sendto_calls, poll_calls;	/* xsk */
+	__u64 wakeups;			/* system calls: sendto + poll (xsk), BPF_PROG_RUN (xdp) */
+};
+
+/* The summary of `xskmap gen`. */
+struct gen_report {
+	const char *ifname;
+	bool xsk;			/* --engine xsk, else xdp */
+	__u32 size;			/* frame length */
+	__u32 buffers_per_frame;	/* UMEM frames (descriptors) a frame takes: > 1 multi-buffer */
+	double seconds;
+	double rate_asked;		/* 0: as fast as possible */
+	__u64 not_sent;			/* -c N: N - frames; else not completed + dropped */
+	const char *why;		/* why not_sent, NULL: nothing was left unsent */
+	__u32 nr_queues;
+	const struct gen_queue_report *queues;
+	/*
+	 * More of the summary (gen --rtt), NULL: none: members into root for
+	 * JSON, or text after the rest when root is NULL. What it returns,
+	 * report_gen() returns.
+	 */
+	bool (*extra)(void *ctx, struct json_object *root);
+	void *extra_ctx;
+};
+
 void report_json(FILE *f, const struct run_report *r);
+/* gen's summary: one JSON object, or the text lines; false, or what r->extra said. */
+bool report_gen(FILE *f, const struct gen_report *r, bool json);
+/*
+ * A summary (run's or gen's) written to f, which must not lose it: 0, or
+ * -1 after saying in one line what failed (stdout on a full disk, a closed
+ * pipe). The summary is the command's result: the caller fails with it.
+ */
+int report_flush(FILE *f, bool json);
 /*
  * `rules list`: a table, or with json the object whose "rules" and
  * "default" have the shape report_json() gives them.

@@ -120,3 +120,14 @@ int close_stdout(int ret)
 			strerror(e));
 	return ret ? ret : EXIT_FAIL;
 }
+
+const char *strerror_named(int e, char *buf, size_t len)
+{
+	const char *name = strerrorname_np(e);
+
+	if (name)
+		snprintf(buf, len, "%s (%s)", strerror(e), name);
+	else
+		snprintf(buf, len, "%s (errno %d)", strerror(e), e);
+	return buf;
+}

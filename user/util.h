@@ -40,6 +40,12 @@ double mono_sec(void);
 int errf(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
+ * "Network is down (ENETDOWN)": strerror() and the errno's name, in buf
+ * (the name a user greps the kernel source and the man pages for).
+ */
+const char *strerror_named(int e, char *buf, size_t len);
+
+/*
  * At start: open /dev/null on any of fds 0-2 that is closed, so no socket,
  * map or file of the run lands there (a JSON summary written into one of
  * the run's sockets, say). fds 0 and 1 get it opened the other way round

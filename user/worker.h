@@ -12,7 +12,7 @@
  * worker.c (--action finds it by name). What the TX paths use:
  * - forward: put each RX descriptor's addr on w->sock->tx (the same UMEM
  *   frame, no copy: xsk_ring_prod__reserve/tx_desc/submit), release the
- *   RX descriptors, xskmap_sock_kick_tx() once per batch; in tick(),
+ *   RX descriptors, xskmap_worker_kick_tx() once per batch; in tick(),
  *   xskmap_umem_complete(umem, sock->cq, sock->fq, batch, true) gives the
  *   sent frames back to the fill ring. The socket needs tx_size.
  * - generate: the UMEM keeps cfg.tx_frames out of the fill ring, in its
@@ -75,8 +75,9 @@ const struct xskmap_action *xskmap_action_find(const char *name);
  * an array). For fwd, every kept frame is either put on the TX ring
  * (tx_packets) or not (tx_ring_full), and every frame put on it either
  * came back through the completion ring (tx_completed) or had not by the
- * end of the stop's wait (tx_not_completed). A multi-buffer frame counts
- * once in each (a frame, not its buffers), its bytes whole.
+ * end of the stop's wait (tx_not_completed); of the completed ones, those
+ * the kernel dropped before the wire are tx_dropped. A multi-buffer frame
+ * counts once in each (a frame, not its buffers), its bytes whole.
  */
 struct xskmap_worker_counters {
 	__u64 rx_packets;		/* kept (--count) */
@@ -87,8 +88,9 @@ struct xskmap_worker_counters {
 	__u64 tx_completed;		/* back through the completion ring */
 	__u64 tx_ring_full;		/* not sent: no room on the TX ring, refilled */
 	__u64 tx_not_completed;		/* handed over, not back when the stop's wait ended */
-	__u64 tx_busy;			/* kicks that got EBUSY (a frame the device dropped, or a full completion ring) */
-	__u64 tx_kick_errors;		/* kicks that failed otherwise (device down...) */
+	__u64 tx_busy;			/* kicks that got EBUSY */
+	__u64 tx_dropped;		/* of tx_completed, dropped unsent (copy mode: one per EBUSY) */
+	__u64 tx_kick_errors;		/* kicks that failed otherwise (ENETDOWN, ENXIO...) */
 	__u64 tx_kick_errno;		/* the last of those errors */
 	/* The worker's system calls: its wakeups of the kernel. */
 	__u64 sendto_calls;
@@ -143,6 +145,7 @@ struct xskmap_worker {
 	 */
 	__u8 *tx_ends;
 	bool tx_rekick;			/* the last kick left frames on the ring */
+	__u64 tx_retry_ns;		/* after a failed kick: when to kick again, 0: none due */
 	struct xskmap_worker_counters c __attribute__((aligned(64)));
 	/* --metadata: the RSS hashes seen (open addressing, 0 = empty). */
 	__u32 hash_set[XSKMAP_HASH_SET];

@@ -38,26 +38,42 @@ static void fwd_swap_macs(unsigned char *data, __u32 len)
 	memcpy(data + 6, tmp, 6);
 }
 
+/* After a kick that failed (the interface down...): how soon to try again. */
+#define FWD_RETRY_NS (10 * 1000 * 1000ULL)
+
 /*
  * One kick, accounted as xsk_sendmsg() answers it. EAGAIN (the kernel's
  * per-call budget ran out, or the device queue was busy), EBUSY and
- * ENOBUFS leave frames on the TX ring: the next turn kicks again. Other
- * errors (ENETDOWN, ENXIO) are counted and the frames stay where they
- * are: the next batch retries, and the stop counts what never completed.
+ * ENOBUFS leave frames on the TX ring: the next turn kicks again. EBUSY in
+ * copy mode is also one frame the device path dropped (no carrier, say):
+ * it comes back through the completion ring unsent, counted as dropped.
+ * Other errors (ENETDOWN: the interface is down; ENXIO) are counted with
+ * the last one named, and the frames stay on the ring: the worker kicks
+ * again every FWD_RETRY_NS, so they leave once the interface is up, and
+ * the stop counts those that never did. A link that goes down is the
+ * network's state, not the run's failure: the run goes on (the main thread
+ * says so once per episode).
  */
 static void fwd_kick(struct xskmap_worker *w)
 {
 	int ret = xskmap_worker_kick_tx(w);
 
 	w->tx_rekick = false;
-	if (ret >= 0)
-		return;
-	if (ret == -EAGAIN || ret == -EBUSY || ret == -ENOBUFS) {
-		w->tx_rekick = true;
-		if (ret == -EBUSY)
-			xskmap_worker_add(w, tx_busy, 1);
+	if (ret >= 0) {
+		w->tx_retry_ns = 0;
 		return;
 	}
+	if (xskmap_kick_transient(ret)) {
+		w->tx_rekick = true;
+		w->tx_retry_ns = 0;
+		if (ret == -EBUSY) {
+			xskmap_worker_add(w, tx_busy, 1);
+			if (!w->sock->zerocopy)
+				xskmap_worker_add(w, tx_dropped, 1);
+		}
+		return;
+	}
+	w->tx_retry_ns = mono_ns() + FWD_RETRY_NS;
 	xskmap_worker_add(w, tx_kick_errors, 1);
 	__atomic_store_n(&w->c.tx_kick_errno, (__u64)-ret, __ATOMIC_RELAXED);
 }
@@ -187,8 +203,9 @@ static void fwd_tick(struct xskmap_worker *w)
 	 * frames behind is repeated.
 	 */
 	if (w->tx_outstanding &&
-	    (w->tx_rekick || (w->tx_sock->zerocopy && w->tx_sock->need_wakeup &&
-			      xsk_ring_prod__needs_wakeup(&w->tx_sock->tx))))
+	    (w->tx_rekick || (w->tx_retry_ns && mono_ns() >= w->tx_retry_ns) ||
+	     (w->tx_sock->zerocopy && w->tx_sock->need_wakeup &&
+	      xsk_ring_prod__needs_wakeup(&w->tx_sock->tx))))
 		fwd_kick(w);
 }
 
@@ -205,7 +222,7 @@ static void fwd_finish(struct xskmap_worker *w)
 		fwd_complete(w, w->tx_outstanding);
 		if (!w->tx_outstanding || mono_ns() >= end)
 			break;
-		if (w->tx_rekick)
+		if (w->tx_rekick || (w->tx_retry_ns && mono_ns() >= w->tx_retry_ns))
 			fwd_kick(w);
 		nanosleep(&pause, NULL);
 	}

@@ -37,10 +37,8 @@ done
 shift $((OPTIND - 1))
 build=${1:-build}
 
-[ "$(id -u)" = 0 ] || { echo "rx.sh: run as root (namespaces, XDP, AF_XDP)" >&2; exit 1; }
-for t in ip ethtool taskset awk; do
-	command -v $t >/dev/null || { echo "rx.sh: $t not found: apt-get install iproute2 ethtool util-linux gawk" >&2; exit 1; }
-done
+. tests/bench/lib.sh
+bench_require rx.sh "apt-get install iproute2 ethtool util-linux gawk" ip ethtool taskset awk
 
 # Build what is missing; an up-to-date build costs nothing and never lets
 # a stale binary be measured.
@@ -54,31 +52,8 @@ xdpgen=$build/tests/xdpgen
 gen_cpu=0 rx_cpu=1
 [ "$(nproc)" -ge 2 ] || { rx_cpu=0; echo "rx.sh: one CPU only: generator and xskmap share it" >&2; }
 
-a=xbn$$a b=xbn$$b
-ia=xbn$$a ib=xbn$$b
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	ip netns del "$a" 2>/dev/null || true
-	ip netns del "$b" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$a"
-ip netns add "$b"
-ip link add "$ia" netns "$a" type veth peer name "$ib" netns "$b"
-ip -n "$a" addr add 198.18.0.1/24 dev "$ia"
-ip -n "$b" addr add 198.18.0.2/24 dev "$ib"
-ip -n "$a" link set "$ia" up
-ip -n "$b" link set "$ib" up
-mac_a=$(ip -n "$a" -br link show dev "$ia" | awk '{print $3}')
-mac_b=$(ip -n "$b" -br link show dev "$ib" | awk '{print $3}')
+bench_pair "xbn$$"
+ia=$a ib=$b
 
 # 63 rules the frame (UDP 198.18.0.2:12345 -> 198.18.0.1:9) does not match,
 # ports, prefixes and protocols mixed, then the one it does.

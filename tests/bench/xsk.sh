@@ -65,10 +65,8 @@ shift $((OPTIND - 1))
 build=${1:-build}
 out=${out:-$build/bench-xsk.json}
 
-[ "$(id -u)" = 0 ] || { echo "xsk.sh: run as root (namespaces, XDP, AF_XDP)" >&2; exit 1; }
-for t in ip ethtool taskset awk cmake; do
-	command -v $t >/dev/null || { echo "xsk.sh: $t not found: run .ci/setup" >&2; exit 1; }
-done
+. tests/bench/lib.sh
+bench_require xsk.sh "run .ci/setup" ip ethtool taskset awk cmake
 [ -x "$build/user/xskmap" ] || QUIET=1 .ci/setup
 if ! command -v gnuplot >/dev/null; then
 	echo "xsk.sh: installing gnuplot-nox for the chart (apt-get)" >&2
@@ -80,30 +78,11 @@ xskmap=$build/user/xskmap xdpgen=$build/tests/xdpgen
 gen_cpu=0 rx_cpu=1
 [ "$(nproc)" -ge 2 ] || rx_cpu=0
 
-a=xbk$$a b=xbk$$b nc=xbk$$c a2=xbk$$a2
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	ip netns del "$a" 2>/dev/null || true
-	ip netns del "$b" 2>/dev/null || true
-	ip netns del "$nc" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$a"
-ip netns add "$b"
-ip link add "$a" netns "$a" type veth peer name "$b" netns "$b"
-ip -n "$a" addr add 198.18.0.1/24 dev "$a"
-ip -n "$b" addr add 198.18.0.2/24 dev "$b"
-ip -n "$a" link set "$a" up
-ip -n "$b" link set "$b" up
-mac_a=$(ip -n "$a" -br link show dev "$a" | awk '{print $3}')
-mac_b=$(ip -n "$b" -br link show dev "$b" | awk '{print $3}')
+bench_pair "xbk$$"
+nc=xbk$$c a2=xbk$$a2
 case " $cases " in *" fwd2 "*)
 	ip netns add "$nc"
+	bench_extra_ns+=("$nc")
 	ip link add "$a2" netns "$a" type veth peer name "$nc" netns "$nc"
 	ip -n "$a" link set "$a2" up
 	ip -n "$nc" link set "$nc" up ;;
