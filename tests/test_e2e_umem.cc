@@ -378,7 +378,7 @@ TEST_F(E2EUmem, SharedUmemCapturesEveryQueueByteExact)
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 
 	json::Value j = summary(ld.out());
-	EXPECT_EQ(j["umem"].str, "shared") << ld.out();
+	EXPECT_EQ(j["umem"]["sharing"].str, "shared") << ld.out();
 	EXPECT_EQ(j["rx_packets"].u64(), QUEUES * PER_Q) << ld.out();
 	expect_per_queue(j, ld.out(), PER_Q, "rx_packets");
 	std::vector<Bytes> got, want;
@@ -407,7 +407,7 @@ TEST_F(E2EUmem, SharedUmemDropAndFwdOnEveryQueue)
 		ASSERT_EQ(tr.err, "");
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 		json::Value j = summary(ld.out());
-		EXPECT_EQ(j["umem"].str, "shared") << ld.out();
+		EXPECT_EQ(j["umem"]["sharing"].str, "shared") << ld.out();
 		expect_per_queue(j, ld.out(), PER_Q, "rx_packets");
 	}
 	{
@@ -572,7 +572,7 @@ TEST_F(E2EUmem, OutForwardsEveryFrameUnchangedInOrder)
 	EXPECT_TRUE(same(frames, only_port(cap.join(), PORT_CROSS)));
 
 	json::Value j = summary(ld.out());
-	EXPECT_EQ(j["umem"].str, "shared") << ld.out();
+	EXPECT_EQ(j["umem"]["sharing"].str, "shared") << ld.out();
 	EXPECT_EQ(j["out"]["interface"].str, p.x1) << ld.out();
 	EXPECT_TRUE(j["out"].has("bridge") && !j["out"]["bridge"].b) << ld.out();
 	EXPECT_EQ(j["tx_completed"].u64(), N) << ld.out();

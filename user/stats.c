@@ -186,9 +186,11 @@ const char *meta_timestamps_word(const struct meta_report *m)
 	return m->timestamp ? "mixed" : "software";
 }
 
-static json_object *json_umem(const struct umem_report *u)
+static json_object *json_umem(const struct umem_report *u, bool shared)
 {
 	json_object *o = json_object_new_object();
+
+	jput_str(o, "sharing", shared ? "shared" : "per-queue");
 
 	jput_str(o, "chunks", u->unaligned ? "unaligned" : "aligned");
 	jput(o, "hugepages", json_object_new_boolean(u->hugepages));
@@ -241,7 +243,6 @@ void report_json(FILE *f, const struct run_report *r)
 	jput_str(o, "interface", r->ifname);
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
-	jput_str(o, "umem", r->shared_umem ? "shared" : "per-queue");
 	jput(o, "multi_buffer", json_object_new_boolean(r->multi_buffer));
 	snprintf(secs, sizeof(secs), "%.3f", r->seconds);
 	jput(o, "seconds", json_object_new_double_s(r->seconds, secs));
@@ -272,7 +273,7 @@ void report_json(FILE *f, const struct run_report *r)
 	if (r->capture)
 		jput(o, "capture", json_capture(r->capture));
 	if (r->umem)
-		jput(o, "umem", json_umem(r->umem));
+		jput(o, "umem", json_umem(r->umem, r->shared_umem));
 	if (r->meta)
 		jput(o, "metadata", json_meta(r->meta));
 	if (r->out_ifname) {

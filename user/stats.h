@@ -68,7 +68,7 @@ struct umem_report {
 	bool hugepages;			/* --hugepages */
 	__u32 frames;			/* per queue */
 	__u32 frame_size;
-	__u64 bytes;			/* area per queue, as mapped */
+	__u64 bytes;			/* the (first) area, as mapped: all queues' when shared */
 };
 
 /* --metadata: over all queues, of the kept frames. */
