@@ -326,6 +326,9 @@ public:
 		skel_->rodata->cfg_fallback = c.fallback;
 		skel_->rodata->cfg_rx_timestamp = c.rx_timestamp;
 		mb_ = c.mb;
+		/* One flavour, as the loader does: verifying both doubles each load (TCG: seconds). */
+		bpf_program__set_autoload(skel_->progs.xsk_redirect, !c.mb);
+		bpf_program__set_autoload(skel_->progs.xsk_redirect_mb, c.mb);
 		int ret = xsk_redirect__load(skel_);
 		ASSERT_EQ(ret, 0) << "xsk_redirect__load: " << strerror(-ret);
 		cls_fds_from_skel(skel_, &fds_);
