@@ -254,7 +254,12 @@ protected:
 		return consumer_frames(r.out);
 	}
 
-	SendResult send(const std::vector<Bytes> &frames, int cpu = -1)
+	/*
+	 * Pinned by default: veth delivers on the sending CPU's backlog, so a
+	 * sender that moves between CPUs mid-burst can reorder its frames
+	 * (seen under ASan, whose slower code migrates more).
+	 */
+	SendResult send(const std::vector<Bytes> &frames, int cpu = 0)
 	{
 		SendSpec s;
 

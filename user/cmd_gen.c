@@ -66,6 +66,7 @@ __u32 gen_take(struct gen_state *g, __u32 want, __u64 *seq)
 
 void gen_pace_init(struct gen_pace *p, double rate, double min, double cap)
 {
+	memset(p, 0, sizeof(*p));
 	p->rate = rate;
 	p->min = min < 1 ? 1 : min;
 	p->cap = cap;
