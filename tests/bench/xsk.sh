@@ -81,8 +81,8 @@ gen_cpu=0 rx_cpu=1
 bench_pair "xbk$$"
 nc=xbk$$c a2=xbk$$a2
 case " $cases " in *" fwd2 "*)
+	bench_extra_ns+=("$nc")	# before it exists: a signal in between still removes it
 	ip netns add "$nc"
-	bench_extra_ns+=("$nc")
 	ip link add "$a2" netns "$a" type veth peer name "$nc" netns "$nc"
 	ip -n "$a" link set "$a2" up
 	ip -n "$nc" link set "$nc" up ;;
