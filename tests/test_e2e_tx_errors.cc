@@ -53,6 +53,21 @@ size_t gen_frames(const std::vector<Bytes> &wire)
 }
 
 /*
+ * A counter of ifname's in ns as the kernel keeps it (ip -s -j link): the
+ * device's own count of what it handed its peer, which no capture races.
+ */
+uint64_t link_stat(const std::string &ns, const std::string &ifname, const char *dir, const char *what)
+{
+	Result r = ip({ "-n", ns, "-s", "-j", "link", "show", "dev", ifname });
+	json::Value v;
+	std::string err;
+
+	EXPECT_EQ(r.rc, 0) << r.err;
+	EXPECT_TRUE(json::parse_strict(r.out, v, err)) << err << "\n" << r.out;
+	return v[0]["stats64"][dir][what].u64();
+}
+
+/*
  * SIGSTOP, then until every thread of pid is stopped ('T' in its stat): a
  * thread running on another CPU stops only when it next leaves the kernel.
  */
@@ -153,11 +168,19 @@ TEST_F(E2ETxErrors, GenCountsEveryFrameDroppedWithoutCarrier)
 	EXPECT_TRUE(has(v["not_sent_reason"].str, "EBUSY")) << r.out;
 }
 
-/* The peer set down and up again while gen runs: said once, counted, the rest sent. */
+/*
+ * The peer set down and up again while gen runs: said once, counted, the
+ * rest sent. What reached B is A's own count of what it handed its peer: a
+ * capture on B misses the frames that arrive while B comes up, before its
+ * packet socket's hook is back (a dozen at 5000/s, seen under 6.1), so the
+ * capture only checks the frames are gen's and none appeared from nowhere.
+ * IPv6 is off in both namespaces: A sends nothing of its own.
+ */
 TEST_F(E2ETxErrors, GenPeerFlapIsSaidOnceAndCounted)
 {
 	WireCapture cap(t->ns_b, t->if_b);
 	ASSERT_TRUE(cap.ok()) << cap.error();
+	uint64_t tx0 = link_stat(t->ns_a, t->if_a, "tx", "packets");
 	Proc p;
 	ASSERT_TRUE(p.start(xskmap("gen", { "--rate", "5000", "-d", "3", "--json" }), "gen"));
 	ASSERT_TRUE(p.wait_stderr("Ctrl-C stops", milliseconds(10000))) << p.err();
@@ -172,7 +195,11 @@ TEST_F(E2ETxErrors, GenPeerFlapIsSaidOnceAndCounted)
 	EXPECT_GT(v["dropped"].u64(), 0u) << p.out();
 	EXPECT_GT(v["frames"].u64(), 0u) << p.out();
 	EXPECT_EQ(v["not_sent"].u64(), v["dropped"].u64() + v["not_completed"].u64()) << p.out();
-	EXPECT_EQ(gen_frames(cap.settle()), v["frames"].u64()) << p.out();
+	EXPECT_EQ(link_stat(t->ns_a, t->if_a, "tx", "packets") - tx0, v["frames"].u64()) << p.out();
+	std::vector<Bytes> wire = cap.settle();
+	EXPECT_EQ(gen_frames(wire), wire.size()) << "B got frames gen did not make";
+	EXPECT_LE(wire.size(), v["frames"].u64()) << p.out();
+	EXPECT_GT(wire.size(), v["frames"].u64() / 2) << p.out();
 }
 
 /*
