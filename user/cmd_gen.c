@@ -35,6 +35,8 @@
 #include "iface.h"
 #include "stats.h"
 #include "log.h"
+#include "metrics.h"
+#include "prom_out.h"
 #include "opts.h"
 #include "perf.h"
 #include "util.h"
@@ -738,6 +740,67 @@ static void gen_watch_drops(struct gen_state *g)
 	}
 }
 
+/*
+ * The threads' counters now, into r and its rows qr (nr_threads): what
+ * the summary, the JSON lines and --prometheus show. not_completed is what
+ * is on the TX rings and not back yet (at the stop: never back).
+ */
+static void gen_collect(struct gen_state *g, struct gen_report *r, struct gen_queue_report *qr,
+			double seconds)
+{
+	__u32 i;
+
+	*r = (struct gen_report){
+		.ifname = g->o.ifname,
+		.xsk = g->o.engine == GEN_ENGINE_XSK,
+		.size = g->lay.len,
+		.buffers_per_frame = g->o.engine == GEN_ENGINE_XSK ? g->bufs : 1,
+		.seconds = seconds,
+		.rate_asked = g->o.rate,
+		.nr_queues = g->nr_threads,
+		.queues = qr,
+	};
+	for (i = 0; i < g->nr_threads; i++) {
+		struct gen_thread *t = &g->t[i];
+		struct xdp_statistics st = {};
+		struct gen_counters c;
+
+		gen_read(t, &c);
+		if (t->sock_made)
+			xskmap_sock_stats(&t->sock, &st);
+		qr[i] = (struct gen_queue_report){
+			.queue_id = t->queue_id,
+			.cpu = t->cpu,
+			.frames = c.frames,
+			.not_completed = r->xsk ? c.submitted - c.completed : 0,
+			.dropped = c.dropped,
+			.tx_invalid_descs = st.tx_invalid_descs,
+			.sendto_calls = c.sendto,
+			.poll_calls = c.poll,
+			.wakeups = c.wakeups,
+		};
+	}
+}
+
+/* -i --json and --prometheus: the last line's report and the file. */
+struct gen_live {
+	struct gen_report prev;
+	struct gen_queue_report *prev_q, *now_q;
+	struct prom_out prom;
+	bool prom_on;
+	double start_wall;
+};
+
+static void gen_prom(struct gen_live *lv, const struct gen_report *r, bool running)
+{
+	struct metrics_prom_ctx c = { .gen = r, .start_time = lv->start_wall, .running = running };
+
+	prom_out_update(&lv->prom, metrics_prom_render, &c, !running);
+}
+
+/* --prometheus without -i: the file is replaced every second. */
+#define GEN_PROM_DEFAULT_S 1.0
+
 static void gen_interval(struct gen_state *g, struct gen_counters *prev, double dt)
 {
 	__u64 tot = 0, wake = 0;
@@ -763,13 +826,23 @@ static void gen_interval(struct gen_state *g, struct gen_counters *prev, double 
 		tot / dt, tot * g->lay.len * 8 / dt / 1e6, wake / dt, tot ? (double)wake / tot : 0.0);
 }
 
-static int gen_loop(struct gen_state *g)
+static int gen_loop(struct gen_state *g, struct gen_live *lv)
 {
 	struct gen_counters *prev = calloc(g->nr_threads, sizeof(*prev));
 	struct timespec tick = { 0, 5 * 1000 * 1000 };
 	double next = g->o.interval, last = 0;
+	double prom_every = g->o.interval ? g->o.interval : GEN_PROM_DEFAULT_S;
+	double prom_next = prom_every;
+	struct gen_report now;
 
 	g->start = mono_sec();
+	/* The first line counts from zero at the start. */
+	if (lv->prev_q)
+		gen_collect(g, &lv->prev, lv->prev_q, 0);
+	if (lv->prom_on && lv->now_q) {
+		gen_collect(g, &now, lv->now_q, 0);
+		gen_prom(lv, &now, true);
+	}
 	while (!gen_stop_flag) {
 		double t = mono_sec() - g->start;
 
@@ -777,8 +850,22 @@ static int gen_loop(struct gen_state *g)
 			break;
 		if (g->o.engine == GEN_ENGINE_XSK)
 			gen_watch_drops(g);
+		if (lv->prom_on && lv->now_q && t >= prom_next) {
+			gen_collect(g, &now, lv->now_q, t);
+			gen_prom(lv, &now, true);
+			prom_next += prom_every;
+		}
 		if (g->o.interval && prev && t >= next) {
-			gen_interval(g, prev, t - last);
+			if (g->o.json && lv->prev_q && lv->now_q) {
+				/* One line on stdout, from this thread: never a sender's. */
+				gen_collect(g, &now, lv->now_q, t);
+				metrics_gen_json(stdout, &now, &lv->prev);
+				memcpy(lv->prev_q, lv->now_q, g->nr_threads * sizeof(*lv->prev_q));
+				lv->prev = now;
+				lv->prev.queues = lv->prev_q;
+			} else {
+				gen_interval(g, prev, t - last);
+			}
 			last = t;
 			next += g->o.interval;
 		}
@@ -826,19 +913,10 @@ static bool gen_report_rtt(void *ctx, struct json_object *root)
  * line each), when the kernel dropped frames before the wire, or with -c
  * when fewer than N left (unless a signal stopped it first).
  */
-static int gen_report(struct gen_state *g)
+static int gen_report(struct gen_state *g, struct gen_live *lv)
 {
 	struct gen_queue_report *qr = calloc(g->nr_threads, sizeof(*qr));
-	struct gen_report r = {
-		.ifname = g->o.ifname,
-		.xsk = g->o.engine == GEN_ENGINE_XSK,
-		.size = g->lay.len,
-		.buffers_per_frame = g->o.engine == GEN_ENGINE_XSK ? g->bufs : 1,
-		.seconds = g->end - g->start,
-		.rate_asked = g->o.rate,
-		.nr_queues = g->nr_threads,
-		.queues = qr,
-	};
+	struct gen_report r;
 	__u64 frames = 0, unfinished = 0, dropped = 0;
 	FILE *out = g->o.json ? stdout : stderr;
 	char carrier[160] = "";
@@ -851,28 +929,18 @@ static int gen_report(struct gen_state *g)
 		pr_err("out of memory\n");
 		return EXIT_FAIL;
 	}
+	gen_collect(g, &r, qr, g->end - g->start);
+	/* -i --json: a last interval line up to the stop, then the summary, marked. */
+	if (g->o.json && g->o.interval && lv->prev_q) {
+		metrics_gen_json(stdout, &r, &lv->prev);
+		r.json_type = "summary";
+	}
 	for (i = 0; i < g->nr_threads; i++) {
 		struct gen_thread *t = &g->t[i];
-		struct xdp_statistics st = {};
-		struct gen_counters c;
 
-		gen_read(t, &c);
-		if (t->sock_made)
-			xskmap_sock_stats(&t->sock, &st);
-		qr[i] = (struct gen_queue_report){
-			.queue_id = t->queue_id,
-			.cpu = t->cpu,
-			.frames = c.frames,
-			.not_completed = r.xsk ? c.submitted - c.completed : 0,
-			.dropped = c.dropped,
-			.tx_invalid_descs = st.tx_invalid_descs,
-			.sendto_calls = c.sendto,
-			.poll_calls = c.poll,
-			.wakeups = c.wakeups,
-		};
-		frames += c.frames;
+		frames += qr[i].frames;
 		unfinished += qr[i].not_completed;
-		dropped += c.dropped;
+		dropped += qr[i].dropped;
 		if (t->error) {
 			pr_err("%s\n", t->errmsg);
 			r.why = t->errmsg;
@@ -905,6 +973,12 @@ static int gen_report(struct gen_state *g)
 	}
 	errno = 0;
 	lost = report_gen(out, &r, g->o.json);
+	if (lv->prom_on) {
+		struct metrics_prom_ctx pc = { .gen = &r, .start_time = lv->start_wall };
+
+		if (prom_out_update(&lv->prom, metrics_prom_render, &pc, true))
+			ret = EXIT_FAIL;
+	}
 	free(qr);
 	if (report_flush(out, g->o.json))
 		return EXIT_FAIL;
@@ -921,7 +995,8 @@ static int gen_report(struct gen_state *g)
 int cmd_gen(int argc, char **argv)
 {
 	struct gen_state *g = calloc(1, sizeof(*g));
-	char err[512];
+	struct gen_live live = { 0 };
+	char err[4200];
 	int ret;
 
 	if (!g)
@@ -941,6 +1016,15 @@ int cmd_gen(int argc, char **argv)
 		free(g);
 		return ret;
 	}
+	if (g->o.prometheus) {
+		if (prom_out_open(&live.prom, g->o.prometheus, err, sizeof(err))) {
+			fprintf(stderr, "xskmap: error: %s\n", err);
+			free(g);
+			return EXIT_USAGE;
+		}
+		live.prom_on = true;
+	}
+	live.start_wall = metrics_wall_time();
 	cmd_stop_signals(gen_on_signal);
 
 	ret = gen_setup(g);
@@ -963,10 +1047,16 @@ int cmd_gen(int argc, char **argv)
 			pr_info("--rtt: %.0f frames/s, waiting for what comes back by %s; a frame not back %g s after the last send is lost\n",
 				g->o.rate, g->o.spin ? "spinning (--spin)" : "ppoll()",
 				g->o.rtt_timeout);
-		gen_loop(g);
-		ret = gen_report(g);
+		live.prev_q = calloc(g->nr_threads ? g->nr_threads : 1, sizeof(*live.prev_q));
+		live.now_q = calloc(g->nr_threads ? g->nr_threads : 1, sizeof(*live.now_q));
+		gen_loop(g, &live);
+		ret = gen_report(g, &live);
 	}
 	gen_teardown(g);
+	if (live.prom_on)
+		prom_out_close(&live.prom);
+	free(live.prev_q);
+	free(live.now_q);
 	free(g);
 	return ret;
 }

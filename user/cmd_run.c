@@ -42,10 +42,12 @@
 #include "iface.h"
 #include "kernel_features.h"
 #include "log.h"
+#include "metrics.h"
 #include "options.h"
 #include "perf.h"
 #include "pcap_out.h"
 #include "prog.h"
+#include "prom_out.h"
 #include "run_owner.h"
 #include "stats.h"
 #include "sock.h"
@@ -106,6 +108,15 @@ struct run_state {
 		double kick_said, drop_said;	/* when an episode was last said (s) */
 	} tx_seen[XSKMAP_MAX_QUEUES];
 	bool mbuf;			/* multi-buffer: XDP_USE_SG, the xdp.frags program */
+	/* -i: the last interval's report (the first counts from zero), its own copies. */
+	struct run_report live_prev;
+	struct queue_report *live_prev_q;
+	struct capture_report live_prev_cap;
+	struct meta_report live_prev_meta;
+	/* --prometheus */
+	struct prom_out prom;
+	bool prom_on;
+	double start_wall;		/* Unix time of the start */
 };
 
 static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
@@ -984,20 +995,61 @@ static void run_watch_tx(struct run_state *s, double t)
 	}
 }
 
+/* now as the last interval's report, in the state's own storage. */
+static void run_keep_prev(struct run_state *s, const struct run_report *now)
+{
+	memcpy(s->live_prev_q, now->queues, now->nr_queues * sizeof(*s->live_prev_q));
+	s->live_prev = *now;
+	s->live_prev.queues = s->live_prev_q;
+	if (now->capture) {
+		s->live_prev_cap = *now->capture;
+		s->live_prev.capture = &s->live_prev_cap;
+	}
+	if (now->meta) {
+		s->live_prev_meta = *now->meta;
+		s->live_prev.meta = &s->live_prev_meta;
+	}
+}
+
+/* --prometheus: the file from r (running: not the final values). */
+static int run_prom(struct run_state *s, const struct run_report *r, bool running)
+{
+	struct metrics_prom_ctx c = { .run = r, .start_time = s->start_wall, .running = running };
+
+	return prom_out_update(&s->prom, metrics_prom_render, &c, !running);
+}
+
+/* --prometheus without -i: the file is replaced every second. */
+#define RUN_PROM_DEFAULT_S 1.0
+
 /* Until a stop condition; EXIT_FAIL when a fault ended it (already said). */
 static int run_loop(struct run_state *s)
 {
 	const struct run_opts *o = &s->opts;
-	struct queue_report *prev_q = calloc(s->nr_workers ? s->nr_workers : 1, sizeof(*prev_q));
-	struct run_report prev, now;
+	struct run_report now;
 	double next = o->interval;
+	double prom_every = o->interval ? o->interval : RUN_PROM_DEFAULT_S, prom_next = prom_every;
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	/* Faults are looked for every 100 ms: noticed well within a second. */
 	double next_check = 0;
 	char fault[256];
 	int ret = EXIT_OK;
 
-	collect(s, &prev, prev_q);
+	s->live_prev_q = calloc(s->nr_workers ? s->nr_workers : 1, sizeof(*s->live_prev_q));
+	if (!s->live_prev_q) {
+		pr_err("out of memory\n");
+		return EXIT_FAIL;
+	}
+	collect(s, &now, s->reports);
+	if (s->prom_on)
+		run_prom(s, &now, true);
+	/*
+	 * The first interval counts from zero at the start (its own delta
+	 * against itself): the intervals' deltas add up to the totals.
+	 */
+	run_keep_prev(s, &now);
+	metrics_run_delta(&s->live_prev, &s->live_prev, &s->live_prev, s->live_prev_q,
+			  &s->live_prev_cap, &s->live_prev_meta);
 	while (!stop_flag) {
 		double t = mono_sec() - s->start;
 
@@ -1013,17 +1065,24 @@ static int run_loop(struct run_state *s)
 			run_watch(s);
 			run_watch_tx(s, t);
 		}
-		if (o->interval && t >= next && prev_q) {
+		if ((o->interval && t >= next) || (s->prom_on && t >= prom_next)) {
 			collect(s, &now, s->reports);
-			report_interval(stderr, &now, &prev);
-			memcpy(prev_q, s->reports, s->nr_workers * sizeof(*prev_q));
-			prev = now;
-			prev.queues = prev_q;
-			next += o->interval;
+			if (s->prom_on && t >= prom_next) {
+				run_prom(s, &now, true);
+				prom_next += prom_every;
+			}
+			if (o->interval && t >= next) {
+				/* With --json the lines go to stdout from this thread: never a worker's. */
+				if (o->json)
+					metrics_run_json(stdout, &now, &s->live_prev);
+				else
+					report_interval(stderr, &now, &s->live_prev);
+				run_keep_prev(s, &now);
+				next += o->interval;
+			}
 		}
 		nanosleep(&tick, NULL);	/* EINTR on a signal: loop re-checks */
 	}
-	free(prev_q);
 	return ret;
 }
 
@@ -1078,6 +1137,15 @@ int cmd_run(int argc, char **argv)
 		free(s);
 		return ret;
 	}
+	if (s->opts.prometheus) {
+		if (prom_out_open(&s->prom, s->opts.prometheus, err, sizeof(err))) {
+			fprintf(stderr, "xskmap: error: %s\n", err);
+			free(s);
+			return EXIT_USAGE;
+		}
+		s->prom_on = true;
+	}
+	s->start_wall = metrics_wall_time();
 	cmd_stop_signals(on_signal);
 
 	s->start = mono_sec();
@@ -1109,7 +1177,14 @@ int cmd_run(int argc, char **argv)
 		if (s->pcap && pcap_out_finish(s->pcap, stop_ns + 500000000ULL, err, sizeof(err)))
 			capture_failed = true;
 		collect(s, &rep, s->reports);
+		/* -i --json: a last interval line up to the stop, then the summary, marked. */
+		if (s->opts.json && s->opts.interval && s->live_prev_q) {
+			metrics_run_json(stdout, &rep, &s->live_prev);
+			rep.json_type = "summary";
+		}
 		ret = run_summary(s, &rep, ret);
+		if (s->prom_on && run_prom(s, &rep, false))
+			ret = EXIT_FAIL;
 		if (capture_failed) {
 			pr_err("%s; %llu frame%s not written\n", err,
 			       (unsigned long long)(s->capture.ring_full + s->capture.at_stop +
@@ -1121,6 +1196,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (run_teardown(s) && !ret)
 		ret = EXIT_FAIL;
+	if (s->prom_on)
+		prom_out_close(&s->prom);
+	free(s->live_prev_q);
 	free(s);
 	return ret;
 }

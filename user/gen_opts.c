@@ -302,8 +302,9 @@ static const struct opt_def gen_defs[] = {
 	  .help = "xsk: the UMEMs in huge pages (MAP_HUGETLB)" },
 	OPT_SECTION("Output:"),
 	{ .kind = OPT_KIND_CALL, .name = "interval", .key = 'i', .arg = "SEC", .parse = gen_set_interval,
-	  .help = "live TX rates on stderr every SEC seconds" },
+	  .help = "live TX rates on stderr every SEC seconds (with --json:\none JSON object a line on stdout)" },
 	OPT_JSON(struct gen_opts, "the summary as JSON on stdout"),
+	OPT_PROMETHEUS(struct gen_opts),
 	OPT_VERBOSE(struct gen_opts),
 	OPT_END,
 };

@@ -59,6 +59,7 @@ struct gen_opts {
 	struct xskmap_perf_opts perf;
 	double interval;
 	bool json;
+	const char *prometheus;		/* --prometheus FILE, NULL: none */
 	int verbose;
 	bool unaligned;			/* --unaligned: XDP_UMEM_UNALIGNED_CHUNK_FLAG (xsk) */
 	bool hugepages;			/* --hugepages: the UMEMs in MAP_HUGETLB pages (xsk) */

@@ -47,6 +47,7 @@ struct run_opts {
 	double duration;			/* seconds, 0: no limit */
 	double interval;			/* seconds, 0: no live stats */
 	bool json;
+	const char *prometheus;			/* --prometheus FILE, NULL: none */
 	__u32 frames;				/* UMEM frames per queue */
 	__u32 frame_size;
 	__u32 ring_size;			/* RX ring; fill ring holds all frames */

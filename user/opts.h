@@ -75,6 +75,15 @@ struct opt_cmd {
 	  .absolute = true }
 #define OPT_JSON(type, helptext)						\
 	{ .kind = OPT_KIND_FLAG, .name = "json", .help = (helptext), .off = offsetof(type, json) }
+/* run and gen: the counters in a Prometheus textfile (prom_out.h). */
+#define OPT_PROMETHEUS(type)							\
+	{ .kind = OPT_KIND_PATH, .name = "prometheus", .arg = "FILE",		\
+	  .off = offsetof(type, prometheus),					\
+	  .empty_fix = "give a file name such as /var/lib/node_exporter/textfile/xskmap.prom",	\
+	  .help = "the counters in the Prometheus text format, FILE\n"		\
+		  "replaced whole (write, rename) every -i SEC\n"		\
+		  "(default 1 s) and at the stop (node_exporter's\n"		\
+		  "textfile collector reads *.prom)" }
 #define OPT_VERBOSE(type)							\
 	{ .kind = OPT_KIND_COUNT, .name = "verbose", .key = 'v',		\
 	  .help = "show libbpf/libxdp messages", .off = offsetof(type, verbose) }

@@ -228,7 +228,7 @@ void report_bpf_text(FILE *f, const struct xsk_stat bpf[XSK_STAT_MAX])
 		fprintf(f, " %s %llu", xsk_stat_names[i], (unsigned long long)bpf[i].packets);
 }
 
-void report_json(FILE *f, const struct run_report *r)
+json_object *report_run_object(const struct run_report *r)
 {
 	json_object *o = json_object_new_object(), *queues = json_object_new_array();
 	struct queue_report sum;
@@ -240,6 +240,8 @@ void report_json(FILE *f, const struct run_report *r)
 	memset(&sum, 0, sizeof(sum));
 	for (i = 0; i < r->nr_queues; i++)
 		queue_add(&sum, &r->queues[i]);
+	if (r->json_type)
+		jput_str(o, "type", r->json_type);
 	jput_str(o, "interface", r->ifname);
 	jput_str(o, "attach_mode", r->attach_mode);
 	jput_str(o, "bind_mode", r->bind_mode);
@@ -289,7 +291,12 @@ void report_json(FILE *f, const struct run_report *r)
 		}
 		jput(o, "out", out);
 	}
-	json_out_print(f, o);
+	return o;
+}
+
+void report_json(FILE *f, const struct run_report *r)
+{
+	json_out_print(f, report_run_object(r));
 }
 
 void report_rules(FILE *f, const struct xsk_ruleset *rs, const struct xsk_stat *hits, bool json)
@@ -532,13 +539,13 @@ static void gen_sum(const struct gen_report *r, struct gen_sums *t)
 	}
 }
 
-static bool report_gen_json(FILE *f, const struct gen_report *r, const struct gen_sums *t,
-			    double secs)
+static json_object *gen_object(const struct gen_report *r, const struct gen_sums *t, double secs)
 {
-	bool ret = false;
 	json_object *root = json_object_new_object(), *qs = json_object_new_array();
 	__u32 i;
 
+	if (r->json_type)
+		jput_str(root, "type", r->json_type);
 	jput_str(root, "ifname", r->ifname);
 	jput_str(root, "engine", r->xsk ? "xsk" : "xdp");
 	jput_u64(root, "size", r->size);
@@ -577,6 +584,23 @@ static bool report_gen_json(FILE *f, const struct gen_report *r, const struct ge
 		json_object_array_add(qs, o);
 	}
 	jput(root, "queues", qs);
+	return root;
+}
+
+json_object *report_gen_object(const struct gen_report *r)
+{
+	struct gen_sums t;
+
+	gen_sum(r, &t);
+	return gen_object(r, &t, r->seconds > 0 ? r->seconds : 1e-9);
+}
+
+static bool report_gen_json(FILE *f, const struct gen_report *r, const struct gen_sums *t,
+			    double secs)
+{
+	json_object *root = gen_object(r, t, secs);
+	bool ret = false;
+
 	if (r->extra)
 		ret = r->extra(r->extra_ctx, root);
 	json_out_print(f, root);

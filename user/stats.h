@@ -107,6 +107,8 @@ struct run_report {
 	struct xsk_stat out_bpf[XSK_STAT_MAX];
 	const struct xsk_ruleset *out_rules;	/* NULL: not known */
 	struct xsk_stat out_hits[XSK_MAX_RULES + 1];
+	/* JSON: the object's first member "type" (-i --json: "summary"), NULL: none. */
+	const char *json_type;
 };
 
 /* One thread of `xskmap gen`: a TX queue (xsk) or a CPU (xdp). */
@@ -140,9 +142,14 @@ struct gen_report {
 	 */
 	bool (*extra)(void *ctx, struct json_object *root);
 	void *extra_ctx;
+	/* JSON: the object's first member "type" (-i --json: "summary"), NULL: none. */
+	const char *json_type;
 };
 
 void report_json(FILE *f, const struct run_report *r);
+/* The object report_json() prints (json-c, the caller's to put), and gen's without r->extra. */
+struct json_object *report_run_object(const struct run_report *r);
+struct json_object *report_gen_object(const struct gen_report *r);
 /* gen's summary: one JSON object, or the text lines; false, or what r->extra said. */
 bool report_gen(FILE *f, const struct gen_report *r, bool json);
 /*
