@@ -364,8 +364,8 @@ protected:
 		s.ns = t->ns_b;
 		s.ifname = t->if_b;
 		s.frames = &frames;
-		s.burst = 16;
-		s.pause_us = 5000;
+		s.burst = 8;
+		s.pause_us = 5000;	/* about a second: several intervals see frames */
 		return send_frames(s);
 	}
 
@@ -380,14 +380,15 @@ protected:
 TEST_F(E2EMetrics, RunJsonLinesAddUpToTheSummary)
 {
 	constexpr size_t N = 1500;
-	Proc &ld = loader({ "--match", "udp", "-i", "0.2", "-d", "3", "--json" });
+	Proc &ld = loader({ "--match", "udp", "-i", "0.2", "-c", std::to_string(N), "-d", "20", "--json" });
 	ASSERT_TRUE(ready(ld));
 	SendResult s = send(N);
 	ASSERT_EQ(s.sent, N) << s.err;
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 
 	std::vector<json::Value> lines = json_lines(ld.out());
-	ASSERT_GE(lines.size(), 5u) << ld.out();
+	/* An interval or more while frames came, the last one up to the stop, the summary. */
+	ASSERT_GE(lines.size(), 3u) << ld.out();
 	const json::Value &sum = lines.back();
 	EXPECT_EQ(sum["type"].str, "summary");
 	EXPECT_EQ(sum["rx_packets"].u64(), N) << ld.out();
@@ -455,7 +456,8 @@ TEST_F(E2EMetrics, RunPrometheusFileAlwaysWholeAndEndsWithTheSummary)
 {
 	constexpr size_t N = 1500;
 	std::string dir = prom_dir(), file = dir + "/xskmap.prom";
-	Proc &ld = loader({ "--match", "udp", "-i", "0.1", "-d", "3", "--json", "--prometheus", file });
+	Proc &ld = loader({ "--match", "udp", "-i", "0.1", "-c", std::to_string(N), "-d", "20", "--json",
+			    "--prometheus", file });
 	ASSERT_TRUE(ready(ld));
 
 	std::atomic<bool> stop{ false };
@@ -497,7 +499,7 @@ TEST_F(E2EMetrics, RunPrometheusFileAlwaysWholeAndEndsWithTheSummary)
 	ASSERT_EQ(s.sent, N) << s.err;
 	ASSERT_EQ(rc, 0) << ld.err();
 	EXPECT_EQ(bad, "");
-	EXPECT_GT(parsed, 50u);
+	EXPECT_GT(parsed, 20u);
 	EXPECT_EQ(parsed, reads);
 
 	std::vector<json::Value> lines = json_lines(ld.out());

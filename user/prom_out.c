@@ -106,6 +106,9 @@ int prom_out_open(struct prom_out *p, const char *path, char *err, size_t errlen
 		return -1;
 	}
 	snprintf(p->tmp, sizeof(p->tmp), "%s.tmp.%d", p->base, (int)getpid());
+	if (strlen(p->base) < 6 || strcmp(p->base + strlen(p->base) - 5, ".prom"))
+		pr_warn("--prometheus %s: node_exporter's textfile collector reads only files named *.prom\n",
+			path);
 	return 0;
 }
 
