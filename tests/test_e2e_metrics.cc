@@ -570,7 +570,12 @@ TEST_F(E2EMetrics, RunPrometheusWithoutIntervalIsWrittenEverySecond)
 TEST_F(E2EMetrics, PrometheusLabelValuesAreEscaped)
 {
 	const std::string odd = "xm\"t\\" + std::to_string(getpid() % 1000);
-	Result r = ip({ "-n", t->ns_a, "link", "set", "dev", t->if_a, "name", odd });
+	/* Down first: Linux 6.1 renames no device that is up (EBUSY). */
+	Result r = ip({ "-n", t->ns_a, "link", "set", "dev", t->if_a, "down" });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	r = ip({ "-n", t->ns_a, "link", "set", "dev", t->if_a, "name", odd });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	r = ip({ "-n", t->ns_a, "link", "set", "dev", odd, "up" });
 	ASSERT_EQ(r.rc, 0) << r.err;
 	std::string dir = prom_dir(), file = dir + "/odd.prom";
 	Proc &ld = loader({ "-d", "0.5", "--prometheus", file }, odd);

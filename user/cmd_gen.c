@@ -836,9 +836,14 @@ static int gen_loop(struct gen_state *g, struct gen_live *lv)
 	struct gen_report now;
 
 	g->start = mono_sec();
-	/* The first line counts from zero at the start. */
-	if (lv->prev_q)
+	/*
+	 * The first line counts from zero (the threads may have sent already:
+	 * the report's delta against itself): the lines add up to the totals.
+	 */
+	if (lv->prev_q) {
 		gen_collect(g, &lv->prev, lv->prev_q, 0);
+		metrics_gen_delta(&lv->prev, &lv->prev, &lv->prev, lv->prev_q);
+	}
 	if (lv->prom_on && lv->now_q) {
 		gen_collect(g, &now, lv->now_q, 0);
 		gen_prom(lv, &now, true);
