@@ -678,7 +678,8 @@ protected:
 							  { xsk ? "queue" : "thread", "0" } };
 		EXPECT_EQ(p.get("xskmap_gen_packets_total", l0), (double)N) << text;
 		EXPECT_EQ(p.get("xskmap_gen_bytes_total", l0), (double)N * sum["size"].u64()) << text;
-		EXPECT_EQ(p.get("xskmap_running", { { "command", "gen" }, { "interface", t->if_a } }), 0);
+		EXPECT_EQ(p.get("xskmap_running", { { "command", "gen" }, { "engine", xsk ? "xsk" : "xdp" },
+						    { "interface", t->if_a } }), 0) << text;
 		if (xsk) {
 			EXPECT_EQ(p.sum("xskmap_gen_wakeups_total", l0), (double)sum["wakeups"].u64()) << text;
 			EXPECT_EQ(p.get("xskmap_gen_in_flight_packets", l0), 0) << text;

@@ -280,10 +280,12 @@ static void labels(struct prom_label *out, const struct prom_label *base, const 
 	out[i] = (struct prom_label){ NULL, NULL };
 }
 
-static void prom_state(FILE *f, const char *command, const char *ifname,
+/* gen's engine is a label too: an xsk and an xdp gen on one device are two series. */
+static void prom_state(FILE *f, const char *command, const char *ifname, const char *engine,
 		       const struct metrics_prom_ctx *c)
 {
-	struct prom_label l[] = { { "command", command }, { "interface", ifname }, { NULL, NULL } };
+	struct prom_label l[] = { { "command", command }, { "interface", ifname },
+				  { engine ? "engine" : NULL, engine }, { NULL, NULL } };
 
 	prom_family(f, "xskmap_running", "gauge",
 		    "1 while the command runs; 0 in the file it leaves at the stop (final values).");
@@ -333,7 +335,7 @@ static void prom_run(FILE *f, const struct metrics_prom_ctx *c)
 	const char *prev_family = NULL;
 	char qid[16];
 
-	prom_state(f, "run", r->ifname, c);
+	prom_state(f, "run", r->ifname, NULL, c);
 	for (size_t k = 0; k < NR_QUEUE_COUNTERS; k++) {
 		const struct queue_counter *qc = &queue_counters[k];
 
@@ -425,7 +427,7 @@ static void prom_gen(FILE *f, const struct metrics_prom_ctx *c)
 	struct prom_label l[MAX_LABELS];
 	char id[16];
 
-	prom_state(f, "gen", r->ifname, c);
+	prom_state(f, "gen", r->ifname, r->xsk ? "xsk" : "xdp", c);
 	for (size_t k = 0; k < sizeof(gen_counters) / sizeof(gen_counters[0]); k++) {
 		const struct gen_counter *gc = &gen_counters[k];
 		bool prog_runs = !strcmp(gc->family, "xskmap_gen_prog_runs_total");
