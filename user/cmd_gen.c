@@ -789,6 +789,7 @@ struct gen_live {
 	struct prom_out prom;
 	bool prom_on;
 	double start_wall;
+	bool lines_failed;		/* stdout failed, said */
 };
 
 static void gen_prom(struct gen_live *lv, const struct gen_report *r, bool running)
@@ -864,7 +865,9 @@ static int gen_loop(struct gen_state *g, struct gen_live *lv)
 			if (g->o.json && lv->prev_q && lv->now_q) {
 				/* One line on stdout, from this thread: never a sender's. */
 				gen_collect(g, &now, lv->now_q, t);
+				errno = 0;
 				metrics_gen_json(stdout, &now, &lv->prev);
+				metrics_lines_check(stdout, &lv->lines_failed);
 				memcpy(lv->prev_q, lv->now_q, g->nr_threads * sizeof(*lv->prev_q));
 				lv->prev = now;
 				lv->prev.queues = lv->prev_q;

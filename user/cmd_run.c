@@ -113,6 +113,7 @@ struct run_state {
 	struct queue_report *live_prev_q;
 	struct capture_report live_prev_cap;
 	struct meta_report live_prev_meta;
+	bool lines_failed;		/* -i --json: stdout failed, said */
 	/* --prometheus */
 	struct prom_out prom;
 	bool prom_on;
@@ -1073,9 +1074,11 @@ static int run_loop(struct run_state *s)
 			}
 			if (o->interval && t >= next) {
 				/* With --json the lines go to stdout from this thread: never a worker's. */
-				if (o->json)
+				if (o->json) {
+					errno = 0;
 					metrics_run_json(stdout, &now, &s->live_prev);
-				else
+					metrics_lines_check(stdout, &s->lines_failed);
+				} else
 					report_interval(stderr, &now, &s->live_prev);
 				run_keep_prev(s, &now);
 				next += o->interval;

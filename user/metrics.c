@@ -4,7 +4,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+
 #include "json_out.h"
+#include "log.h"
 #include "metrics.h"
 #include "prom_out.h"
 
@@ -259,6 +262,15 @@ void metrics_gen_json(FILE *f, const struct gen_report *now, const struct gen_re
 	jput(o, "delta", report_gen_object(&d));
 	free(dq);
 	json_out_print(f, o);
+}
+
+void metrics_lines_check(FILE *f, bool *said)
+{
+	if (*said || !ferror(f))
+		return;
+	*said = true;
+	pr_warn("writing the JSON lines to stdout failed (%s): no more lines arrive; xskmap goes on, and exits 1 at the stop\n",
+		strerror(errno ? errno : EIO));
 }
 
 /* ---- Prometheus ---- */

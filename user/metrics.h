@@ -39,6 +39,12 @@ void metrics_gen_delta(const struct gen_report *now, const struct gen_report *pr
 void metrics_run_json(FILE *f, const struct run_report *now, const struct run_report *prev);
 void metrics_gen_json(FILE *f, const struct gen_report *now, const struct gen_report *prev);
 
+/*
+ * After a line: a stdout that failed (a closed pipe, a full disk) is said
+ * once, as a warning; the command goes on, and its summary fails the exit.
+ */
+void metrics_lines_check(FILE *f, bool *said);
+
 /* The Prometheus text of a run or a gen, for prom_out_write(). */
 struct metrics_prom_ctx {
 	const struct run_report *run;	/* one of the two */
