@@ -23,15 +23,13 @@
 #include <vector>
 
 #include "gen_check.h"
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
 
 #ifndef XSKMAP_BIN
 #error "XSKMAP_BIN must name the loader binary (set in tests/CMakeLists.txt)"
-#endif
-#ifndef XDP_USE_SG
-#define XDP_USE_SG (1 << 4)
 #endif
 #ifndef SOL_XDP
 #define SOL_XDP 283
@@ -48,27 +46,10 @@ constexpr int MTU = 9000;
 constexpr size_t MAX_FRAME = MTU + 14;	/* what AF_PACKET sends without a tag */
 const char *const NEEDS_66 = "AF_XDP multi-buffer (XDP_USE_SG) needs Linux 6.6";
 
-uint32_t xorshift(uint32_t &s)
-{
-	s ^= s << 13;
-	s ^= s >> 17;
-	s ^= s << 5;
-	return s;
-}
-
 /* UDP from B to A, "XTM1" + sequence, pseudo-random filler to len bytes. */
 Bytes frame(const Topology &t, uint32_t seq, size_t len, uint16_t dport, uint32_t &rng)
 {
-	Bytes payload;
-	Packet p;
-
-	put32(payload, 0x58544d31);
-	put32(payload, seq);
-	while (14 + 20 + 8 + payload.size() < len)
-		payload.push_back(xorshift(rng) & 0xff);
-	memcpy(p.dst_mac, t.mac_a, 6);
-	memcpy(p.src_mac, t.mac_b, 6);
-	return p.ipv4(IP_UDP).udp(30000, dport, payload).build();
+	return seq_frame(t.mac_a, t.mac_b, { 0x58544d31, seq }, len, 30000, dport, rng);
 }
 
 /*
@@ -91,160 +72,6 @@ std::vector<size_t> boundary_sizes(size_t frame_size)
 	return v;
 }
 
-Bytes swapped(const Bytes &f)
-{
-	Bytes r = f;
-
-	std::swap_ranges(r.begin(), r.begin() + 6, r.begin() + 6);
-	return r;
-}
-
-::testing::AssertionResult same(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
-{
-	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
-		if (want[i] != got[i]) {
-			size_t at = 0;
-
-			while (at < std::min(want[i].size(), got[i].size()) && want[i][at] == got[i][at])
-				at++;
-			return ::testing::AssertionFailure()
-			       << "frame " << i << " differs (" << want[i].size() << " bytes sent, "
-			       << got[i].size() << " got, first difference at byte " << at << ")";
-		}
-	if (want.size() != got.size())
-		return ::testing::AssertionFailure() << want.size() << " frames expected, "
-						     << got.size() << " got";
-	return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
-json::Value summary(const std::string &out)
-{
-	json::Value v;
-	std::string err;
-
-	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
-	return v;
-}
-
-/*
- * The oracle, independent of xskmap: an AF_XDP socket of the test's own
- * bound with XDP_USE_SG to A's end. 0 where the kernel has AF_XDP
- * multi-buffer, EINVAL where it has not; anything else fails the test.
- */
-int sg_bind_errno(const Topology &t, std::string &why)
-{
-	int bind_err = -1;
-
-	in_netns(t.ns_a, [&] {
-		const size_t frames = 64, fsize = 4096;
-		int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0), n = frames;
-		void *area = mmap(nullptr, frames * fsize, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		struct xdp_umem_reg reg = {};
-		struct sockaddr_xdp sxdp = {};
-
-		reg.addr = (uintptr_t)area;
-		reg.len = frames * fsize;
-		reg.chunk_size = fsize;
-		if (fd < 0 || area == MAP_FAILED ||
-		    setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) ||
-		    setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &n, sizeof(n)) ||
-		    setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &n, sizeof(n)) ||
-		    setsockopt(fd, SOL_XDP, XDP_RX_RING, &n, sizeof(n))) {
-			why = std::string("AF_XDP socket setup: ") + strerror(errno);
-		} else {
-			sxdp.sxdp_family = AF_XDP;
-			sxdp.sxdp_ifindex = if_nametoindex(t.if_a.c_str());
-			sxdp.sxdp_flags = XDP_COPY | XDP_USE_SG;
-			bind_err = bind(fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) ? errno : 0;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (area != MAP_FAILED)
-			munmap(area, frames * fsize);
-	}, &why);
-	return bind_err;
-}
-
-/* Frames arriving on B's end until n or timeout (an AF_PACKET socket of the test's). */
-class PeerCapture {
-public:
-	PeerCapture(const Topology &t, size_t n, milliseconds timeout)
-	{
-		std::atomic<bool> opened{ false };
-
-		thread_ = std::thread([&, n, timeout] {
-			in_netns(t.ns_b, [&] {
-				int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-				struct sockaddr_ll sll = {};
-				int rcvbuf = 32 << 20;
-				auto deadline = Clock::now() + timeout;
-				std::vector<uint8_t> buf(65536);
-
-				sll.sll_family = AF_PACKET;
-				sll.sll_protocol = htons(ETH_P_ALL);
-				sll.sll_ifindex = if_nametoindex(t.if_b.c_str());
-				if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-					err_ = std::string("AF_PACKET capture on ") + t.if_b + ": " + strerror(errno);
-					opened = true;
-					return;
-				}
-				setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-				opened = true;
-				while (got_.size() < n && Clock::now() < deadline && !stop_) {
-					struct pollfd pfd = { fd, POLLIN, 0 };
-					struct sockaddr_ll from = {};
-					socklen_t fl = sizeof(from);
-
-					if (poll(&pfd, 1, 50) <= 0)
-						continue;
-					ssize_t len = recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT,
-							       (struct sockaddr *)&from, &fl);
-					if (len <= 0 || from.sll_pkttype == PACKET_OUTGOING)
-						continue;
-					got_.emplace_back(buf.data(), buf.data() + len);
-				}
-				close(fd);
-			});
-		});
-		while (!opened)
-			std::this_thread::sleep_for(milliseconds(1));
-	}
-	~PeerCapture() { stop_ = true; join(); }
-	const std::vector<Bytes> &join()
-	{
-		if (thread_.joinable())
-			thread_.join();
-		return got_;
-	}
-	const std::string &error() const { return err_; }
-
-private:
-	std::thread thread_;
-	std::vector<Bytes> got_;
-	std::string err_;
-	std::atomic<bool> stop_{ false };
-};
-
-/* UDP frames to port, in order. */
-std::vector<Bytes> only_port(const std::vector<Bytes> &v, uint16_t port)
-{
-	std::vector<Bytes> r;
-
-	for (auto &f : v)
-		if (f.size() >= 38 && f[12] == 0x08 && f[13] == 0 && f[23] == IP_UDP &&
-		    (f[36] << 8 | f[37]) == port)
-			r.push_back(f);
-	return r;
-}
-
 class E2EMbuf : public ::testing::Test {
 protected:
 	void SetUp() override
@@ -257,7 +84,7 @@ protected:
 		ASSERT_EQ(ip({ "-n", topo_->ns_a, "link", "set", topo_->if_a, "mtu", std::to_string(MTU) }).rc, 0);
 		ASSERT_EQ(ip({ "-n", topo_->ns_b, "link", "set", topo_->if_b, "mtu", std::to_string(MTU) }).rc, 0);
 		std::string why;
-		int e = sg_bind_errno(*topo_, why);
+		int e = sg_bind_errno(topo_->ns_a, topo_->if_a, why);
 		ASSERT_TRUE(why.empty()) << why;
 		ASSERT_TRUE(e == 0 || e == EINVAL) << "XDP_USE_SG bind: " << strerror(e);
 		sg_ = e == 0;
@@ -361,7 +188,7 @@ protected:
 		ASSERT_EQ(s.err, "");
 		ASSERT_EQ(s.sent, frames.size()) << strerror(s.last_errno);
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-		json::Value j = summary(ld.out());
+		json::Value j = json_of(ld.out());
 		EXPECT_EQ(j["multi_buffer"].b, sg_) << ld.out();
 		EXPECT_EQ(j["rx_packets"].u64(), want.size()) << ld.out();
 		EXPECT_EQ(j["rx_bytes"].u64(), bytes) << ld.out();
@@ -375,7 +202,7 @@ protected:
 		std::vector<Bytes> got;
 		std::string err;
 		ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
-		EXPECT_TRUE(same(want, got));
+		EXPECT_TRUE(same_frames(want, got));
 	}
 
 	bool sg_ = false;
@@ -432,13 +259,13 @@ TEST_F(E2EMbuf, JumboFramesComeBackWholeThroughFwd)
 		Proc &ld = loader({ "--action", "fwd", "--frame-size", fsize, "--batch", "3",
 				    "-c", std::to_string(frames.size()), "-d", "20", "--json" });
 		ASSERT_TRUE(ready(ld, "forwarding"));
-		PeerCapture cap(t, frames.size(), milliseconds(25000));
-		ASSERT_EQ(cap.error(), "");
+		WireCapture cap(t.ns_b, t.if_b);
+		ASSERT_TRUE(cap.ok()) << cap.error();
 		SendResult s = send(frames);
 		ASSERT_EQ(s.sent, frames.size()) << strerror(s.last_errno);
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-		EXPECT_TRUE(same(want, only_port(cap.join(), PORT_XSK))) << "--frame-size " << fsize;
-		json::Value j = summary(ld.out());
+		EXPECT_TRUE(same_frames(want, only_port(cap.collect(frames.size(), milliseconds(25000)), PORT_XSK))) << "--frame-size " << fsize;
+		json::Value j = json_of(ld.out());
 		EXPECT_EQ(j["rx_packets"].u64(), frames.size()) << ld.out();
 		EXPECT_EQ(j["rx_bytes"].u64(), bytes) << ld.out();
 		EXPECT_EQ(j["tx_packets"].u64(), frames.size()) << ld.out();
@@ -466,16 +293,16 @@ TEST_F(E2EMbuf, GenPutsWholeJumboFramesOnTheWire)
 		return;
 	}
 	for (const char *fsize : { "4096", "2048" }) {
-		PeerCapture cap(t, N, milliseconds(25000));
-		ASSERT_EQ(cap.error(), "");
+		WireCapture cap(t.ns_b, t.if_b);
+		ASSERT_TRUE(cap.ok()) << cap.error();
 		Result r = gen({ "-s", "9000", "-c", std::to_string(N), "--rate", "5000",
 				 "--frame-size", fsize, "--json" });
 		ASSERT_EQ(r.rc, 0) << r.err;
-		json::Value j = summary(r.out);
+		json::Value j = json_of(r.out);
 		EXPECT_EQ(j["frames"].u64(), N) << r.out;
 		EXPECT_EQ(j["buffers_per_frame"].u64(), 9000u / atoi(fsize) + 1) << r.out;
 		EXPECT_TRUE(has(r.err, "multi-buffer: each 9000-byte frame goes over"));
-		const std::vector<Bytes> &got = cap.join();
+		std::vector<Bytes> got = cap.collect(N, milliseconds(25000));
 		std::vector<gencheck::Frame> ok;
 		for (auto &f : got) {
 			gencheck::Frame g = gencheck::parse(f);
@@ -520,7 +347,7 @@ TEST_F(E2EMbuf, RefusedOrWarnedWithoutKernelSupport)
 	SendResult s = send(f);
 	EXPECT_EQ(s.sent, f.size()) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_FALSE(j["multi_buffer"].b) << ld.out();
 	EXPECT_EQ(j["rx_packets"].u64(), 2u) << ld.out();
 	EXPECT_EQ(j["queues"][0]["xdp_statistics"]["rx_dropped"].u64(), 1u) << ld.out();
@@ -546,7 +373,7 @@ TEST_F(E2EMbuf, AutoOnlyWhenTheMtuNeedsIt)
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	EXPECT_FALSE(has(ld.err(), "multi-buffer")) << ld.err();
 	EXPECT_TRUE(has(ld.err(), "attached xsk_redirect to "));
-	EXPECT_FALSE(summary(ld.out())["multi_buffer"].b);
+	EXPECT_FALSE(json_of(ld.out())["multi_buffer"].b);
 	if (!sg_)
 		return;
 	uint32_t rng = 9;
@@ -558,7 +385,7 @@ TEST_F(E2EMbuf, AutoOnlyWhenTheMtuNeedsIt)
 	SendResult s = send(f);
 	EXPECT_EQ(s.sent, f.size());
 	ASSERT_EQ(on.wait_exit(EXIT_TIMEOUT), 0) << on.err();
-	json::Value j = summary(on.out());
+	json::Value j = json_of(on.out());
 	EXPECT_TRUE(j["multi_buffer"].b);
 	EXPECT_EQ(j["rx_packets"].u64(), 2u) << on.out();
 	EXPECT_EQ(j["rx_bytes"].u64(), 1514u + 60u) << on.out();
