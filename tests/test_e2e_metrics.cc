@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
@@ -349,17 +350,11 @@ protected:
 	SendResult send(size_t n)
 	{
 		std::vector<Bytes> frames;
+		uint32_t rng = 0x584d5431;
 
-		for (size_t i = 0; i < n; i++) {
-			Bytes payload;
-			Packet p;
-
-			put32(payload, 0x584d5431);
-			put32(payload, (uint32_t)i);
-			memcpy(p.dst_mac, t->mac_a, 6);
-			memcpy(p.src_mac, t->mac_b, 6);
-			frames.push_back(p.ipv4(IP_UDP).udp(30000, PORT, payload).build());
-		}
+		for (size_t i = 0; i < n; i++)
+			frames.push_back(seq_frame(t->mac_a, t->mac_b, { 0x584d5431, (uint32_t)i }, 60,
+						   30000, PORT, rng));
 		SendSpec s;
 		s.ns = t->ns_b;
 		s.ifname = t->if_b;
