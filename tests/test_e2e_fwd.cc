@@ -33,7 +33,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
+const milliseconds EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT_FWD = 41001, PORT_KERNEL = 41002;
 
 /* UDP from B to A, "XTF1" + sequence, mixed sizes. */

@@ -32,7 +32,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
+const milliseconds EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT = 41201;
 
 uint64_t wall_ns()

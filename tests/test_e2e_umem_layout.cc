@@ -36,7 +36,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
+const milliseconds EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT = 41101;
 
 /* UDP from B to A, "XTU1" + sequence, mixed sizes. */
