@@ -1078,6 +1078,75 @@ inline SendResult send_frames(const SendSpec &s)
 	return res;
 }
 
+#ifdef XSKMAP_BIN
+/*
+ * For the suites that start xskmap in A's namespace of a fresh pair: root
+ * and the binary checked first; the processes started through start() and
+ * the pair removed at the end, whatever the test's outcome.
+ */
+class LoaderTest : public ::testing::Test {
+protected:
+	std::unique_ptr<Topology> topo_;
+	std::vector<std::unique_ptr<Proc>> procs_;
+	milliseconds ready_timeout_{ 10000 };
+
+	void SetUp() override
+	{
+		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root: run them as root";
+		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN;
+	}
+	void TearDown() override
+	{
+		for (auto &p : procs_)
+			p->kill_wait();
+		procs_.clear();
+		topo_.reset();
+	}
+
+	Topology &topology(unsigned queues = 1)
+	{
+		topo_ = std::make_unique<Topology>(queues);
+		return *topo_;
+	}
+
+	/* `xskmap CMD ARGS... IFNAME` inside ns, not waited for. */
+	Proc &start(const std::string &ns, const std::string &cmd, std::vector<std::string> args,
+		    const std::string &ifname)
+	{
+		std::vector<std::string> argv = { ip_bin(), "netns", "exec", ns, XSKMAP_BIN, cmd };
+
+		argv.insert(argv.end(), args.begin(), args.end());
+		argv.push_back(ifname);
+		procs_.push_back(std::make_unique<Proc>());
+		EXPECT_TRUE(procs_.back()->start(argv, "xskmap-" + cmd));
+		return *procs_.back();
+	}
+
+	/* `xskmap run ARGS... IF_A` inside A. */
+	Proc &loader(std::vector<std::string> args) { return start(topo_->ns_a, "run", args, topo_->if_a); }
+
+	/* Until p says "VERB on IF_A" (its line once set up), or what it said instead. */
+	::testing::AssertionResult ready(Proc &p, const std::string &verb = "receiving")
+	{
+		if (p.wait_stderr(verb + " on " + topo_->if_a, ready_timeout_))
+			return ::testing::AssertionSuccess();
+		return ::testing::AssertionFailure() << p.cmdline() << " did not get ready:\n" << p.err();
+	}
+
+	/* Frames from B's end, each once, byte-exact. */
+	SendSpec to_a(const std::vector<Bytes> &frames) const
+	{
+		SendSpec s;
+
+		s.ns = topo_->ns_b;
+		s.ifname = topo_->if_b;
+		s.frames = &frames;
+		return s;
+	}
+	SendResult send(const std::vector<Bytes> &frames) { return send_frames(to_a(frames)); }
+};
+#endif
+
 /* send_frames() on its own thread; the destructor stops and joins it. */
 class BackgroundSender {
 public:

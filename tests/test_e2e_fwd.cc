@@ -33,7 +33,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
+const milliseconds EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT_FWD = 41001, PORT_KERNEL = 41002;
 
 /* UDP from B to A, "XTF1" + sequence, mixed sizes. */
@@ -43,59 +43,12 @@ std::vector<Bytes> frames_mixed(const Topology &t, size_t n, uint32_t seed,
 	return xt::frames_mixed(t.mac_a, t.mac_b, 0x58544631, n, seed, ports);
 }
 
-class E2EFwd : public ::testing::Test {
+class E2EFwd : public LoaderTest {
 protected:
-	void SetUp() override
-	{
-		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root: run them as root";
-		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN;
-	}
-	void TearDown() override
-	{
-		for (auto &p : procs_)
-			p->kill_wait();
-		procs_.clear();
-		topo_.reset();
-	}
-
-	Topology &topology(unsigned queues = 1)
-	{
-		topo_ = std::make_unique<Topology>(queues);
-		return *topo_;
-	}
-
-	/* `xskmap run ARGS... IF_A` inside A, not waited for. */
-	Proc &loader(std::vector<std::string> args)
-	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", topo_->ns_a, XSKMAP_BIN,
-						  "run" };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(topo_->if_a);
-		procs_.push_back(std::make_unique<Proc>());
-		EXPECT_TRUE(procs_.back()->start(argv, "xskmap"));
-		return *procs_.back();
-	}
-
 	::testing::AssertionResult ready(Proc &p, const char *verb = "forwarding")
 	{
-		if (p.wait_stderr(std::string(verb) + " on " + topo_->if_a, READY_TIMEOUT))
-			return ::testing::AssertionSuccess();
-		return ::testing::AssertionFailure() << p.cmdline() << " did not get ready:\n" << p.err();
+		return LoaderTest::ready(p, verb);
 	}
-
-	SendResult send(const std::vector<Bytes> &frames)
-	{
-		SendSpec s;
-
-		s.ns = topo_->ns_b;
-		s.ifname = topo_->if_b;
-		s.frames = &frames;
-		return send_frames(s);
-	}
-
-	std::unique_ptr<Topology> topo_;
-	std::vector<std::unique_ptr<Proc>> procs_;
 };
 
 #define ASSERT_TOPOLOGY(t) ASSERT_TRUE((t).ok()) << (t).error()
@@ -275,6 +228,7 @@ TEST_F(E2EFwd, CpusPinsEachWorkerInOrder)
 	if (nq == 2) {
 		EXPECT_EQ(th[2].second, "0");
 	}
+
 	EXPECT_NE(th[0].second, th[1].second) << "the main thread is not pinned";
 	ld.signal(SIGINT);
 	EXPECT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
@@ -331,6 +285,7 @@ TEST_F(E2EFwd, LiveViewShowsTxAndWakeups)
 		if (w.size() == 16 && w[1] == "all" && atof(w[4].c_str()) > 0 && atof(w[13].c_str()) > 0)
 			moving = true;
 	}
+
 	EXPECT_TRUE(moving) << err;
 	/* The summary's TX line. */
 	EXPECT_TRUE(has(err, "tx " + std::to_string(N) + " frames"));

@@ -72,14 +72,13 @@ std::vector<size_t> boundary_sizes(size_t frame_size)
 	return v;
 }
 
-class E2EMbuf : public ::testing::Test {
+class E2EMbuf : public LoaderTest {
 protected:
 	void SetUp() override
 	{
-		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root: run them as root";
-		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN;
-		topo_ = std::make_unique<Topology>();
-		ASSERT_TRUE(topo_->ok()) << topo_->error();
+		LoaderTest::SetUp();
+		ready_timeout_ = READY_TIMEOUT;
+		ASSERT_TRUE(topology().ok()) << topo_->error();
 		/* Jumbo on both ends: on veth the peer's MTU decides what arrives. */
 		ASSERT_EQ(ip({ "-n", topo_->ns_a, "link", "set", topo_->if_a, "mtu", std::to_string(MTU) }).rc, 0);
 		ASSERT_EQ(ip({ "-n", topo_->ns_b, "link", "set", topo_->if_b, "mtu", std::to_string(MTU) }).rc, 0);
@@ -89,40 +88,12 @@ protected:
 		ASSERT_TRUE(e == 0 || e == EINVAL) << "XDP_USE_SG bind: " << strerror(e);
 		sg_ = e == 0;
 	}
-	void TearDown() override
-	{
-		for (auto &p : procs_)
-			p->kill_wait();
-		procs_.clear();
-		topo_.reset();
-	}
 
-	Proc &loader(std::vector<std::string> args)
-	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", topo_->ns_a, XSKMAP_BIN,
-						  "run" };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(topo_->if_a);
-		procs_.push_back(std::make_unique<Proc>());
-		EXPECT_TRUE(procs_.back()->start(argv, "xskmap"));
-		return *procs_.back();
-	}
-
-	::testing::AssertionResult ready(Proc &p, const char *verb)
-	{
-		if (p.wait_stderr(std::string(verb) + " on " + topo_->if_a, READY_TIMEOUT))
-			return ::testing::AssertionSuccess();
-		return ::testing::AssertionFailure() << p.cmdline() << " did not get ready:\n" << p.err();
-	}
-
+	/* Slower than the default pace: bursts of 4 frames, 2 ms apart. */
 	SendResult send(const std::vector<Bytes> &frames)
 	{
-		SendSpec s;
+		SendSpec s = to_a(frames);
 
-		s.ns = topo_->ns_b;
-		s.ifname = topo_->if_b;
-		s.frames = &frames;
 		s.burst = 4;
 		s.pause_us = 2000;
 		return send_frames(s);
@@ -206,8 +177,6 @@ protected:
 	}
 
 	bool sg_ = false;
-	std::unique_ptr<Topology> topo_;
-	std::vector<std::unique_ptr<Proc>> procs_;
 };
 
 /*
@@ -231,6 +200,7 @@ TEST_F(E2EMbuf, JumboFramesArriveWholeInTheCapture2048)
 		EXPECT_FALSE(topo_->xdp_on_a()) << topo_->link_a();
 		return;
 	}
+
 	capture_case(2048, "4");
 }
 
@@ -245,6 +215,7 @@ TEST_F(E2EMbuf, JumboFramesComeBackWholeThroughFwd)
 		EXPECT_TRUE(has(ld.err(), NEEDS_66));
 		return;
 	}
+
 	for (const char *fsize : { "4096", "2048" }) {
 		std::vector<Bytes> frames, want;
 		uint32_t rng = 0xF3D, seq = 0;
@@ -292,6 +263,7 @@ TEST_F(E2EMbuf, GenPutsWholeJumboFramesOnTheWire)
 		EXPECT_TRUE(has(r.err, NEEDS_66));
 		return;
 	}
+
 	for (const char *fsize : { "4096", "2048" }) {
 		WireCapture cap(t.ns_b, t.if_b);
 		ASSERT_TRUE(cap.ok()) << cap.error();

@@ -32,7 +32,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
+const milliseconds EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT = 41201;
 
 uint64_t wall_ns()
@@ -59,6 +59,7 @@ std::vector<Bytes> flow_frames(const uint8_t *dst, const uint8_t *src, size_t n,
 		memcpy(p.src_mac, src, 6);
 		v.push_back(p.ipv4(IP_UDP).udp(30000 + i % flows, PORT, payload).build());
 	}
+
 	return v;
 }
 
@@ -80,6 +81,7 @@ bool read_pcap_ns(const std::string &path, std::vector<Stamped> &out, std::strin
 		err = errbuf;
 		return false;
 	}
+
 	while ((r = pcap_next_ex(p, &h, &data)) == 1)
 		out.push_back({ (uint64_t)h->ts.tv_sec * 1000000000ULL + h->ts.tv_usec,
 				Bytes(data, data + h->caplen) });
@@ -107,40 +109,12 @@ struct Support {
 	}
 };
 
-class E2EMetadata : public ::testing::Test {
+class E2EMetadata : public LoaderTest {
 protected:
 	void SetUp() override
 	{
-		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root: run them as root";
-		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN;
-		topo_ = std::make_unique<Topology>(1);
-		ASSERT_TRUE(topo_->ok()) << topo_->error();
-	}
-	void TearDown() override
-	{
-		for (auto &p : procs_)
-			p->kill_wait();
-		procs_.clear();
-		topo_.reset();
-	}
-
-	Proc &loader(std::vector<std::string> args)
-	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", topo_->ns_a, XSKMAP_BIN,
-						  "run" };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(topo_->if_a);
-		procs_.push_back(std::make_unique<Proc>());
-		EXPECT_TRUE(procs_.back()->start(argv, "xskmap"));
-		return *procs_.back();
-	}
-
-	::testing::AssertionResult ready(Proc &p)
-	{
-		if (p.wait_stderr("receiving on " + topo_->if_a, READY_TIMEOUT))
-			return ::testing::AssertionSuccess();
-		return ::testing::AssertionFailure() << p.cmdline() << " did not get ready:\n" << p.err();
+		LoaderTest::SetUp();
+		ASSERT_TRUE(topology().ok()) << topo_->error();
 	}
 
 	/* The kernel without the kfuncs: the features wording, exit 1, nothing attached. */
@@ -151,9 +125,6 @@ protected:
 		EXPECT_TRUE(has(ld.err(), "run without --metadata"));
 		EXPECT_FALSE(topo_->xdp_on_a()) << topo_->link_a();
 	}
-
-	std::unique_ptr<Topology> topo_;
-	std::vector<std::unique_ptr<Proc>> procs_;
 };
 
 /*
@@ -176,6 +147,7 @@ TEST_F(E2EMetadata, CaptureCarriesTheDriversMetadataOrTheKernelRefuses)
 		expect_refusal(ld);
 		return;
 	}
+
 	ASSERT_TRUE(ready(ld));
 	EXPECT_TRUE(has(ld.err(), "--metadata: the program is bound to " + topo_->if_a));
 	std::vector<Bytes> frames = flow_frames(topo_->mac_a, topo_->mac_b, N, 4);
@@ -200,6 +172,7 @@ TEST_F(E2EMetadata, CaptureCarriesTheDriversMetadataOrTheKernelRefuses)
 			EXPECT_GE(got[i].ns, got[i - 1].ns) << "frame " << i;
 		}
 	}
+
 	json::Value j = json_of(ld.out());
 	const json::Value &m = j["metadata"];
 	EXPECT_EQ(m["frames"].u64(), N) << ld.out();
@@ -269,6 +242,7 @@ TEST_F(E2EMetadata, OffloadedVlanTagIsPutBackIntoTheCapture)
 		expect_refusal(ld);
 		return;
 	}
+
 	ASSERT_TRUE(ready(ld));
 	/*
 	 * iproute2 makes its pin directories on the first bpffs it finds in
@@ -299,6 +273,7 @@ TEST_F(E2EMetadata, OffloadedVlanTagIsPutBackIntoTheCapture)
 		t.insert(t.end(), fr.begin() + 12, fr.end());
 		want.push_back(t);
 	}
+
 	ASSERT_EQ(send_through_qdisc(topo_->ns_b, topo_->if_b, frames), N);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	std::vector<Stamped> got;

@@ -36,7 +36,7 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
+const milliseconds EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT = 41101;
 
 /* UDP from B to A, "XTU1" + sequence, mixed sizes. */
@@ -88,57 +88,19 @@ public:
 
 		return set_nr_hugepages(used + n) && meminfo("HugePages_Free") >= n;
 	}
+
 	unsigned long long orig() const { return orig_; }
 
 private:
 	unsigned long long orig_;
 };
 
-class E2EUmemLayout : public ::testing::Test {
+class E2EUmemLayout : public LoaderTest {
 protected:
 	void SetUp() override
 	{
-		ASSERT_EQ(geteuid(), 0u) << "e2e_tests need root: run them as root";
-		ASSERT_EQ(access(XSKMAP_BIN, X_OK), 0) << XSKMAP_BIN;
-		topo_ = std::make_unique<Topology>(1);
-		ASSERT_TRUE(topo_->ok()) << topo_->error();
-	}
-	void TearDown() override
-	{
-		for (auto &p : procs_)
-			p->kill_wait();
-		procs_.clear();
-		topo_.reset();
-	}
-
-	Proc &start(const std::string &ns, const std::string &cmd, std::vector<std::string> args,
-		    const std::string &ifname)
-	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", ns, XSKMAP_BIN, cmd };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(ifname);
-		procs_.push_back(std::make_unique<Proc>());
-		EXPECT_TRUE(procs_.back()->start(argv, "xskmap-" + cmd));
-		return *procs_.back();
-	}
-	Proc &loader(std::vector<std::string> args) { return start(topo_->ns_a, "run", args, topo_->if_a); }
-
-	::testing::AssertionResult ready(Proc &p, const char *verb = "receiving")
-	{
-		if (p.wait_stderr(std::string(verb) + " on " + topo_->if_a, READY_TIMEOUT))
-			return ::testing::AssertionSuccess();
-		return ::testing::AssertionFailure() << p.cmdline() << " did not get ready:\n" << p.err();
-	}
-
-	SendResult send(const std::vector<Bytes> &frames)
-	{
-		SendSpec s;
-
-		s.ns = topo_->ns_b;
-		s.ifname = topo_->if_b;
-		s.frames = &frames;
-		return send_frames(s);
+		LoaderTest::SetUp();
+		ASSERT_TRUE(topology().ok()) << topo_->error();
 	}
 
 	/* RX through the capture: every frame byte for byte, the layout in the summary. */
@@ -164,8 +126,6 @@ protected:
 		EXPECT_FALSE(topo_->xdp_on_a()) << topo_->link_a();
 	}
 
-	std::unique_ptr<Topology> topo_;
-	std::vector<std::unique_ptr<Proc>> procs_;
 };
 
 /* Unaligned chunks in 4 KiB pages never cross a page; in huge pages they are packed. */
@@ -184,6 +144,7 @@ TEST(UmemLayout, UnalignedChunksStayInTheirPageUnlessHugePages)
 			EXPECT_GT(a, xskmap_umem_frame_addr(&c, i - 1));
 		}
 	}
+
 	EXPECT_GE(xskmap_umem_area_size(&c), xskmap_umem_frame_addr(&c, 99) + 3000);
 	c.frame_size = 2500;
 	c.hugepages = true;
@@ -192,6 +153,7 @@ TEST(UmemLayout, UnalignedChunksStayInTheirPageUnlessHugePages)
 	if (xskmap_hugepage_size() == 2u << 20) {
 		EXPECT_EQ(xskmap_umem_frame_addr(&c, (2u << 20) / 2500), 2u << 20);
 	}
+
 	c.frame_size = 2048;
 	c.hugepages = false;
 	c.unaligned = false;
@@ -338,6 +300,7 @@ TEST_F(E2EUmemLayout, HugepagesWithoutAnySaysHowToReserve)
 		EXPECT_TRUE(has(e, "but only 0 of the " + std::to_string(total) + " reserved are free"));
 		EXPECT_TRUE(has(e, "'sysctl vm.nr_hugepages=" + std::to_string(total + 2) + "'"));
 	}
+
 	/* One line: the cause and the fix together. */
 	size_t at = e.find("--hugepages:");
 	ASSERT_NE(at, std::string::npos) << e;
