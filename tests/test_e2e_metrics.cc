@@ -318,30 +318,28 @@ std::string prom_dir()
 	return d;
 }
 
-class E2EMetrics : public TopologyTest {
+class E2EMetrics : public LoaderTest {
 protected:
-	void TearDown() override
+	Topology *t = nullptr;
+
+	void SetUp() override
 	{
-		for (auto &p : procs_)
-			p->kill_wait();
-		procs_.clear();
+		LoaderTest::SetUp();
+		t = &topology();
+		ASSERT_TRUE(t->ok()) << t->error();
 	}
 
-	/* `xskmap run ARGS... IFNAME` inside A, not waited for. */
+	/* `xskmap run ARGS... IFNAME` (default IF_A) inside A, not waited for. */
 	Proc &loader(std::vector<std::string> args, const std::string &ifname = "")
 	{
-		std::vector<std::string> argv = { ip_bin(), "netns", "exec", t->ns_a, XSKMAP_BIN, "run" };
-
-		argv.insert(argv.end(), args.begin(), args.end());
-		argv.push_back(ifname.empty() ? t->if_a : ifname);
-		procs_.push_back(std::make_unique<Proc>());
-		EXPECT_TRUE(procs_.back()->start(argv, "xskmap"));
-		return *procs_.back();
+		return start(t->ns_a, "run", args, ifname.empty() ? t->if_a : ifname);
 	}
 
 	::testing::AssertionResult ready(Proc &p, const std::string &ifname = "")
 	{
-		if (p.wait_stderr("receiving on " + (ifname.empty() ? t->if_a : ifname), READY_TIMEOUT))
+		if (ifname.empty())
+			return LoaderTest::ready(p);
+		if (p.wait_stderr("receiving on " + ifname, READY_TIMEOUT))
 			return ::testing::AssertionSuccess();
 		return ::testing::AssertionFailure() << p.cmdline() << " did not get ready:\n" << p.err();
 	}
@@ -355,16 +353,11 @@ protected:
 		for (size_t i = 0; i < n; i++)
 			frames.push_back(seq_frame(t->mac_a, t->mac_b, { 0x584d5431, (uint32_t)i }, 60,
 						   30000, PORT, rng));
-		SendSpec s;
-		s.ns = t->ns_b;
-		s.ifname = t->if_b;
-		s.frames = &frames;
+		SendSpec s = to_a(frames);
 		s.burst = 8;
 		s.pause_us = 5000;	/* about a second: several intervals see frames */
 		return send_frames(s);
 	}
-
-	std::vector<std::unique_ptr<Proc>> procs_;
 };
 
 /*
@@ -692,7 +685,10 @@ TEST_F(E2EMetricsGen, XskEngineLinesFileAndWireAgree)
 
 TEST_F(E2EMetricsGen, XdpEngineLinesFileAndWireAgree)
 {
-	pass_on_b();
+	/* B's end takes XDP_TX'd frames (ndo_xdp_xmit) only with an XDP program on it. */
+	Result r = ip({ "-n", t->ns_b, "link", "set", "dev", t->if_b, "xdpdrv", "obj", XTE_PASS_OBJ,
+			"sec", "xdp" });
+	ASSERT_EQ(r.rc, 0) << r.err;
 	gen_case({ "--engine", "xdp" }, false);
 }
 
