@@ -37,6 +37,7 @@
 #include <linux/membarrier.h>
 
 #include "cls_maps.h"
+#include "explain.h"
 #include "hostmem.h"
 #include "kernel_features.h"
 #include "iface.h"
@@ -106,6 +107,8 @@ struct run_state {
 		double kick_said, drop_said;	/* when an episode was last said (s) */
 	} tx_seen[XSKMAP_MAX_QUEUES];
 	bool mbuf;			/* multi-buffer: XDP_USE_SG, the xdp.frags program */
+	struct explain explain;		/* the redirect-failure tracer, skel NULL: none */
+	char explain_off[600];		/* why there is none */
 };
 
 static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
@@ -203,6 +206,10 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	}
 	if (s->prog.skel && stats_read_bpf(prog_stats_map_fd(&s->prog), r->bpf))
 		memset(r->bpf, 0, sizeof(r->bpf));
+	if (!s->explain.skel || explain_read(explain_map_fd(&s->explain), &r->explain)) {
+		memset(&r->explain, 0, sizeof(r->explain));
+		r->explain.off_why = s->explain.skel ? "the tracer's map cannot be read" : s->explain_off;
+	}
 	if (s->prog.skel) {
 		struct cls_fds f;
 
@@ -266,6 +273,7 @@ static int run_teardown(struct run_state *s)
 	for (i = 0; i < s->nr_umems; i++)
 		xskmap_umem_destroy(&s->umems[i]);
 	s->nr_umems = 0;
+	explain_close(&s->explain);
 	prog_destroy(&s->prog);
 	prog_destroy(&s->prog2);
 	/* After the link is closed: no record while the program is still on. */
@@ -627,6 +635,45 @@ static int run_socket(struct run_state *s, struct xskmap_sock *sk, const char *i
 	return EXIT_OK;
 }
 
+/*
+ * The tracer of the frames the kernel refuses after XDP_REDIRECT into the
+ * program's XSKMAP (bpf/xsk_explain.bpf.c), attached in setup, before the
+ * first socket: it needs CAP_BPF and CAP_PERFMON. Default: where it can,
+ * with one warning where not; --explain: required (exit 1 without it);
+ * --no-explain: none.
+ */
+static int run_explain(struct run_state *s)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	char err[512];
+	int fd, ret;
+
+	if (s->opts.explain < 0) {
+		snprintf(s->explain_off, sizeof(s->explain_off), "--no-explain");
+		return EXIT_OK;
+	}
+	fd = bpf_prog_get_fd_by_id(s->prog.prog_id);
+	if (fd < 0 || bpf_obj_get_info_by_fd(prog_xsks_map_fd(&s->prog), &mi, &len)) {
+		ret = -errno;
+		snprintf(err, sizeof(err), "cannot read the program's XSKMAP: %s", strerror(-ret));
+	} else {
+		ret = explain_open(&s->explain, mi.id, fd, err, sizeof(err));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!ret)
+		return EXIT_OK;
+	if (s->opts.explain > 0) {
+		pr_err("--explain: %s\n", err);
+		return EXIT_FAIL;
+	}
+	snprintf(s->explain_off, sizeof(s->explain_off), "%s", err);
+	pr_warn("%s: frames the kernel refuses after XDP_REDIRECT (RX ring full, frame too big) are counted only in xdp_statistics, without the reason (--no-explain silences this)\n",
+		err);
+	return EXIT_OK;
+}
+
 static int run_setup(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
@@ -704,6 +751,8 @@ static int run_setup(struct run_state *s)
 		pcfg.meta_vlan = s->meta_vlan;
 	}
 	ret = run_attach(s, &s->prog, &s->own, &pcfg, s->ifindex, o->ifname);
+	if (!ret)
+		ret = run_explain(s);
 	if (ret)
 		return ret;
 	if (o->bridge) {
