@@ -106,7 +106,7 @@ int cmd_attach(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (check_caps(caps, sizeof(caps))) {
+	if (check_caps(caps, sizeof(caps), true)) {
 		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
 		       caps);
 		goto out;

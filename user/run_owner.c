@@ -131,7 +131,7 @@ static int claim_record(struct run_owner *r, int ifindex, const char *ifname, bo
 		 * The kernel still guards the interface (the link), but pins nobody
 		 * can prove live must not be made: run without them.
 		 */
-		pr_warn("%s; running without a record or pins: 'xskmap rules' and 'xskmap detach' will not know this run\n",
+		pr_warn("%s; running without a record or pins: live rule changes are unavailable ('xskmap rules' and 'xskmap detach' will not know this run)\n",
 			err);
 		return 1;
 	}
@@ -174,7 +174,7 @@ int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const 
 			pr_err("%s\n", err);
 			return ret;
 		}
-		pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
+		pr_warn("%s; live rule changes are unavailable: 'xskmap rules' will not reach this run\n", err);
 	}
 	return 0;
 }
@@ -254,7 +254,7 @@ int run_owner_commit(struct run_owner *r, struct prog *p)
 				pr_err("%s\n", err);
 				return ret;
 			}
-			pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
+			pr_warn("%s; live rule changes are unavailable: 'xskmap rules' will not reach this run\n", err);
 			r->pin_dir[0] = '\0';
 		} else {
 			r->pinned = true;
