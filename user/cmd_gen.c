@@ -385,7 +385,7 @@ static int gen_check(struct gen_state *g)
 	__u32 max, i;
 	int mtu, nq, ret;
 
-	/* --rtt loads xsk_redirect, the xdp engine its own program: CAP_PERFMON too. */
+	/* --rtt loads xsk_redirect, the xdp engine xsk_gen: both need CAP_PERFMON (EACCES without). */
 	ret = cmd_check_iface(o->ifname, &g->ifindex, o->rtt || o->engine == GEN_ENGINE_XDP);
 	if (ret)
 		return ret;
