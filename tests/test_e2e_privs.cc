@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 // Least privilege, end to end: `xskmap run` as user nobody (uid 65534) with
-// only the capabilities the README lists, given as ambient capabilities (as
+// only the capabilities the README lists (CAP_NET_ADMIN, CAP_NET_RAW,
+// CAP_BPF, CAP_PERFMON, CAP_IPC_LOCK), given as ambient capabilities (as
 // `setcap` on the binary would give them at exec): it receives byte-exact,
 // and once set up no thread of it holds any capability. Without one of
 // them the run refuses, naming exactly that one and the setcap line, and
@@ -33,7 +34,10 @@ namespace {
 /* Generous: the 6.1 guest emulates the CPU. */
 const milliseconds READY_TIMEOUT(30000), EXIT_TIMEOUT(40000);
 constexpr uid_t NOBODY = 65534;
-/* What the README's setcap line grants, in setpriv's spelling. */
+/*
+ * What the README's setcap line grants, in setpriv's spelling. CAP_PERFMON:
+ * the verifier refuses xsk_redirect's packet-pointer subtraction without it.
+ */
 const std::vector<std::string> NEEDED = { "net_admin", "net_raw", "bpf", "perfmon", "ipc_lock" };
 /* The kernel's default RLIMIT_MEMLOCK (8 MiB), set for every run: not the test runner's. */
 constexpr unsigned MEMLOCK_KB = 8192;
@@ -219,7 +223,7 @@ protected:
 };
 
 /*
- * The four capabilities, nothing else, as nobody: the frames arrive byte
+ * The five capabilities, nothing else, as nobody: the frames arrive byte
  * for byte in a pcap written to nobody's directory; while it runs, every
  * thread (main, worker, pcap writer) has empty CapEff, CapPrm, CapInh and
  * CapAmb; nobody cannot write /run/xskmap, so the run takes no record and
@@ -251,6 +255,8 @@ TEST_F(E2EPrivs, NobodyWithTheListedCapsReceivesByteExactAndDropsThemAll)
 	std::string err;
 	ASSERT_TRUE(json::parse(ld.out(), j, err)) << err << "\n" << ld.out();
 	EXPECT_EQ(j["rx_packets"].u64(), N) << ld.out();
+	/* Read from the program's per-CPU map through its fd, after the drop. */
+	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), N) << ld.out();
 	std::vector<Bytes> got;
 	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
 	ASSERT_EQ(got.size(), N);
@@ -263,7 +269,31 @@ TEST_F(E2EPrivs, NobodyWithTheListedCapsReceivesByteExactAndDropsThemAll)
 }
 
 /*
- * Each of the four left out in turn: exit 1, one error naming exactly that
+ * The fault checks of a run with no capability left: its link detached by
+ * id from outside (as `bpftool link detach` does) is seen through the
+ * link's fd, and the run exits 1 saying so.
+ */
+TEST_F(E2EPrivs, NobodysRunSeesItsLinkDetachedWithNoCapability)
+{
+	Proc &ld = as_nobody(NEEDED, { "run", "-d", "30" });
+	ASSERT_TRUE(ld.wait_stderr("receiving on " + t->if_a, READY_TIMEOUT)) << ld.err();
+	std::string err = ld.err();
+	size_t p = err.find("(BPF link ");
+	ASSERT_NE(p, std::string::npos) << err;
+	std::string link = std::to_string(strtoul(err.c_str() + p + 10, nullptr, 10));
+	EXPECT_TRUE(no_caps_in_any_thread(ld.pid(), "65534", 2));
+
+	Result r = run({ "/usr/sbin/bpftool", "link", "detach", "id", link });
+	ASSERT_EQ(r.rc, 0) << r.err;
+	EXPECT_EQ(ld.wait_exit(milliseconds(10000)), 1) << ld.err();
+	EXPECT_TRUE(has(ld.err(), "the XDP program was detached from " + t->if_a +
+				  " by another tool (link id " + link + ")"))
+		<< ld.err();
+	EXPECT_FALSE(t->xdp_on_a()) << t->link_a();
+}
+
+/*
+ * Each of the five left out in turn: exit 1, one error naming exactly that
  * capability and the setcap line, nothing attached. CAP_IPC_LOCK is needed
  * only when the UMEM does not fit RLIMIT_MEMLOCK: the default 16 MiB does
  * not fit 8 MiB (the error gives both numbers), 1024 frames (4 MiB) do.
@@ -304,7 +334,7 @@ TEST_F(E2EPrivs, EachMissingCapIsNamedWithTheSetcapLineAndAttachesNothing)
 }
 
 /*
- * Root without CAP_SYS_ADMIN (its bounding set holds only the four) under
+ * Root without CAP_SYS_ADMIN (its bounding set holds only the five) under
  * `ip netns exec`, which gives a /sys without bpffs: it cannot mount one
  * for the pins, so it says live rule changes are unavailable, and receives
  * all the same, with no capability in any thread after setup.
