@@ -11,6 +11,7 @@
 #include <poll.h>
 
 #include "cls_maps.h"
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
@@ -41,32 +42,13 @@ const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(15000);
  * rest is pseudo-random filler, so a byte-for-byte comparison means something.
  */
 constexpr size_t HDR_LEN = 14 + 20 + 8, TAG_LEN = 12;
-constexpr size_t MIN_FRAME = 60, MAX_FRAME = 1514;
 constexpr uint16_t UDP_PORT = 40001;
-
-uint32_t next_rand(uint32_t &state)
-{
-	/* xorshift32: deterministic, so a failure reproduces. */
-	state ^= state << 13;
-	state ^= state >> 17;
-	state ^= state << 5;
-	return state;
-}
 
 Bytes udp_frame(const Topology &t, uint32_t sender, uint32_t seq, size_t len, uint32_t &rng,
 	       uint16_t dport = UDP_PORT)
 {
-	Bytes payload;
-	Packet p;
-
-	put32(payload, 0x58544531);	/* "XTE1" */
-	put32(payload, sender);
-	put32(payload, seq);
-	while (HDR_LEN + payload.size() < len)
-		payload.push_back(next_rand(rng) & 0xff);
-	memcpy(p.dst_mac, t.mac_a, 6);
-	memcpy(p.src_mac, t.mac_b, 6);
-	return p.ipv4(IP_UDP).udp(30000 + sender, dport, payload).build();
+	return seq_frame(t.mac_a, t.mac_b, { 0x58544531 /* "XTE1" */, sender, seq }, len, 30000 + sender,
+			 dport, rng);
 }
 
 /* count frames of mixed sizes; the first two are the extremes. */
@@ -76,8 +58,7 @@ std::vector<Bytes> udp_frames(const Topology &t, uint32_t sender, size_t count, 
 	uint32_t rng = seed;
 
 	for (size_t i = 0; i < count; i++) {
-		size_t len = i == 0 ? MIN_FRAME : i == 1 ? MAX_FRAME :
-			     MIN_FRAME + next_rand(rng) % (MAX_FRAME - MIN_FRAME + 1);
+		size_t len = mixed_len(i, rng);
 		v.push_back(udp_frame(t, sender, i, len, rng));
 	}
 	return v;
@@ -104,22 +85,6 @@ uint64_t total_bytes(const std::vector<Bytes> &v)
 	for (auto &f : v)
 		n += f.size();
 	return n;
-}
-
-/* Equal lists, or a message that shows the first difference in full. */
-::testing::AssertionResult same_frames(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
-{
-	for (size_t i = 0; i < std::min(want.size(), got.size()); i++) {
-		if (want[i] != got[i])
-			return ::testing::AssertionFailure()
-			       << "frame " << i << " differs: sent " << want[i].size()
-			       << " bytes, captured " << got[i].size() << "\nsent:\n"
-			       << hexdump(want[i]) << "\ncaptured:\n" << hexdump(got[i]);
-	}
-	if (want.size() != got.size())
-		return ::testing::AssertionFailure() << "sent " << want.size() << " frames, captured "
-						     << got.size();
-	return ::testing::AssertionSuccess();
 }
 
 json::Value parse_summary(const std::string &out)
@@ -803,7 +768,7 @@ std::vector<Bytes> port_frames(const Topology &t, uint32_t sender, uint16_t dpor
 	uint32_t rng = seed;
 
 	for (size_t i = first; i < first + count; i++)
-		v.push_back(udp_frame(t, sender, i, MIN_FRAME + next_rand(rng) % 101, rng, dport));
+		v.push_back(udp_frame(t, sender, i, 60 + xorshift(rng) % 101, rng, dport));
 	return v;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "frames.h"
 #include "netns.h"
 #include "packet.h"
 
@@ -37,34 +38,10 @@ namespace {
 const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(15000);
 constexpr uint16_t VXLAN = 4789, OTHER = 4790, LATER = 5000;
 
-uint32_t xorshift(uint32_t &s)
-{
-	s ^= s << 13;
-	s ^= s >> 17;
-	s ^= s << 5;
-	return s;
-}
-
 /* UDP from B to A, "XTA1" + sequence, pseudo-random filler to len bytes. */
 Bytes frame(const Topology &t, uint32_t seq, size_t len, uint16_t dport, uint32_t &rng)
 {
-	Bytes payload;
-	Packet p;
-
-	put32(payload, 0x58544131);
-	put32(payload, seq);
-	while (14 + 20 + 8 + payload.size() < len)
-		payload.push_back(xorshift(rng) & 0xff);
-	memcpy(p.dst_mac, t.mac_a, 6);
-	memcpy(p.src_mac, t.mac_b, 6);
-	return p.ipv4(IP_UDP).udp(30000, dport, payload).build();
-}
-
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
+	return seq_frame(t.mac_a, t.mac_b, { 0x58544131, seq }, len, 30000, dport, rng);
 }
 
 /* The consumer's "frame LEN HEX" lines. */
@@ -88,20 +65,6 @@ std::vector<Bytes> consumer_frames(const std::string &out)
 		v.push_back(b);
 	}
 	return v;
-}
-
-::testing::AssertionResult same_frames(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
-{
-	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
-		if (want[i] != got[i])
-			return ::testing::AssertionFailure()
-			       << "frame " << i << " differs: sent " << want[i].size() << " bytes, got "
-			       << got[i].size() << "\nsent:\n" << hexdump(want[i]) << "\ngot:\n"
-			       << hexdump(got[i]);
-	if (want.size() != got.size())
-		return ::testing::AssertionFailure() << "wanted " << want.size() << " frames, the consumer got "
-						     << got.size();
-	return ::testing::AssertionSuccess();
 }
 
 /* The record files under /run/xskmap that name ifname. */
@@ -278,7 +241,7 @@ protected:
 
 		for (size_t i = 0; i < n; i++) {
 			uint16_t d = dports[i % dports.size()];
-			size_t len = i == 0 ? 60 : i == 1 ? 1514 : 60 + xorshift(rng) % (1514 - 60 + 1);
+			size_t len = mixed_len(i, rng);
 			Bytes f = frame(*topo_, i, len, d, rng);
 
 			all.push_back(f);

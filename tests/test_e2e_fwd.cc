@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
@@ -35,84 +36,11 @@ namespace {
 const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT_FWD = 41001, PORT_KERNEL = 41002;
 
-uint32_t xorshift(uint32_t &s)
-{
-	s ^= s << 13;
-	s ^= s >> 17;
-	s ^= s << 5;
-	return s;
-}
-
-/* UDP from B to A, "XTF1" + sequence, pseudo-random filler to len bytes. */
-Bytes frame(const Topology &t, uint32_t seq, size_t len, uint16_t dport, uint32_t &rng)
-{
-	Bytes payload;
-	Packet p;
-
-	put32(payload, 0x58544631);
-	put32(payload, seq);
-	while (14 + 20 + 8 + payload.size() < len)
-		payload.push_back(xorshift(rng) & 0xff);
-	memcpy(p.dst_mac, t.mac_a, 6);
-	memcpy(p.src_mac, t.mac_b, 6);
-	return p.ipv4(IP_UDP).udp(30000, dport, payload).build();
-}
-
+/* UDP from B to A, "XTF1" + sequence, mixed sizes. */
 std::vector<Bytes> frames_mixed(const Topology &t, size_t n, uint32_t seed,
 				std::vector<uint16_t> ports = { PORT_FWD })
 {
-	std::vector<Bytes> v;
-	uint32_t rng = seed;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len = i == 0 ? 60 : i == 1 ? 1514 : 60 + xorshift(rng) % (1514 - 60 + 1);
-
-		v.push_back(frame(t, i, len, ports[i % ports.size()], rng));
-	}
-	return v;
-}
-
-/* What fwd must send back: the same bytes, Ethernet source and destination swapped. */
-Bytes swapped(const Bytes &f)
-{
-	Bytes r = f;
-
-	std::swap_ranges(r.begin(), r.begin() + 6, r.begin() + 6);
-	return r;
-}
-
-/* The frames that are UDP to port, in order. */
-std::vector<Bytes> only_port(const std::vector<Bytes> &v, uint16_t port)
-{
-	std::vector<Bytes> r;
-
-	for (auto &f : v)
-		if (f.size() >= 38 && f[12] == 0x08 && f[13] == 0 && f[23] == IP_UDP &&
-		    (f[36] << 8 | f[37]) == port)
-			r.push_back(f);
-	return r;
-}
-
-::testing::AssertionResult same(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
-{
-	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
-		if (want[i] != got[i])
-			return ::testing::AssertionFailure()
-			       << "frame " << i << " differs (" << want[i].size() << " bytes expected, "
-			       << got[i].size() << " came back)";
-	if (want.size() != got.size())
-		return ::testing::AssertionFailure() << want.size() << " frames expected, "
-						     << got.size() << " came back";
-	return ::testing::AssertionSuccess();
-}
-
-json::Value summary(const std::string &out)
-{
-	json::Value v;
-	std::string err;
-
-	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
-	return v;
+	return xt::frames_mixed(t.mac_a, t.mac_b, 0x58544631, n, seed, ports);
 }
 
 class E2EFwd : public ::testing::Test {
@@ -205,8 +133,8 @@ TEST_F(E2EFwd, ReturnsEveryFrameSwappedByteForByteInOrder)
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	const std::vector<Bytes> got = cap.collect(N, milliseconds(20000));
 
-	EXPECT_TRUE(same(want, only_port(got, PORT_FWD)));
-	json::Value j = summary(ld.out());
+	EXPECT_TRUE(same_frames(want, only_port(got, PORT_FWD)));
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["rx_packets"].u64(), N) << ld.out();
 	EXPECT_EQ(j["tx_packets"].u64(), N) << ld.out();
 	EXPECT_EQ(j["tx_completed"].u64(), N) << ld.out();
@@ -242,8 +170,8 @@ TEST_F(E2EFwd, WithoutNeedWakeupEveryFrameStillGoesBack)
 	SendResult s = send(frames);
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(want, only_port(cap.collect(N, milliseconds(20000)), PORT_FWD)));
-	json::Value j = summary(ld.out());
+	EXPECT_TRUE(same_frames(want, only_port(cap.collect(N, milliseconds(20000)), PORT_FWD)));
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["tx_completed"].u64(), N) << ld.out();
 	expect_tx_identity(j, ld.out());
 }
@@ -268,9 +196,9 @@ TEST_F(E2EFwd, WithRulesOnlyMatchedFramesComeBack)
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	const std::vector<Bytes> got = cap.settle();
-	EXPECT_TRUE(same(want, only_port(got, PORT_FWD)));
+	EXPECT_TRUE(same_frames(want, only_port(got, PORT_FWD)));
 	EXPECT_TRUE(only_port(got, PORT_KERNEL).empty());
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["tx_completed"].u64(), want.size()) << ld.out();
 	EXPECT_EQ(j["default"]["packets"].u64(), N - want.size()) << ld.out();
 	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), want.size()) << ld.out();
@@ -294,11 +222,11 @@ TEST_F(E2EFwd, BusyPollReceivesByteExactAndSaysWhatTheInterfaceNeeds)
 	SendResult s = send(frames);
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(want, only_port(cap.collect(N, milliseconds(20000)), PORT_FWD)));
+	EXPECT_TRUE(same_frames(want, only_port(cap.collect(N, milliseconds(20000)), PORT_FWD)));
 	EXPECT_TRUE(has(ld.err(), "busy polling, budget 32"));
 	/* A veth leaves both at 0: the message says so and how to set them. */
 	EXPECT_TRUE(has(ld.err(), "/sys/class/net/" + t.if_a + "/napi_defer_hard_irqs"));
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_GT(j["wakeups"]["recvfrom"].u64(), 0u) << ld.out();
 	EXPECT_EQ(j["wakeups"]["poll"].u64(), 0u) << "busy polling never sleeps in poll():\n" << ld.out();
 }
@@ -321,8 +249,8 @@ TEST_F(E2EFwd, PollModeForwardsByteExact)
 	SendResult s = send(frames);
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(want, only_port(cap.collect(N, milliseconds(20000)), PORT_FWD)));
-	json::Value j = summary(ld.out());
+	EXPECT_TRUE(same_frames(want, only_port(cap.collect(N, milliseconds(20000)), PORT_FWD)));
+	json::Value j = json_of(ld.out());
 	EXPECT_GT(j["wakeups"]["poll"].u64(), 0u) << ld.out();
 	EXPECT_EQ(j["wakeups"]["recvfrom"].u64(), 0u) << ld.out();
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "gen_check.h"
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
@@ -48,27 +49,10 @@ constexpr int MTU = 9000;
 constexpr size_t MAX_FRAME = MTU + 14;	/* what AF_PACKET sends without a tag */
 const char *const NEEDS_66 = "AF_XDP multi-buffer (XDP_USE_SG) needs Linux 6.6";
 
-uint32_t xorshift(uint32_t &s)
-{
-	s ^= s << 13;
-	s ^= s >> 17;
-	s ^= s << 5;
-	return s;
-}
-
 /* UDP from B to A, "XTM1" + sequence, pseudo-random filler to len bytes. */
 Bytes frame(const Topology &t, uint32_t seq, size_t len, uint16_t dport, uint32_t &rng)
 {
-	Bytes payload;
-	Packet p;
-
-	put32(payload, 0x58544d31);
-	put32(payload, seq);
-	while (14 + 20 + 8 + payload.size() < len)
-		payload.push_back(xorshift(rng) & 0xff);
-	memcpy(p.dst_mac, t.mac_a, 6);
-	memcpy(p.src_mac, t.mac_b, 6);
-	return p.ipv4(IP_UDP).udp(30000, dport, payload).build();
+	return seq_frame(t.mac_a, t.mac_b, { 0x58544d31, seq }, len, 30000, dport, rng);
 }
 
 /*
@@ -88,48 +72,6 @@ std::vector<size_t> boundary_sizes(size_t frame_size)
 		for (size_t len : { k * room - 1, k * room, k * room + 1 })
 			v.push_back(len);
 	v.push_back(MAX_FRAME);
-	return v;
-}
-
-Bytes swapped(const Bytes &f)
-{
-	Bytes r = f;
-
-	std::swap_ranges(r.begin(), r.begin() + 6, r.begin() + 6);
-	return r;
-}
-
-::testing::AssertionResult same(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
-{
-	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
-		if (want[i] != got[i]) {
-			size_t at = 0;
-
-			while (at < std::min(want[i].size(), got[i].size()) && want[i][at] == got[i][at])
-				at++;
-			return ::testing::AssertionFailure()
-			       << "frame " << i << " differs (" << want[i].size() << " bytes sent, "
-			       << got[i].size() << " got, first difference at byte " << at << ")";
-		}
-	if (want.size() != got.size())
-		return ::testing::AssertionFailure() << want.size() << " frames expected, "
-						     << got.size() << " got";
-	return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
-json::Value summary(const std::string &out)
-{
-	json::Value v;
-	std::string err;
-
-	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
 	return v;
 }
 
@@ -232,18 +174,6 @@ private:
 	std::string err_;
 	std::atomic<bool> stop_{ false };
 };
-
-/* UDP frames to port, in order. */
-std::vector<Bytes> only_port(const std::vector<Bytes> &v, uint16_t port)
-{
-	std::vector<Bytes> r;
-
-	for (auto &f : v)
-		if (f.size() >= 38 && f[12] == 0x08 && f[13] == 0 && f[23] == IP_UDP &&
-		    (f[36] << 8 | f[37]) == port)
-			r.push_back(f);
-	return r;
-}
 
 class E2EMbuf : public ::testing::Test {
 protected:
@@ -361,7 +291,7 @@ protected:
 		ASSERT_EQ(s.err, "");
 		ASSERT_EQ(s.sent, frames.size()) << strerror(s.last_errno);
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-		json::Value j = summary(ld.out());
+		json::Value j = json_of(ld.out());
 		EXPECT_EQ(j["multi_buffer"].b, sg_) << ld.out();
 		EXPECT_EQ(j["rx_packets"].u64(), want.size()) << ld.out();
 		EXPECT_EQ(j["rx_bytes"].u64(), bytes) << ld.out();
@@ -375,7 +305,7 @@ protected:
 		std::vector<Bytes> got;
 		std::string err;
 		ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
-		EXPECT_TRUE(same(want, got));
+		EXPECT_TRUE(same_frames(want, got));
 	}
 
 	bool sg_ = false;
@@ -437,8 +367,8 @@ TEST_F(E2EMbuf, JumboFramesComeBackWholeThroughFwd)
 		SendResult s = send(frames);
 		ASSERT_EQ(s.sent, frames.size()) << strerror(s.last_errno);
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-		EXPECT_TRUE(same(want, only_port(cap.join(), PORT_XSK))) << "--frame-size " << fsize;
-		json::Value j = summary(ld.out());
+		EXPECT_TRUE(same_frames(want, only_port(cap.join(), PORT_XSK))) << "--frame-size " << fsize;
+		json::Value j = json_of(ld.out());
 		EXPECT_EQ(j["rx_packets"].u64(), frames.size()) << ld.out();
 		EXPECT_EQ(j["rx_bytes"].u64(), bytes) << ld.out();
 		EXPECT_EQ(j["tx_packets"].u64(), frames.size()) << ld.out();
@@ -471,7 +401,7 @@ TEST_F(E2EMbuf, GenPutsWholeJumboFramesOnTheWire)
 		Result r = gen({ "-s", "9000", "-c", std::to_string(N), "--rate", "5000",
 				 "--frame-size", fsize, "--json" });
 		ASSERT_EQ(r.rc, 0) << r.err;
-		json::Value j = summary(r.out);
+		json::Value j = json_of(r.out);
 		EXPECT_EQ(j["frames"].u64(), N) << r.out;
 		EXPECT_EQ(j["buffers_per_frame"].u64(), 9000u / atoi(fsize) + 1) << r.out;
 		EXPECT_TRUE(has(r.err, "multi-buffer: each 9000-byte frame goes over"));
@@ -520,7 +450,7 @@ TEST_F(E2EMbuf, RefusedOrWarnedWithoutKernelSupport)
 	SendResult s = send(f);
 	EXPECT_EQ(s.sent, f.size()) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_FALSE(j["multi_buffer"].b) << ld.out();
 	EXPECT_EQ(j["rx_packets"].u64(), 2u) << ld.out();
 	EXPECT_EQ(j["queues"][0]["xdp_statistics"]["rx_dropped"].u64(), 1u) << ld.out();
@@ -546,7 +476,7 @@ TEST_F(E2EMbuf, AutoOnlyWhenTheMtuNeedsIt)
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	EXPECT_FALSE(has(ld.err(), "multi-buffer")) << ld.err();
 	EXPECT_TRUE(has(ld.err(), "attached xsk_redirect to "));
-	EXPECT_FALSE(summary(ld.out())["multi_buffer"].b);
+	EXPECT_FALSE(json_of(ld.out())["multi_buffer"].b);
 	if (!sg_)
 		return;
 	uint32_t rng = 9;
@@ -558,7 +488,7 @@ TEST_F(E2EMbuf, AutoOnlyWhenTheMtuNeedsIt)
 	SendResult s = send(f);
 	EXPECT_EQ(s.sent, f.size());
 	ASSERT_EQ(on.wait_exit(EXIT_TIMEOUT), 0) << on.err();
-	json::Value j = summary(on.out());
+	json::Value j = json_of(on.out());
 	EXPECT_TRUE(j["multi_buffer"].b);
 	EXPECT_EQ(j["rx_packets"].u64(), 2u) << on.out();
 	EXPECT_EQ(j["rx_bytes"].u64(), 1514u + 60u) << on.out();

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "frames.h"
 #include "json_reader.h"
 #include "kernel_features.h"
 #include "netns.h"
@@ -33,16 +34,6 @@ namespace {
 
 const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT = 41201;
-
-int kernel_version()
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return 0;
-	return major * 1000 + minor;
-}
 
 uint64_t wall_ns()
 {
@@ -96,22 +87,6 @@ bool read_pcap_ns(const std::string &path, std::vector<Stamped> &out, std::strin
 		err = pcap_geterr(p);
 	pcap_close(p);
 	return r == PCAP_ERROR_BREAK;
-}
-
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
-json::Value summary(const std::string &out)
-{
-	json::Value v;
-	std::string err;
-
-	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
-	return v;
 }
 
 /* What this kernel has, from its BTF as `xskmap features` reads it, checked against the release. */
@@ -225,7 +200,7 @@ TEST_F(E2EMetadata, CaptureCarriesTheDriversMetadataOrTheKernelRefuses)
 			EXPECT_GE(got[i].ns, got[i - 1].ns) << "frame " << i;
 		}
 	}
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	const json::Value &m = j["metadata"];
 	EXPECT_EQ(m["frames"].u64(), N) << ld.out();
 	EXPECT_EQ(m["hash"].u64(), N) << ld.out();
@@ -332,7 +307,7 @@ TEST_F(E2EMetadata, OffloadedVlanTagIsPutBackIntoTheCapture)
 	ASSERT_EQ(got.size(), N);
 	for (size_t i = 0; i < N; i++)
 		EXPECT_EQ(got[i].frame, want[i]) << "frame " << i << ":\n" << hexdump(got[i].frame);
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["metadata"]["vlan"].u64(), k.vlan ? N : 0u) << ld.out();
 	EXPECT_EQ(j["metadata"]["frames"].u64(), N) << ld.out();
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gen_check.h"
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
@@ -31,15 +32,6 @@ size_t count_of(const std::string &text, const std::string &needle)
 	for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1))
 		n++;
 	return n;
-}
-
-json::Value summary(const std::string &out)
-{
-	json::Value v;
-	std::string err;
-
-	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
-	return v;
 }
 
 /* Generated frames among what B received. */
@@ -132,7 +124,7 @@ TEST_F(E2ETxErrors, GenStopsWhenTheInterfaceIsSetDownNamingTheErrno)
 	std::string line = "TX on " + t->if_a + " queue 0 failed: Network is down (ENETDOWN)";
 	EXPECT_EQ(count_of(p.err(), line), 1u) << p.err();
 	EXPECT_TRUE(has(p.err(), "ip link set dev " + t->if_a + " up"));
-	json::Value v = summary(p.out());
+	json::Value v = json_of(p.out());
 	EXPECT_GT(v["frames"].u64(), 0u) << p.out();
 	EXPECT_TRUE(has(v["not_sent_reason"].str, "ENETDOWN")) << p.out();
 	/* Nothing lost silently: what gen counts as sent is what B got. */
@@ -161,7 +153,7 @@ TEST_F(E2ETxErrors, GenCountsEveryFrameDroppedWithoutCarrier)
 	EXPECT_EQ(r.rc, 1) << r.err;
 	EXPECT_TRUE(has(r.err, t->if_a + " has no carrier"));
 	EXPECT_TRUE(has(r.err, "500 frames dropped by the kernel before the wire (sendto: EBUSY)"));
-	json::Value v = summary(r.out);
+	json::Value v = json_of(r.out);
 	EXPECT_EQ(v["frames"].u64(), 0u) << r.out;
 	EXPECT_EQ(v["dropped"].u64(), 500u) << r.out;
 	EXPECT_EQ(v["not_sent"].u64(), 500u) << r.out;
@@ -191,7 +183,7 @@ TEST_F(E2ETxErrors, GenPeerFlapIsSaidOnceAndCounted)
 	EXPECT_EQ(p.wait_exit(milliseconds(15000)), 1) << p.err();
 	std::string warn = "TX on " + t->if_a + " queue 0: the kernel dropped frames before the wire";
 	EXPECT_EQ(count_of(p.err(), warn), 1u) << p.err();
-	json::Value v = summary(p.out());
+	json::Value v = json_of(p.out());
 	EXPECT_GT(v["dropped"].u64(), 0u) << p.out();
 	EXPECT_GT(v["frames"].u64(), 0u) << p.out();
 	EXPECT_EQ(v["not_sent"].u64(), v["dropped"].u64() + v["not_completed"].u64()) << p.out();
@@ -260,7 +252,7 @@ TEST_F(E2ETxErrors, FwdKeepsFramesAcrossALinkFlapAndSendsThemOnceUp)
 	EXPECT_EQ(got, want);
 	EXPECT_EQ(count_of(ld.err(), line), 1u) << ld.err();
 	EXPECT_TRUE(has(ld.err(), t->if_a + " was set down"));
-	json::Value v = summary(ld.out());
+	json::Value v = json_of(ld.out());
 	EXPECT_EQ(v["rx_packets"].u64(), N) << ld.out();
 	EXPECT_EQ(v["tx_completed"].u64(), N) << ld.out();
 	EXPECT_EQ(v["tx_not_sent"].u64(), 0u) << ld.out();
@@ -299,7 +291,7 @@ TEST_F(E2ETxErrors, FwdCountsWhatNeverLeftWhenStoppedWhileDown)
 	auto t0 = Clock::now();
 	ASSERT_EQ(ld.wait_exit(milliseconds(10000)), 0) << ld.err();
 	EXPECT_LT(std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count(), 3000);
-	json::Value v = summary(ld.out());
+	json::Value v = json_of(ld.out());
 	EXPECT_EQ(v["rx_packets"].u64(), N) << ld.out();
 	EXPECT_EQ(v["tx_packets"].u64(), N) << ld.out();
 	EXPECT_EQ(v["tx_not_completed"].u64(), N) << ld.out();

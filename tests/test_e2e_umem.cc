@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
@@ -41,29 +42,11 @@ const std::vector<std::string> SMALL_UMEM = { "--frames", "1024", "--ring-size",
 constexpr uint16_t PORT_CROSS = 42001, PORT_KERNEL = 42002;
 constexpr unsigned QUEUES = 4;
 
-uint32_t xorshift(uint32_t &s)
-{
-	s ^= s << 13;
-	s ^= s >> 17;
-	s ^= s << 5;
-	return s;
-}
-
 /* UDP, "XTU1" + tag + sequence, pseudo-random filler to len bytes. */
 Bytes frame(const uint8_t *dst, const uint8_t *src, uint32_t tag, uint32_t seq, size_t len,
 	    uint16_t dport, uint32_t &rng)
 {
-	Bytes payload;
-	Packet p;
-
-	put32(payload, 0x58545531);
-	put32(payload, tag);
-	put32(payload, seq);
-	while (14 + 20 + 8 + payload.size() < len)
-		payload.push_back(xorshift(rng) & 0xff);
-	memcpy(p.dst_mac, dst, 6);
-	memcpy(p.src_mac, src, 6);
-	return p.ipv4(IP_UDP).udp(30000 + (tag & 0xff), dport, payload).build();
+	return seq_frame(dst, src, { 0x58545531, tag, seq }, len, 30000 + (tag & 0xff), dport, rng);
 }
 
 /* n frames of mixed sizes (60 and 1514 first), dports taken in turn from ports. */
@@ -74,84 +57,10 @@ std::vector<Bytes> frames_mixed(const uint8_t *dst, const uint8_t *src, uint32_t
 	uint32_t rng = 0x9E3779B9u ^ tag;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t len = i == 0 ? 60 : i == 1 ? 1514 : 60 + xorshift(rng) % (1514 - 60 + 1);
+		size_t len = mixed_len(i, rng);
 
 		v.push_back(frame(dst, src, tag, i, len, ports[i % ports.size()], rng));
 	}
-	return v;
-}
-
-Bytes swapped(const Bytes &f)
-{
-	Bytes r = f;
-
-	std::swap_ranges(r.begin(), r.begin() + 6, r.begin() + 6);
-	return r;
-}
-
-/* The frames that are UDP to port, in order. */
-std::vector<Bytes> only_port(const std::vector<Bytes> &v, uint16_t port)
-{
-	std::vector<Bytes> r;
-
-	for (auto &f : v)
-		if (f.size() >= 38 && f[12] == 0x08 && f[13] == 0 && f[23] == IP_UDP &&
-		    (f[36] << 8 | f[37]) == port)
-			r.push_back(f);
-	return r;
-}
-
-/* Of want, how many did not arrive, and how many arrived that were not sent. */
-std::string set_diff(std::vector<Bytes> want, std::vector<Bytes> got)
-{
-	std::vector<Bytes> missing, extra;
-
-	std::sort(want.begin(), want.end());
-	std::sort(got.begin(), got.end());
-	std::set_difference(want.begin(), want.end(), got.begin(), got.end(),
-			    std::back_inserter(missing));
-	std::set_difference(got.begin(), got.end(), want.begin(), want.end(),
-			    std::back_inserter(extra));
-	if (missing.empty() && extra.empty())
-		return "all arrived, in another order";
-	return std::to_string(missing.size()) + " missing, " + std::to_string(extra.size()) +
-	       " not sent arrived";
-}
-
-::testing::AssertionResult same(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
-{
-	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
-		if (want[i] != got[i])
-			return ::testing::AssertionFailure()
-			       << "frame " << i << " differs (" << want[i].size() << " bytes expected, "
-			       << got[i].size() << " arrived); " << set_diff(want, got);
-	if (want.size() != got.size())
-		return ::testing::AssertionFailure() << want.size() << " frames expected, "
-						     << got.size() << " arrived";
-	return ::testing::AssertionSuccess();
-}
-
-/* The same frames, whatever the order between queues. */
-::testing::AssertionResult same_set(std::vector<Bytes> want, std::vector<Bytes> got)
-{
-	std::sort(want.begin(), want.end());
-	std::sort(got.begin(), got.end());
-	return same(want, got);
-}
-
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
-json::Value summary(const std::string &out)
-{
-	json::Value v;
-	std::string err;
-
-	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
 	return v;
 }
 
@@ -377,7 +286,7 @@ TEST_F(E2EUmem, SharedUmemCapturesEveryQueueByteExact)
 	ASSERT_EQ(tr.sent, QUEUES * PER_Q);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["umem"]["sharing"].str, "shared") << ld.out();
 	EXPECT_EQ(j["rx_packets"].u64(), QUEUES * PER_Q) << ld.out();
 	expect_per_queue(j, ld.out(), PER_Q, "rx_packets");
@@ -406,7 +315,7 @@ TEST_F(E2EUmem, SharedUmemDropAndFwdOnEveryQueue)
 		QueueTraffic tr = send_all_queues(t, PER_Q, 0x5B00);
 		ASSERT_EQ(tr.err, "");
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-		json::Value j = summary(ld.out());
+		json::Value j = json_of(ld.out());
 		EXPECT_EQ(j["umem"]["sharing"].str, "shared") << ld.out();
 		expect_per_queue(j, ld.out(), PER_Q, "rx_packets");
 	}
@@ -427,7 +336,7 @@ TEST_F(E2EUmem, SharedUmemDropAndFwdOnEveryQueue)
 			for (auto &f : v)
 				want.push_back(swapped(f));
 		EXPECT_TRUE(same_set(want, only_port(cap.join(), PORT_CROSS)));
-		json::Value j = summary(ld.out());
+		json::Value j = json_of(ld.out());
 		expect_per_queue(j, ld.out(), PER_Q, "tx_completed");
 		expect_tx_identity(j, ld.out());
 	}
@@ -569,9 +478,9 @@ TEST_F(E2EUmem, OutForwardsEveryFrameUnchangedInOrder)
 	ASSERT_EQ(s.err, "");
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(frames, only_port(cap.join(), PORT_CROSS)));
+	EXPECT_TRUE(same_frames(frames, only_port(cap.join(), PORT_CROSS)));
 
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["umem"]["sharing"].str, "shared") << ld.out();
 	EXPECT_EQ(j["out"]["interface"].str, p.x1) << ld.out();
 	EXPECT_TRUE(j["out"].has("bridge") && !j["out"]["bridge"].b) << ld.out();
@@ -607,9 +516,9 @@ TEST_F(E2EUmem, OutWithRulesOnlyMatchedFramesCross)
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	cap.stop();
 	const std::vector<Bytes> &got = cap.join();
-	EXPECT_TRUE(same(want, only_port(got, PORT_CROSS)));
+	EXPECT_TRUE(same_frames(want, only_port(got, PORT_CROSS)));
 	EXPECT_TRUE(only_port(got, PORT_KERNEL).empty());
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["tx_completed"].u64(), want.size()) << ld.out();
 	EXPECT_EQ(j["default"]["packets"].u64(), N - want.size()) << ld.out();
 	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), want.size()) << ld.out();
@@ -639,10 +548,10 @@ TEST_F(E2EUmem, BridgeForwardsBothWays)
 	ASSERT_EQ(a.sent, N) << strerror(a.last_errno);
 	ASSERT_EQ(b.sent, N) << strerror(b.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(to_r, only_port(cap_r.join(), PORT_CROSS))) << "towards R";
-	EXPECT_TRUE(same(to_s, only_port(cap_s.join(), PORT_CROSS))) << "towards S";
+	EXPECT_TRUE(same_frames(to_r, only_port(cap_r.join(), PORT_CROSS))) << "towards R";
+	EXPECT_TRUE(same_frames(to_s, only_port(cap_s.join(), PORT_CROSS))) << "towards S";
 
-	json::Value j = summary(ld.out());
+	json::Value j = json_of(ld.out());
 	EXPECT_TRUE(j["out"]["bridge"].b) << ld.out();
 	EXPECT_EQ(j["bpf"]["redirected"]["packets"].u64(), N) << ld.out();
 	EXPECT_EQ(j["out"]["bpf"]["redirected"]["packets"].u64(), N) << ld.out();
@@ -724,7 +633,7 @@ TEST_F(E2EUmem, BridgeRefusalLeavesBothInterfacesAsTheyWere)
 	SendResult s = p.send(p.ns_s, p.s0, frames);
 	ASSERT_EQ(s.sent, frames.size());
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(frames, only_port(cap.join(), PORT_CROSS)));
+	EXPECT_TRUE(same_frames(frames, only_port(cap.join(), PORT_CROSS)));
 	EXPECT_EQ(ip({ "-n", p.ns_x, "-d", "link", "show", "dev", p.x1 }).out, before);
 }
 

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "frames.h"
 #include "json_reader.h"
 #include "netns.h"
 #include "packet.h"
@@ -38,82 +39,15 @@ namespace {
 const milliseconds READY_TIMEOUT(10000), EXIT_TIMEOUT(20000);
 constexpr uint16_t PORT = 41101;
 
-uint32_t xorshift(uint32_t &s)
-{
-	s ^= s << 13;
-	s ^= s >> 17;
-	s ^= s << 5;
-	return s;
-}
-
-/* UDP from B to A, sizes 60 to 1514 (both ends), pseudo-random bytes. */
+/* UDP from B to A, "XTU1" + sequence, mixed sizes. */
 std::vector<Bytes> frames_mixed(const Topology &t, size_t n, uint32_t seed)
 {
-	std::vector<Bytes> v;
-	uint32_t rng = seed;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t len = i == 0 ? 60 : i == 1 ? 1514 : 60 + xorshift(rng) % (1514 - 60 + 1);
-		Bytes payload;
-		Packet p;
-
-		put32(payload, 0x58545531);	/* "XTU1" */
-		put32(payload, i);
-		while (14 + 20 + 8 + payload.size() < len)
-			payload.push_back(xorshift(rng) & 0xff);
-		memcpy(p.dst_mac, t.mac_a, 6);
-		memcpy(p.src_mac, t.mac_b, 6);
-		v.push_back(p.ipv4(IP_UDP).udp(30000, PORT, payload).build());
-	}
-	return v;
-}
-
-Bytes swapped(const Bytes &f)
-{
-	Bytes r = f;
-
-	std::swap_ranges(r.begin(), r.begin() + 6, r.begin() + 6);
-	return r;
+	return xt::frames_mixed(t.mac_a, t.mac_b, 0x58545531, n, seed, { PORT });
 }
 
 std::vector<Bytes> only_port(const std::vector<Bytes> &v)
 {
-	std::vector<Bytes> r;
-
-	for (auto &f : v)
-		if (f.size() >= 38 && f[12] == 0x08 && f[13] == 0 && f[23] == IP_UDP &&
-		    (f[36] << 8 | f[37]) == PORT)
-			r.push_back(f);
-	return r;
-}
-
-::testing::AssertionResult same(const std::vector<Bytes> &want, const std::vector<Bytes> &got)
-{
-	for (size_t i = 0; i < std::min(want.size(), got.size()); i++)
-		if (want[i] != got[i])
-			return ::testing::AssertionFailure()
-			       << "frame " << i << " differs (" << want[i].size() << " bytes sent, "
-			       << got[i].size() << " got):\n" << hexdump(got[i]);
-	if (want.size() != got.size())
-		return ::testing::AssertionFailure() << want.size() << " frames sent, " << got.size()
-						     << " got";
-	return ::testing::AssertionSuccess();
-}
-
-::testing::AssertionResult has(const std::string &text, const std::string &needle)
-{
-	if (text.find(needle) != std::string::npos)
-		return ::testing::AssertionSuccess();
-	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
-}
-
-json::Value summary(const std::string &out)
-{
-	json::Value v;
-	std::string err;
-
-	EXPECT_TRUE(json::parse_strict(out, v, err)) << err << "\n" << out;
-	return v;
+	return xt::only_port(v, PORT);
 }
 
 /* The frames arriving on B's end, until n or timeout (AF_PACKET, its own thread). */
@@ -285,8 +219,8 @@ protected:
 		ASSERT_EQ(s.sent, n) << strerror(s.last_errno);
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 		ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
-		EXPECT_TRUE(same(frames, got));
-		*out = summary(ld.out());
+		EXPECT_TRUE(same_frames(frames, got));
+		*out = json_of(ld.out());
 		EXPECT_EQ((*out)["rx_packets"].u64(), n) << ld.out();
 		EXPECT_EQ((*out)["queues"][0]["xdp_statistics"]["rx_invalid_descs"].u64(), 0u) << ld.out();
 		EXPECT_FALSE(topo_->xdp_on_a()) << topo_->link_a();
@@ -364,8 +298,8 @@ TEST_F(E2EUmemLayout, UnalignedFwdReturnsEveryFrameByteExact)
 	SendResult s = send(frames);
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(want, cap.join()));
-	json::Value j = summary(ld.out());
+	EXPECT_TRUE(same_frames(want, cap.join()));
+	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["tx_completed"].u64(), N) << ld.out();
 	EXPECT_EQ(j["tx_not_sent"].u64(), 0u) << ld.out();
 	EXPECT_EQ(j["queues"][0]["xdp_statistics"]["tx_invalid_descs"].u64(), 0u) << ld.out();
@@ -408,8 +342,8 @@ TEST_F(E2EUmemLayout, HugepagesHoldTheUmemAndCaptureIsByteExact)
 	ASSERT_EQ(s.sent, frames.size()) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
 	ASSERT_TRUE(read_pcap(pcap, got, err)) << err;
-	EXPECT_TRUE(same(frames, got));
-	json::Value j = summary(ld.out());
+	EXPECT_TRUE(same_frames(frames, got));
+	json::Value j = json_of(ld.out());
 	EXPECT_TRUE(j["umem"]["hugepages"].b) << ld.out();
 	EXPECT_EQ(j["umem"]["bytes"].u64(), 2u << 21) << ld.out();
 	/* Given back after the exit (the kernel unpins a UMEM from a work item, a moment later). */
@@ -436,8 +370,8 @@ TEST_F(E2EUmemLayout, HugepagesFwdReturnsEveryFrame)
 	SendResult s = send(frames);
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same(want, cap.join()));
-	json::Value j = summary(ld.out());
+	EXPECT_TRUE(same_frames(want, cap.join()));
+	json::Value j = json_of(ld.out());
 	EXPECT_TRUE(j["umem"]["hugepages"].b) << ld.out();
 	EXPECT_EQ(j["umem"]["chunks"].str, "aligned") << ld.out();
 }
@@ -490,7 +424,7 @@ TEST_F(E2EUmemLayout, GenSendsFromUnalignedHugepages)
 			topo_->if_b);
 	EXPECT_EQ(g.wait_exit(EXIT_TIMEOUT), 0) << g.err();
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_EQ(summary(ld.out())["rx_packets"].u64(), N) << ld.out();
+	EXPECT_EQ(json_of(ld.out())["rx_packets"].u64(), N) << ld.out();
 }
 
 } // namespace

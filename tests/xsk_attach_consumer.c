@@ -50,8 +50,15 @@ int main(int argc, char **argv)
 		.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 	};
-	struct xsk_ring_prod fq, tx;
-	struct xsk_ring_cons cq, rx;
+	/*
+	 * Zeroed: xsk_umem__create() (libxdp 1.3.1) never sets the fill ring's
+	 * cached_prod, so a ring on an uninitialised stack starts reserving at
+	 * a garbage index while the shared producer is 0: the kernel then reads
+	 * fill entries that were never written (all 0) and puts every frame in
+	 * chunk 0 (seen under clang/ASan, whose stack is not zero).
+	 */
+	struct xsk_ring_prod fq = {}, tx = {};
+	struct xsk_ring_cons cq = {}, rx = {};
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	unsigned long count, got = 0;

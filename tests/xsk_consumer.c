@@ -32,8 +32,9 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	struct xsk_ring_prod fq[MAX_Q], tx[MAX_Q];
-	struct xsk_ring_cons cq[MAX_Q], rx[MAX_Q];
+	/* Zeroed: xsk_umem__create() leaves the fill ring's cached_prod as it finds it. */
+	struct xsk_ring_prod fq[MAX_Q] = {}, tx[MAX_Q] = {};
+	struct xsk_ring_cons cq[MAX_Q] = {}, rx[MAX_Q] = {};
 	struct xsk_umem *umem[MAX_Q] = {};
 	struct xsk_socket *xsk[MAX_Q] = {};
 	int n = argc - 2, i, ret;
