@@ -310,6 +310,25 @@ TEST_F(E2EPrivs, EachMissingCapIsNamedWithTheSetcapLineAndAttachesNothing)
 }
 
 /*
+ * --pin-dir needs the run record, which nobody cannot write under
+ * /run/xskmap (root's): refused before anything is attached, with the
+ * fixes, rather than pins no record accounts for.
+ */
+TEST_F(E2EPrivs, NobodysPinDirIsRefusedForWantOfARecord)
+{
+	NobodyDir dir;
+	ASSERT_FALSE(dir.path().empty());
+	Result r = finish(as_nobody(NEEDED, { "run", "-d", "1", "--pin-dir", dir.path() + "/pins" }),
+			  EXIT_TIMEOUT);
+
+	EXPECT_EQ(r.rc, 1) << r.err;
+	EXPECT_TRUE(has(r.err, "--pin-dir needs the run record")) << r.err;
+	EXPECT_TRUE(has(r.err, "leave out --pin-dir")) << r.err;
+	EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+	EXPECT_FALSE(t->xdp_on_a()) << t->link_a();
+}
+
+/*
  * Root without CAP_SYS_ADMIN (its bounding set holds only the five) under
  * `ip netns exec`, which gives a /sys without bpffs: it cannot mount one
  * for the pins, so it says live rule changes are unavailable, and receives

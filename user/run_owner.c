@@ -135,6 +135,12 @@ static int claim_record(struct run_owner *r, int ifindex, const char *ifname, bo
 			err);
 		return 1;
 	}
+	if (ret == -EACCES || ret == -EPERM) {
+		/* --pin-dir: pins nobody can prove live are not made, so no record is no run. */
+		pr_err("%s: --pin-dir needs the run record, and %s is not this user's to write: run as root, give the user the directory ('install -d -o USER %s'), or leave out --pin-dir (no live rule changes then)\n",
+		       err, OWNER_STATE_DIR, OWNER_STATE_DIR);
+		return ret;
+	}
 	if (ret) {
 		pr_err("%s\n", err);
 		return ret;
