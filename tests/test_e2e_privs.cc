@@ -245,7 +245,8 @@ TEST_F(E2EPrivs, NobodyWithTheListedCapsReceivesByteExactAndDropsThemAll)
 }
 
 /*
- * The fault checks of a run with no capability left: its link detached by
+ * A second run as nobody beside it is refused: it cannot look links up,
+ * and says so. The fault checks of a run with no capability left: its link detached by
  * id from outside (as `bpftool link detach` does) is seen through the
  * link's fd, and the run exits 1 saying so.
  */
@@ -258,6 +259,11 @@ TEST_F(E2EPrivs, NobodysRunSeesItsLinkDetachedWithNoCapability)
 	ASSERT_NE(p, std::string::npos) << err;
 	std::string link = std::to_string(strtoul(err.c_str() + p + 10, nullptr, 10));
 	EXPECT_TRUE(no_caps_in_any_thread(ld.pid(), "65534", 2));
+
+	/* No record to name the first run: the second, unable to look links up, says so. */
+	Result second = finish(as_nobody(NEEDED, { "run", "-d", "1" }), EXIT_TIMEOUT);
+	EXPECT_EQ(second.rc, 1) << second.err;
+	EXPECT_TRUE(has(second.err, "cannot tell whose")) << second.err;
 
 	Result r = run({ "/usr/sbin/bpftool", "link", "detach", "id", link });
 	ASSERT_EQ(r.rc, 0) << r.err;
