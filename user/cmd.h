@@ -34,8 +34,9 @@ int cmd_help(int argc, char **argv);
 
 /*
  * What a command on an interface checks first (cmd_common.c): the
- * capabilities (CAP_PERFMON too with loads_prog: check_caps()), then that IFNAME exists. EXIT_OK with its index in
- * *ifindex, else the exit code, the cause and the fix said.
+ * capabilities (CAP_PERFMON too with loads_prog: check_caps()), then that
+ * IFNAME exists. EXIT_OK with its index in *ifindex, else the exit code,
+ * the cause and the fix said.
  */
 int cmd_check_iface(const char *ifname, int *ifindex, bool loads_prog);
 /*

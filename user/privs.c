@@ -51,19 +51,23 @@ int privs_drop_all(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct none[2] = {}, now[2] = {};
+	int e;
 
-	/* Ambient first: a capability leaves the ambient set with its permitted bit anyway. */
+	/* EINVAL: a kernel before 4.3, which has no ambient set. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
-		snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(errno));
-		return -errno;
+		e = errno;
+		snprintf(err, errlen, "cannot clear the ambient capabilities: %s", strerror(e));
+		return -e;
 	}
 	if (syscall(SYS_capset, &hdr, none)) {
-		snprintf(err, errlen, "cannot drop the capabilities (capset): %s", strerror(errno));
-		return -errno;
+		e = errno;
+		snprintf(err, errlen, "cannot drop the capabilities (capset): %s", strerror(e));
+		return -e;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
-		return -errno;
+		e = errno;
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(e));
+		return -e;
 	}
 	/* Read back: a kernel that kept one would be a silent failure of the promise. */
 	if (syscall(SYS_capget, &hdr, now) || now[0].effective || now[1].effective ||
