@@ -24,6 +24,7 @@
 #include <sched.h>
 #include <string>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -36,8 +37,13 @@
 #include <vector>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/if_xdp.h>
 #include <pcap/pcap.h>
 #include <gtest/gtest.h>
+
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
 
 #include "packet.h"
 #include "text.h"
@@ -1197,6 +1203,47 @@ inline ::testing::AssertionResult has(const std::string &text, const std::string
 	if (text.find(needle) != std::string::npos)
 		return ::testing::AssertionSuccess();
 	return ::testing::AssertionFailure() << "no \"" << needle << "\" in:\n" << text;
+}
+
+/*
+ * The oracle for AF_XDP multi-buffer, independent of xskmap: an AF_XDP
+ * socket of the test's own bound with XDP_USE_SG to ifname in ns. 0 where
+ * the kernel has it (6.6), EINVAL where it has not; why says what failed
+ * before the bind.
+ */
+inline int sg_bind_errno(const std::string &ns, const std::string &ifname, std::string &why)
+{
+	int bind_err = -1;
+
+	in_netns(ns, [&] {
+		const size_t frames = 64, fsize = 4096;
+		int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0), n = frames;
+		void *area = mmap(nullptr, frames * fsize, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct xdp_umem_reg reg = {};
+		struct sockaddr_xdp sxdp = {};
+
+		reg.addr = (uintptr_t)area;
+		reg.len = frames * fsize;
+		reg.chunk_size = fsize;
+		if (fd < 0 || area == MAP_FAILED ||
+		    setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) ||
+		    setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &n, sizeof(n)) ||
+		    setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &n, sizeof(n)) ||
+		    setsockopt(fd, SOL_XDP, XDP_RX_RING, &n, sizeof(n))) {
+			why = std::string("AF_XDP socket setup: ") + strerror(errno);
+		} else {
+			sxdp.sxdp_family = AF_XDP;
+			sxdp.sxdp_ifindex = if_nametoindex(ifname.c_str());
+			sxdp.sxdp_flags = XDP_COPY | XDP_USE_SG;
+			bind_err = bind(fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) ? errno : 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (area != MAP_FAILED)
+			munmap(area, frames * fsize);
+	}, &why);
+	return bind_err;
 }
 
 /* major * 1000 + minor of the running kernel: the oracle for what it has. */

@@ -31,9 +31,6 @@
 #ifndef XSKMAP_BIN
 #error "XSKMAP_BIN must name the loader binary (set in tests/CMakeLists.txt)"
 #endif
-#ifndef XDP_USE_SG
-#define XDP_USE_SG (1 << 4)
-#endif
 #ifndef SOL_XDP
 #define SOL_XDP 283
 #endif
@@ -75,106 +72,6 @@ std::vector<size_t> boundary_sizes(size_t frame_size)
 	return v;
 }
 
-/*
- * The oracle, independent of xskmap: an AF_XDP socket of the test's own
- * bound with XDP_USE_SG to A's end. 0 where the kernel has AF_XDP
- * multi-buffer, EINVAL where it has not; anything else fails the test.
- */
-int sg_bind_errno(const Topology &t, std::string &why)
-{
-	int bind_err = -1;
-
-	in_netns(t.ns_a, [&] {
-		const size_t frames = 64, fsize = 4096;
-		int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0), n = frames;
-		void *area = mmap(nullptr, frames * fsize, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		struct xdp_umem_reg reg = {};
-		struct sockaddr_xdp sxdp = {};
-
-		reg.addr = (uintptr_t)area;
-		reg.len = frames * fsize;
-		reg.chunk_size = fsize;
-		if (fd < 0 || area == MAP_FAILED ||
-		    setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) ||
-		    setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &n, sizeof(n)) ||
-		    setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &n, sizeof(n)) ||
-		    setsockopt(fd, SOL_XDP, XDP_RX_RING, &n, sizeof(n))) {
-			why = std::string("AF_XDP socket setup: ") + strerror(errno);
-		} else {
-			sxdp.sxdp_family = AF_XDP;
-			sxdp.sxdp_ifindex = if_nametoindex(t.if_a.c_str());
-			sxdp.sxdp_flags = XDP_COPY | XDP_USE_SG;
-			bind_err = bind(fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) ? errno : 0;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (area != MAP_FAILED)
-			munmap(area, frames * fsize);
-	}, &why);
-	return bind_err;
-}
-
-/* Frames arriving on B's end until n or timeout (an AF_PACKET socket of the test's). */
-class PeerCapture {
-public:
-	PeerCapture(const Topology &t, size_t n, milliseconds timeout)
-	{
-		std::atomic<bool> opened{ false };
-
-		thread_ = std::thread([&, n, timeout] {
-			in_netns(t.ns_b, [&] {
-				int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-				struct sockaddr_ll sll = {};
-				int rcvbuf = 32 << 20;
-				auto deadline = Clock::now() + timeout;
-				std::vector<uint8_t> buf(65536);
-
-				sll.sll_family = AF_PACKET;
-				sll.sll_protocol = htons(ETH_P_ALL);
-				sll.sll_ifindex = if_nametoindex(t.if_b.c_str());
-				if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-					err_ = std::string("AF_PACKET capture on ") + t.if_b + ": " + strerror(errno);
-					opened = true;
-					return;
-				}
-				setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-				opened = true;
-				while (got_.size() < n && Clock::now() < deadline && !stop_) {
-					struct pollfd pfd = { fd, POLLIN, 0 };
-					struct sockaddr_ll from = {};
-					socklen_t fl = sizeof(from);
-
-					if (poll(&pfd, 1, 50) <= 0)
-						continue;
-					ssize_t len = recvfrom(fd, buf.data(), buf.size(), MSG_DONTWAIT,
-							       (struct sockaddr *)&from, &fl);
-					if (len <= 0 || from.sll_pkttype == PACKET_OUTGOING)
-						continue;
-					got_.emplace_back(buf.data(), buf.data() + len);
-				}
-				close(fd);
-			});
-		});
-		while (!opened)
-			std::this_thread::sleep_for(milliseconds(1));
-	}
-	~PeerCapture() { stop_ = true; join(); }
-	const std::vector<Bytes> &join()
-	{
-		if (thread_.joinable())
-			thread_.join();
-		return got_;
-	}
-	const std::string &error() const { return err_; }
-
-private:
-	std::thread thread_;
-	std::vector<Bytes> got_;
-	std::string err_;
-	std::atomic<bool> stop_{ false };
-};
-
 class E2EMbuf : public ::testing::Test {
 protected:
 	void SetUp() override
@@ -187,7 +84,7 @@ protected:
 		ASSERT_EQ(ip({ "-n", topo_->ns_a, "link", "set", topo_->if_a, "mtu", std::to_string(MTU) }).rc, 0);
 		ASSERT_EQ(ip({ "-n", topo_->ns_b, "link", "set", topo_->if_b, "mtu", std::to_string(MTU) }).rc, 0);
 		std::string why;
-		int e = sg_bind_errno(*topo_, why);
+		int e = sg_bind_errno(topo_->ns_a, topo_->if_a, why);
 		ASSERT_TRUE(why.empty()) << why;
 		ASSERT_TRUE(e == 0 || e == EINVAL) << "XDP_USE_SG bind: " << strerror(e);
 		sg_ = e == 0;
@@ -362,12 +259,12 @@ TEST_F(E2EMbuf, JumboFramesComeBackWholeThroughFwd)
 		Proc &ld = loader({ "--action", "fwd", "--frame-size", fsize, "--batch", "3",
 				    "-c", std::to_string(frames.size()), "-d", "20", "--json" });
 		ASSERT_TRUE(ready(ld, "forwarding"));
-		PeerCapture cap(t, frames.size(), milliseconds(25000));
-		ASSERT_EQ(cap.error(), "");
+		WireCapture cap(t.ns_b, t.if_b);
+		ASSERT_TRUE(cap.ok()) << cap.error();
 		SendResult s = send(frames);
 		ASSERT_EQ(s.sent, frames.size()) << strerror(s.last_errno);
 		ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-		EXPECT_TRUE(same_frames(want, only_port(cap.join(), PORT_XSK))) << "--frame-size " << fsize;
+		EXPECT_TRUE(same_frames(want, only_port(cap.collect(frames.size(), milliseconds(25000)), PORT_XSK))) << "--frame-size " << fsize;
 		json::Value j = json_of(ld.out());
 		EXPECT_EQ(j["rx_packets"].u64(), frames.size()) << ld.out();
 		EXPECT_EQ(j["rx_bytes"].u64(), bytes) << ld.out();
@@ -396,8 +293,8 @@ TEST_F(E2EMbuf, GenPutsWholeJumboFramesOnTheWire)
 		return;
 	}
 	for (const char *fsize : { "4096", "2048" }) {
-		PeerCapture cap(t, N, milliseconds(25000));
-		ASSERT_EQ(cap.error(), "");
+		WireCapture cap(t.ns_b, t.if_b);
+		ASSERT_TRUE(cap.ok()) << cap.error();
 		Result r = gen({ "-s", "9000", "-c", std::to_string(N), "--rate", "5000",
 				 "--frame-size", fsize, "--json" });
 		ASSERT_EQ(r.rc, 0) << r.err;
@@ -405,7 +302,7 @@ TEST_F(E2EMbuf, GenPutsWholeJumboFramesOnTheWire)
 		EXPECT_EQ(j["frames"].u64(), N) << r.out;
 		EXPECT_EQ(j["buffers_per_frame"].u64(), 9000u / atoi(fsize) + 1) << r.out;
 		EXPECT_TRUE(has(r.err, "multi-buffer: each 9000-byte frame goes over"));
-		const std::vector<Bytes> &got = cap.join();
+		std::vector<Bytes> got = cap.collect(N, milliseconds(25000));
 		std::vector<gencheck::Frame> ok;
 		for (auto &f : got) {
 			gencheck::Frame g = gencheck::parse(f);

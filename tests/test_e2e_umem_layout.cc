@@ -50,68 +50,6 @@ std::vector<Bytes> only_port(const std::vector<Bytes> &v)
 	return xt::only_port(v, PORT);
 }
 
-/* The frames arriving on B's end, until n or timeout (AF_PACKET, its own thread). */
-class PeerCapture {
-public:
-	PeerCapture(const Topology &t, size_t n, milliseconds timeout)
-	{
-		std::atomic<bool> opened{ false };
-
-		thread_ = std::thread([&, n, timeout] {
-			in_netns(t.ns_b, [&] {
-				int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-				struct sockaddr_ll sll = {};
-				int rcvbuf = 16 << 20;
-				auto deadline = Clock::now() + timeout;
-
-				sll.sll_family = AF_PACKET;
-				sll.sll_protocol = htons(ETH_P_ALL);
-				sll.sll_ifindex = if_nametoindex(t.if_b.c_str());
-				if (fd < 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-					err_ = std::string("AF_PACKET capture on ") + t.if_b + ": " +
-					       strerror(errno);
-					opened = true;
-					return;
-				}
-				setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-				opened = true;
-				while (got_.size() < n && Clock::now() < deadline) {
-					struct pollfd pfd = { fd, POLLIN, 0 };
-					uint8_t buf[2048];
-					struct sockaddr_ll from = {};
-					socklen_t fl = sizeof(from);
-
-					if (poll(&pfd, 1, 50) <= 0)
-						continue;
-					ssize_t len = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-							       (struct sockaddr *)&from, &fl);
-					if (len <= 0 || from.sll_pkttype == PACKET_OUTGOING)
-						continue;
-					if (only_port({ Bytes(buf, buf + len) }).size())
-						got_.emplace_back(buf, buf + len);
-				}
-				close(fd);
-			});
-		});
-		while (!opened)
-			std::this_thread::sleep_for(milliseconds(1));
-	}
-	~PeerCapture() { join(); }
-
-	const std::vector<Bytes> &join()
-	{
-		if (thread_.joinable())
-			thread_.join();
-		return got_;
-	}
-	const std::string &error() const { return err_; }
-
-private:
-	std::thread thread_;
-	std::vector<Bytes> got_;
-	std::string err_;
-};
-
 unsigned long long meminfo(const char *key)
 {
 	std::string m = read_file("/proc/meminfo"), k = std::string("\n") + key + ":";
@@ -293,12 +231,12 @@ TEST_F(E2EUmemLayout, UnalignedFwdReturnsEveryFrameByteExact)
 			    "1024", "--action", "fwd", "--match", "udp", "-c", std::to_string(N), "-d",
 			    "20", "--json" });
 	ASSERT_TRUE(ready(ld, "forwarding"));
-	PeerCapture cap(*topo_, N, milliseconds(20000));
-	ASSERT_EQ(cap.error(), "");
+	WireCapture cap(topo_->ns_b, topo_->if_b);
+	ASSERT_TRUE(cap.ok()) << cap.error();
 	SendResult s = send(frames);
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same_frames(want, cap.join()));
+	EXPECT_TRUE(same_frames(want, only_port(cap.collect(N, milliseconds(20000)))));
 	json::Value j = json_of(ld.out());
 	EXPECT_EQ(j["tx_completed"].u64(), N) << ld.out();
 	EXPECT_EQ(j["tx_not_sent"].u64(), 0u) << ld.out();
@@ -366,11 +304,12 @@ TEST_F(E2EUmemLayout, HugepagesFwdReturnsEveryFrame)
 			    "--match", "udp",
 			    "-c", std::to_string(N), "-d", "20", "--json" });
 	ASSERT_TRUE(ready(ld, "forwarding"));
-	PeerCapture cap(*topo_, N, milliseconds(20000));
+	WireCapture cap(topo_->ns_b, topo_->if_b);
+	ASSERT_TRUE(cap.ok()) << cap.error();
 	SendResult s = send(frames);
 	ASSERT_EQ(s.sent, N) << strerror(s.last_errno);
 	ASSERT_EQ(ld.wait_exit(EXIT_TIMEOUT), 0) << ld.err();
-	EXPECT_TRUE(same_frames(want, cap.join()));
+	EXPECT_TRUE(same_frames(want, only_port(cap.collect(N, milliseconds(20000)))));
 	json::Value j = json_of(ld.out());
 	EXPECT_TRUE(j["umem"]["hugepages"].b) << ld.out();
 	EXPECT_EQ(j["umem"]["chunks"].str, "aligned") << ld.out();
