@@ -47,6 +47,7 @@
 #include "perf.h"
 #include "pcap_out.h"
 #include "prog.h"
+#include "privs.h"
 #include "run_owner.h"
 #include "stats.h"
 #include "sock.h"
@@ -399,6 +400,30 @@ static int run_check_limits(struct run_state *s)
 			return EXIT_FAIL;
 		}
 	}
+	/*
+	 * Without CAP_IPC_LOCK the UMEMs are charged to RLIMIT_MEMLOCK: refused
+	 * here, naming the capability, rather than by the kernel after attach.
+	 */
+	raise_memlock();
+	{
+		struct xskmap_umem_cfg ucfg = {
+			.frames = o->frames, .frame_size = o->frame_size,
+			.unaligned = o->unaligned, .hugepages = o->hugepages,
+		};
+		__u32 nr_workers = s->nr_queues * (o->bridge ? 2 : 1);
+		__u64 bytes;
+
+		if (o->shared_umem) {
+			ucfg.frames = o->frames * nr_workers;
+			bytes = xskmap_umem_area_size(&ucfg);
+		} else {
+			bytes = (__u64)s->nr_queues * xskmap_umem_area_size(&ucfg);
+		}
+		if (privs_check_memlock(bytes, o->frames, o->frame_size, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+	}
 	mtu = iface_mtu(o->ifname);
 	if (o->out_ifname) {
 		int mtu2 = iface_mtu(o->out_ifname);
@@ -468,7 +493,7 @@ static int run_check(struct run_state *s)
 	int nq, ret;
 	__u32 i;
 
-	ret = cmd_check_iface(o->ifname, &s->ifindex);
+	ret = cmd_check_iface(o->ifname, &s->ifindex, true);
 	if (ret)
 		return ret;
 	nq = iface_rx_queues(o->ifname);
@@ -1131,6 +1156,9 @@ int cmd_run(int argc, char **argv)
 
 	s->start = mono_sec();
 	ret = run_setup(s);
+	/* Before any thread that outlives setup: they all start with no capability. */
+	if (!ret)
+		ret = cmd_drop_privs();
 	if (!ret)
 		ret = run_start_threads(s);
 	if (!ret) {
