@@ -3,6 +3,7 @@
 // gen), the exposition format's escaping, the interval deltas and the
 // rendered text of a made-up report; no privileges.
 #include <gtest/gtest.h>
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -164,6 +165,13 @@ TEST(MetricsProm, RunFamiliesOnceEachQueueLabelled)
 		ASSERT_NE(at, std::string::npos) << fam;
 		EXPECT_EQ(s.find(t, at + 1), std::string::npos) << fam;
 	}
+	/* Redirect failures: one series per queue and reason, errno by name. */
+	r.now.explain.on = true;
+	r.now.explain.n = 1;
+	r.now.explain.e[0] = { 5, ENOBUFS, 0, 136 };
+	s = rendered(metrics_prom_render, &c);
+	EXPECT_NE(s.find("xskmap_redirect_failures_total{interface=\"eth0\",queue=\"5\",reason=\"rx_ring_full\",errno=\"ENOBUFS\"} 136\n"),
+		  std::string::npos) << s;
 	/* No rules known: no rule family. */
 	EXPECT_EQ(s.find("xskmap_rule_packets_total"), std::string::npos);
 }

@@ -34,10 +34,16 @@ int cmd_help(int argc, char **argv);
 
 /*
  * What a command on an interface checks first (cmd_common.c): the
- * capabilities, then that IFNAME exists. EXIT_OK with its index in
- * *ifindex, else the exit code, the cause and the fix said.
+ * capabilities (CAP_PERFMON too with loads_prog: check_caps()), then that
+ * IFNAME exists. EXIT_OK with its index in *ifindex, else the exit code,
+ * the cause and the fix said.
  */
-int cmd_check_iface(const char *ifname, int *ifindex);
+int cmd_check_iface(const char *ifname, int *ifindex, bool loads_prog);
+/*
+ * Setup done: every capability dropped (privs.h), before the threads that
+ * outlive setup are made. EXIT_OK, or EXIT_FAIL after the reason.
+ */
+int cmd_drop_privs(void);
 /* --json with stdout closed would lose the summary: EXIT_FAIL, said; else EXIT_OK. */
 int cmd_check_json_stdout(bool json, const char *example);
 /* SIGINT, SIGTERM and SIGHUP to handler (the stop); SIGPIPE, SIGXFSZ ignored. */

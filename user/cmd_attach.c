@@ -30,6 +30,7 @@
 #include "cls_maps.h"
 #include "iface.h"
 #include "log.h"
+#include "privs.h"
 #include "options.h"
 #include "owner.h"
 #include "prog.h"
@@ -106,9 +107,11 @@ int cmd_attach(int argc, char **argv)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (check_caps(caps, sizeof(caps))) {
-		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
-		       caps);
+	if (check_caps(caps, sizeof(caps), true)) {
+		char setcap[320];
+
+		privs_setcap_line(setcap, sizeof(setcap));
+		pr_err("missing %s: run as root, or grant them with '%s'\n", caps, setcap);
 		goto out;
 	}
 	ifindex = if_nametoindex(o->ifname);

@@ -8,15 +8,16 @@
 #include "cmd.h"
 #include "iface.h"
 #include "log.h"
+#include "privs.h"
 #include "util.h"
 
-int cmd_check_iface(const char *ifname, int *ifindex)
+int cmd_check_iface(const char *ifname, int *ifindex, bool loads_prog)
 {
-	char caps[128];
+	char caps[128], setcap[320];
 
-	if (check_caps(caps, sizeof(caps))) {
-		pr_err("missing %s: run as root, or grant them with 'setcap cap_net_admin,cap_net_raw,cap_bpf,cap_ipc_lock+ep xskmap'\n",
-		       caps);
+	if (check_caps(caps, sizeof(caps), loads_prog)) {
+		privs_setcap_line(setcap, sizeof(setcap));
+		pr_err("missing %s: run as root, or grant them with '%s'\n", caps, setcap);
 		return EXIT_FAIL;
 	}
 	*ifindex = if_nametoindex(ifname);
@@ -24,6 +25,18 @@ int cmd_check_iface(const char *ifname, int *ifindex)
 		pr_err("interface '%s' does not exist: check the name with 'ip link show'\n", ifname);
 		return EXIT_USAGE;
 	}
+	return EXIT_OK;
+}
+
+int cmd_drop_privs(void)
+{
+	char err[256];
+
+	if (privs_drop_all(err, sizeof(err))) {
+		pr_err("%s: stopping rather than running with them\n", err);
+		return EXIT_FAIL;
+	}
+	pr_debug("setup done: every capability dropped (effective, permitted, inheritable, ambient), no_new_privs set\n");
 	return EXIT_OK;
 }
 

@@ -240,7 +240,7 @@ static void dr_check_caps(struct doctor *d, __u64 eff)
 		{ CAP_BPF, "CAP_BPF", true, "load the program" },
 		{ CAP_NET_RAW, "CAP_NET_RAW", true, "open AF_XDP sockets" },
 		{ CAP_IPC_LOCK, "CAP_IPC_LOCK", false, "UMEM outside RLIMIT_MEMLOCK" },
-		{ CAP_PERFMON, "CAP_PERFMON", false, "tracing; socket details in 'status'" },
+		{ CAP_PERFMON, "CAP_PERFMON", true, "load the program: its packet-pointer arithmetic" },
 	};
 	char have[256] = "", must[256] = "", may[256] = "";
 	size_t h = 0, m = 0, w = 0;
@@ -248,7 +248,7 @@ static void dr_check_caps(struct doctor *d, __u64 eff)
 
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
 		bool ok = has(eff, caps[i].cap) ||
-			  (caps[i].cap == CAP_BPF && has(eff, CAP_SYS_ADMIN));
+			  ((caps[i].cap == CAP_BPF || caps[i].cap == CAP_PERFMON) && has(eff, CAP_SYS_ADMIN));
 
 		if (ok)
 			h += snprintf(have + h, sizeof(have) - h, "%s%s", h ? ", " : "", caps[i].name);
@@ -265,7 +265,7 @@ static void dr_check_caps(struct doctor *d, __u64 eff)
 		fix(c, "run as root, or grant them: setcap cap_net_admin,cap_bpf,cap_net_raw,cap_ipc_lock,cap_perfmon+ep $(command -v xskmap)");
 	} else if (w) {
 		c = add(d, "capabilities", DR_WARN, "%s present; missing %s", have, may);
-		fix(c, "grant them too (setcap ...,cap_ipc_lock,cap_perfmon+ep) or run as root");
+		fix(c, "grant it too (setcap ...,cap_ipc_lock+ep) or run as root");
 	} else {
 		add(d, "capabilities", DR_OK, "%s", have);
 	}
@@ -814,13 +814,14 @@ static void check_memory(struct doctor *d, const struct doctor_args *a, __u64 ef
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_max == RLIM_INFINITY || has(eff, CAP_SYS_RESOURCE)) {
 		add(d, "locked memory", DR_OK, "RLIMIT_MEMLOCK is or can be raised to unlimited: the %.1f MiB of UMEM fit",
 		    umem / 1048576.0);
-	} else if (rl.rlim_cur < umem) {
-		c = add(d, "locked memory", DR_FAIL, "without CAP_IPC_LOCK the UMEM (%.1f MiB) counts against RLIMIT_MEMLOCK, %.1f MiB: the kernel refuses to register it (ENOBUFS)",
-			umem / 1048576.0, rl.rlim_cur / 1048576.0);
+	} else if (rl.rlim_max < umem) {
+		/* The run raises the soft limit to the hard one: that is what counts. */
+		c = add(d, "locked memory", DR_FAIL, "without CAP_IPC_LOCK the UMEM (%.1f MiB) counts against RLIMIT_MEMLOCK, %.1f MiB: the run refuses to start (missing CAP_IPC_LOCK)",
+			umem / 1048576.0, rl.rlim_max / 1048576.0);
 		fix(c, "grant CAP_IPC_LOCK, raise the limit (ulimit -l, LimitMEMLOCK= in systemd), or lower --frames");
 	} else {
 		c = add(d, "locked memory", DR_WARN, "without CAP_IPC_LOCK the UMEM (%.1f MiB) counts against RLIMIT_MEMLOCK (%.1f MiB), shared with every other UMEM of this user",
-			umem / 1048576.0, rl.rlim_cur / 1048576.0);
+			umem / 1048576.0, rl.rlim_max / 1048576.0);
 		fix(c, "grant CAP_IPC_LOCK");
 	}
 }

@@ -387,7 +387,8 @@ static int gen_check(struct gen_state *g)
 	__u32 max, i;
 	int mtu, nq, ret;
 
-	ret = cmd_check_iface(o->ifname, &g->ifindex);
+	/* --rtt loads xsk_redirect, the xdp engine xsk_gen: both need CAP_PERFMON (EACCES without). */
+	ret = cmd_check_iface(o->ifname, &g->ifindex, o->rtt || o->engine == GEN_ENGINE_XDP);
 	if (ret)
 		return ret;
 	if (!o->src_mac_set && gen_if_mac(o->ifname, mac)) {
@@ -1036,6 +1037,9 @@ int cmd_gen(int argc, char **argv)
 	cmd_stop_signals(gen_on_signal);
 
 	ret = gen_setup(g);
+	/* As run: the sending threads start with no capability (privs.h). */
+	if (!ret)
+		ret = cmd_drop_privs();
 	if (!ret)
 		ret = gen_start(g);
 	if (!ret) {

@@ -37,6 +37,7 @@
 #include <linux/membarrier.h>
 
 #include "cls_maps.h"
+#include "explain.h"
 #include "hostmem.h"
 #include "kernel_features.h"
 #include "iface.h"
@@ -48,6 +49,7 @@
 #include "pcap_out.h"
 #include "prog.h"
 #include "prom_out.h"
+#include "privs.h"
 #include "run_owner.h"
 #include "stats.h"
 #include "sock.h"
@@ -118,6 +120,8 @@ struct run_state {
 	struct prom_out prom;
 	bool prom_on;
 	double start_wall;		/* Unix time of the start */
+	struct explain explain;		/* the redirect-failure tracer, skel NULL: none */
+	char explain_off[600];		/* why there is none */
 };
 
 static void collect(struct run_state *s, struct run_report *r, struct queue_report *qr)
@@ -215,6 +219,10 @@ static void collect(struct run_state *s, struct run_report *r, struct queue_repo
 	}
 	if (s->prog.skel && stats_read_bpf(prog_stats_map_fd(&s->prog), r->bpf))
 		memset(r->bpf, 0, sizeof(r->bpf));
+	if (!s->explain.skel || explain_read(explain_map_fd(&s->explain), &r->explain)) {
+		memset(&r->explain, 0, sizeof(r->explain));
+		r->explain.off_why = s->explain.skel ? "the tracer's map cannot be read" : s->explain_off;
+	}
 	if (s->prog.skel) {
 		struct cls_fds f;
 
@@ -278,6 +286,7 @@ static int run_teardown(struct run_state *s)
 	for (i = 0; i < s->nr_umems; i++)
 		xskmap_umem_destroy(&s->umems[i]);
 	s->nr_umems = 0;
+	explain_close(&s->explain);
 	prog_destroy(&s->prog);
 	prog_destroy(&s->prog2);
 	/* After the link is closed: no record while the program is still on. */
@@ -403,6 +412,30 @@ static int run_check_limits(struct run_state *s)
 			return EXIT_FAIL;
 		}
 	}
+	/*
+	 * Without CAP_IPC_LOCK the UMEMs are charged to RLIMIT_MEMLOCK: refused
+	 * here, naming the capability, rather than by the kernel after attach.
+	 */
+	raise_memlock();
+	{
+		struct xskmap_umem_cfg ucfg = {
+			.frames = o->frames, .frame_size = o->frame_size,
+			.unaligned = o->unaligned, .hugepages = o->hugepages,
+		};
+		__u32 nr_workers = s->nr_queues * (o->bridge ? 2 : 1);
+		__u64 bytes;
+
+		if (o->shared_umem) {
+			ucfg.frames = o->frames * nr_workers;
+			bytes = xskmap_umem_area_size(&ucfg);
+		} else {
+			bytes = (__u64)s->nr_queues * xskmap_umem_area_size(&ucfg);
+		}
+		if (privs_check_memlock(bytes, o->frames, o->frame_size, err, sizeof(err))) {
+			pr_err("%s\n", err);
+			return EXIT_FAIL;
+		}
+	}
 	mtu = iface_mtu(o->ifname);
 	if (o->out_ifname) {
 		int mtu2 = iface_mtu(o->out_ifname);
@@ -472,7 +505,7 @@ static int run_check(struct run_state *s)
 	int nq, ret;
 	__u32 i;
 
-	ret = cmd_check_iface(o->ifname, &s->ifindex);
+	ret = cmd_check_iface(o->ifname, &s->ifindex, true);
 	if (ret)
 		return ret;
 	nq = iface_rx_queues(o->ifname);
@@ -639,6 +672,45 @@ static int run_socket(struct run_state *s, struct xskmap_sock *sk, const char *i
 	return EXIT_OK;
 }
 
+/*
+ * The tracer of the frames the kernel refuses after XDP_REDIRECT into the
+ * program's XSKMAP (bpf/xsk_explain.bpf.c), attached in setup, before the
+ * first socket: it needs CAP_BPF and CAP_PERFMON. Default: where it can,
+ * with one warning where not; --explain: required (exit 1 without it);
+ * --no-explain: none.
+ */
+static int run_explain(struct run_state *s)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	char err[512];
+	int fd, ret;
+
+	if (s->opts.explain < 0) {
+		snprintf(s->explain_off, sizeof(s->explain_off), "--no-explain");
+		return EXIT_OK;
+	}
+	fd = bpf_prog_get_fd_by_id(s->prog.prog_id);
+	if (fd < 0 || bpf_obj_get_info_by_fd(prog_xsks_map_fd(&s->prog), &mi, &len)) {
+		ret = -errno;
+		snprintf(err, sizeof(err), "cannot read the program's XSKMAP: %s", strerror(-ret));
+	} else {
+		ret = explain_open(&s->explain, mi.id, fd, err, sizeof(err));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!ret)
+		return EXIT_OK;
+	if (s->opts.explain > 0) {
+		pr_err("--explain: %s\n", err);
+		return EXIT_FAIL;
+	}
+	snprintf(s->explain_off, sizeof(s->explain_off), "%s", err);
+	pr_warn("%s: frames the kernel refuses after XDP_REDIRECT (RX ring full, frame too big) are counted only in xdp_statistics, without the reason (--no-explain silences this)\n",
+		err);
+	return EXIT_OK;
+}
+
 static int run_setup(struct run_state *s)
 {
 	struct run_opts *o = &s->opts;
@@ -716,6 +788,8 @@ static int run_setup(struct run_state *s)
 		pcfg.meta_vlan = s->meta_vlan;
 	}
 	ret = run_attach(s, &s->prog, &s->own, &pcfg, s->ifindex, o->ifname);
+	if (!ret)
+		ret = run_explain(s);
 	if (ret)
 		return ret;
 	if (o->bridge) {
@@ -1153,6 +1227,9 @@ int cmd_run(int argc, char **argv)
 
 	s->start = mono_sec();
 	ret = run_setup(s);
+	/* Before any thread that outlives setup: they all start with no capability. */
+	if (!ret)
+		ret = cmd_drop_privs();
 	if (!ret)
 		ret = run_start_threads(s);
 	if (!ret) {

@@ -19,6 +19,7 @@
 
 #include "cls_maps.h"
 #include "cmd.h"
+#include "explain.h"
 #include "json_out.h"
 #include "opts.h"
 #include "owner.h"
@@ -63,6 +64,7 @@ struct st_prog {
 	struct xsk_ruleset *rs;
 	struct xsk_stat hits[XSK_MAX_RULES + 1];
 	struct xsk_stat bpf[XSK_STAT_MAX];
+	struct explain_report explain;	/* have_bpf: the run's tracer's map, bound to the program */
 };
 
 struct st_iface {
@@ -154,7 +156,7 @@ static void read_own(struct st_prog *p, __u32 btf_id, const int *fds, const stru
 		     unsigned int n)
 {
 	struct cls_fds f;
-	int stats_fd = -1, ret, ruleset_fd = -1;
+	int stats_fd = -1, ret, ruleset_fd = -1, explain_fd = -1;
 	unsigned int i;
 
 	memset(&f, 0, sizeof(f));
@@ -171,6 +173,9 @@ static void read_own(struct st_prog *p, __u32 btf_id, const int *fds, const stru
 		else if (!strcmp(infos[i].name, "xsk_stats") &&
 			 infos[i].value_size == sizeof(struct xsk_stat))
 			stats_fd = fds[i];
+		else if (!strcmp(infos[i].name, XSK_EXPLAIN_MAP) &&
+			 infos[i].key_size == sizeof(struct xsk_explain_key))
+			explain_fd = fds[i];
 	}
 	if (f.rule_hits < 0 || stats_fd < 0)
 		return;	/* another program of that name */
@@ -182,6 +187,12 @@ static void read_own(struct st_prog *p, __u32 btf_id, const int *fds, const stru
 		return;
 	}
 	p->have_bpf = true;
+	if (explain_fd < 0 || explain_read(explain_fd, &p->explain)) {
+		memset(&p->explain, 0, sizeof(p->explain));
+		p->explain.off_why = explain_fd < 0 ?
+			"no tracer bound to the program (a run with --no-explain or without CAP_PERFMON, or another loader)" :
+			"the tracer's map cannot be read";
+	}
 	if (f.cls_ruleset < 0)
 		f.cls_ruleset = ruleset_fd = map_by_btf(btf_id, "cls_ruleset", sizeof(struct xsk_ruleset));
 	if (f.cls_ruleset < 0) {
@@ -258,7 +269,7 @@ static void read_maps(struct st_ctx *c, struct st_prog *p, int prog_fd)
 				c->failures++;
 		}
 	}
-	if (!strcmp(p->name, XSKMAP_PROG_NAME))
+	if (!strcmp(p->name, XSKMAP_PROG_NAME) || !strcmp(p->name, XSKMAP_PROG_NAME_MB))
 		read_own(p, btf_id, fds, infos, nr);
 	for (i = 0; i < nr; i++)
 		if (fds[i] > 0)
@@ -459,6 +470,8 @@ static void prog_text(FILE *f, const struct st_ctx *c, const struct st_iface *if
 		fputs("  counters:", f);
 		report_bpf_text(f, p->bpf);
 		fputc('\n', f);
+		fputs("  refused by the kernel after XDP_REDIRECT:\n", f);
+		explain_text(f, &p->explain, "    ");
 	}
 	if (p->own && p->own_err[0])
 		fprintf(f, "  %s\n", p->own_err);
@@ -615,8 +628,10 @@ static json_object *prog_json(const struct st_ctx *c, const struct st_prog *p)
 	jput(o, "xskmaps", maps);
 	if (p->own && p->own_err[0])
 		jput_str(o, p->have_bpf ? "rules_error" : "counters_error", p->own_err);
-	if (p->have_bpf)
+	if (p->have_bpf) {
 		jput(o, "bpf", report_bpf_json(p->bpf));
+		jput(o, "redirect_failures", explain_json(&p->explain));
+	}
 	if (p->rs)
 		report_rules_json(o, p->rs, p->hits);
 	return o;

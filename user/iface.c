@@ -160,7 +160,7 @@ static bool has_cap(__u64 eff, int cap)
 	return eff & (1ULL << cap);
 }
 
-int check_caps(char *buf, size_t len)
+int check_caps(char *buf, size_t len, bool loads_prog)
 {
 	__u64 eff = 0;
 	size_t off = 0;
@@ -174,6 +174,13 @@ int check_caps(char *buf, size_t len)
 		off += snprintf(buf + off, len - off, "%sCAP_NET_RAW", off ? ", " : "");
 	if (!has_cap(eff, CAP_BPF) && !has_cap(eff, CAP_SYS_ADMIN) && off < len)
 		off += snprintf(buf + off, len - off, "%sCAP_BPF", off ? ", " : "");
+	/*
+	 * The verifier lets a program subtract packet pointers (a frame's
+	 * length, its bounds) only with CAP_PERFMON (allow_ptr_leaks), or
+	 * CAP_SYS_ADMIN: xsk_redirect does, so without it the load is EACCES.
+	 */
+	if (loads_prog && !has_cap(eff, CAP_PERFMON) && !has_cap(eff, CAP_SYS_ADMIN) && off < len)
+		off += snprintf(buf + off, len - off, "%sCAP_PERFMON", off ? ", " : "");
 	return off ? -1 : 0;
 }
 
@@ -193,6 +200,12 @@ void raise_memlock(void)
 	 * exempts the UMEM, so a refusal (EPERM without CAP_SYS_RESOURCE) is
 	 * not an error: say so only when asked.
 	 */
-	if (setrlimit(RLIMIT_MEMLOCK, &r))
-		pr_debug("could not raise RLIMIT_MEMLOCK (%s); continuing\n", strerror(errno));
+	if (!setrlimit(RLIMIT_MEMLOCK, &r))
+		return;
+	pr_debug("could not raise RLIMIT_MEMLOCK (%s); continuing\n", strerror(errno));
+	/* Up to the hard limit, which needs no capability: the UMEM may fit then. */
+	if (!getrlimit(RLIMIT_MEMLOCK, &r) && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_MEMLOCK, &r);
+	}
 }

@@ -58,10 +58,11 @@ int iface_frame_warning(const char *ifname, __u32 mtu, __u32 frame_size, const c
 			char *buf, size_t len);
 
 /*
- * Check CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN). Returns
- * 0, or -1 with the missing ones named in buf ("CAP_NET_ADMIN, CAP_BPF").
+ * Check CAP_NET_ADMIN, CAP_NET_RAW and CAP_BPF (or CAP_SYS_ADMIN), and with
+ * loads_prog (xsk_redirect) CAP_PERFMON (or CAP_SYS_ADMIN). Returns 0, or
+ * -1 with the missing ones named in buf ("CAP_NET_ADMIN, CAP_BPF").
  */
-int check_caps(char *buf, size_t len);
+int check_caps(char *buf, size_t len, bool loads_prog);
 
 /* Whether the effective set holds CAP_IPC_LOCK (UMEM escapes RLIMIT_MEMLOCK). */
 bool have_ipc_lock(void);

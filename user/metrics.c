@@ -113,6 +113,18 @@ void metrics_run_delta(const struct run_report *now, const struct run_report *pr
 	stat_delta(d->hits, now->hits, prev->hits, XSK_MAX_RULES + 1);
 	stat_delta(d->out_bpf, now->out_bpf, prev->out_bpf, XSK_STAT_MAX);
 	stat_delta(d->out_hits, now->out_hits, prev->out_hits, XSK_MAX_RULES + 1);
+	/* Redirect failures by (queue, errno, flags): what each entry gained. */
+	for (i = 0; i < now->explain.n; i++) {
+		const struct explain_entry *e = &now->explain.e[i];
+		__u64 before = 0;
+
+		for (__u32 j = 0; j < prev->explain.n; j++)
+			if (prev->explain.e[j].queue == e->queue && prev->explain.e[j].err == e->err &&
+			    prev->explain.e[j].flags == e->flags)
+				before = prev->explain.e[j].packets;
+		d->explain.e[i].packets = gained(e->packets, before);
+	}
+	d->explain.other = gained(now->explain.other, prev->explain.other);
 	if (now->capture) {
 		*dc = *now->capture;
 		if (prev->capture) {
@@ -375,6 +387,30 @@ static void prom_run(FILE *f, const struct metrics_prom_ctx *c)
 	prom_program(f, r->ifname, r->bpf, true);
 	if (r->out_ifname && r->bridge)
 		prom_program(f, r->out_ifname, r->out_bpf, true);
+	if (r->explain.on) {
+		struct prom_label base[] = { { "interface", r->ifname }, { NULL, NULL } };
+		char qid[16], eno[16];
+
+		prom_family(f, "xskmap_redirect_failures_total", "counter",
+			    "Frames the kernel refused after XDP_REDIRECT (--explain), by queue, reason and errno.");
+		for (__u32 i = 0; i < r->explain.n; i++) {
+			const struct explain_entry *e = &r->explain.e[i];
+			struct explain_words w = explain_words(e->err, e->flags);
+
+			snprintf(qid, sizeof(qid), "%u", e->queue);
+			const char *en = strerrorname_np((int)e->err);
+
+			snprintf(eno, sizeof(eno), "%s", en ? en : "?");
+			labels(l, base, "queue", qid, "reason", w.name);
+			l[3] = (struct prom_label){ "errno", eno };
+			l[4] = (struct prom_label){ NULL, NULL };
+			prom_sample(f, "xskmap_redirect_failures_total", l, e->packets);
+		}
+		if (r->explain.other) {
+			labels(l, base, "queue", "other", "reason", "other");
+			prom_sample(f, "xskmap_redirect_failures_total", l, r->explain.other);
+		}
+	}
 	if (r->rules || (r->bridge && r->out_rules)) {
 		for (int bytes = 0; bytes < 2; bytes++) {
 			prom_family(f, bytes ? "xskmap_rule_bytes_total" : "xskmap_rule_packets_total",

@@ -307,6 +307,28 @@ RUN_SETTER(run_set_no_wakeup)
 	return 0;
 }
 
+RUN_SETTER(run_set_explain)
+{
+	RUN_O;
+
+	(void)v;
+	(void)err;
+	(void)errlen;
+	o->explain = 1;
+	return 0;
+}
+
+RUN_SETTER(run_set_no_explain)
+{
+	RUN_O;
+
+	(void)v;
+	(void)err;
+	(void)errlen;
+	o->explain = -1;
+	return 0;
+}
+
 RUN_SETTER(run_set_multi_buffer)
 {
 	RUN_O;
@@ -466,6 +488,9 @@ static const struct opt_def run_defs[] = {
 	     .help = "per-queue stats on stderr every SEC seconds (with\n--json: one JSON object a line on stdout)"),
 	OPT_JSON(struct run_opts, "final summary as one JSON object on stdout"),
 	OPT_PROMETHEUS(struct run_opts),
+	CALL(.name = "explain", .parse = run_set_explain, .shown = "--explain | --no-explain",
+	     .help = "count by queue and errno the frames the kernel refuses\nafter XDP_REDIRECT (RX ring full, frame too big, ...),\nthrough xdp:xdp_redirect_err (CAP_PERFMON); default:\non where it can attach, with a warning where not;\n--explain: refuse to run without it"),
+	CALL(.name = "no-explain", .parse = run_set_no_explain),
 	{ .kind = OPT_KIND_FLAG, .name = "metadata", .off = offsetof(struct run_opts, metadata),
 	  .help = "the driver's RX metadata (timestamp, RSS hash, VLAN\ntag) through the XDP kfuncs, program bound to IFNAME:\nthe driver's timestamps in the capture (Linux 6.4)" },
 	OPT_SECTION("Sockets and rings:"),

@@ -58,6 +58,7 @@ struct run_opts {
 	bool unaligned;				/* --unaligned: XDP_UMEM_UNALIGNED_CHUNK_FLAG */
 	bool hugepages;				/* --hugepages: the UMEMs in MAP_HUGETLB pages */
 	bool metadata;				/* --metadata: the driver's RX metadata, device-bound */
+	int explain;				/* --explain 1, --no-explain -1, default 0: if it can */
 	bool force;
 	bool shared_umem;			/* --shared-umem (implied by --out) */
 	const char *out_ifname;			/* --out: fwd to this device, NULL: none */

@@ -271,6 +271,17 @@ int prog_attach(struct prog *p, int ifindex, const char *ifname,
 				 force ? "; --force cannot replace it" : "", link);
 			return -EBUSY;
 		}
+		/*
+		 * Without CAP_SYS_ADMIN no link (nor program) can be looked up
+		 * by id: whose it is, and whether netlink could remove it, is
+		 * unknown here. Say so rather than suggest a removal that may
+		 * not be possible.
+		 */
+		if (bpf_link_get_next_id(0, &(__u32){ 0 }) == -EPERM) {
+			snprintf(err, errlen, "%s already has XDP program id %u attached (%s mode); this run cannot tell whose (without CAP_SYS_ADMIN neither BPF links nor programs can be looked up by id): 'xskmap status %s' as root names it; if it is another xskmap run, stop that one first",
+				 ifname, cur[i].id, cur[i].mode, ifname);
+			return -EBUSY;
+		}
 		if (!force) {
 			snprintf(err, errlen, "%s already has XDP program '%s' attached (%s mode, id %u)%s: remove it ('ip link set dev %s %s off'), or use --force to replace it",
 				 ifname, name, cur[i].mode, cur[i].id,

@@ -131,9 +131,15 @@ static int claim_record(struct run_owner *r, int ifindex, const char *ifname, bo
 		 * The kernel still guards the interface (the link), but pins nobody
 		 * can prove live must not be made: run without them.
 		 */
-		pr_warn("%s; running without a record or pins: 'xskmap rules' and 'xskmap detach' will not know this run\n",
+		pr_warn("%s; running without a record or pins: live rule changes are unavailable ('xskmap rules' and 'xskmap detach' will not know this run)\n",
 			err);
 		return 1;
+	}
+	if (ret == -EACCES || ret == -EPERM) {
+		/* --pin-dir: pins nobody can prove live are not made, so no record is no run. */
+		pr_err("%s: --pin-dir needs the run record, and %s is not this user's to write: run as root, give the user the directory ('install -d -o USER %s'), or leave out --pin-dir (no live rule changes then)\n",
+		       err, OWNER_STATE_DIR, OWNER_STATE_DIR);
+		return ret;
 	}
 	if (ret) {
 		pr_err("%s\n", err);
@@ -174,7 +180,7 @@ int run_owner_claim(struct run_owner *r, int ifindex, const char *ifname, const 
 			pr_err("%s\n", err);
 			return ret;
 		}
-		pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
+		pr_warn("%s; live rule changes are unavailable: 'xskmap rules' will not reach this run\n", err);
 	}
 	return 0;
 }
@@ -254,7 +260,7 @@ int run_owner_commit(struct run_owner *r, struct prog *p)
 				pr_err("%s\n", err);
 				return ret;
 			}
-			pr_warn("%s; 'xskmap rules' will not reach this run\n", err);
+			pr_warn("%s; live rule changes are unavailable: 'xskmap rules' will not reach this run\n", err);
 			r->pin_dir[0] = '\0';
 		} else {
 			r->pinned = true;

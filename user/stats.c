@@ -270,6 +270,7 @@ json_object *report_run_object(const struct run_report *r)
 	}
 	jput(o, "queues", queues);
 	jput(o, "bpf", report_bpf_json(r->bpf));
+	jput(o, "redirect_failures", explain_json(&r->explain));
 	if (r->rules)
 		report_rules_json(o, r->rules, r->hits);
 	if (r->capture)
@@ -368,6 +369,8 @@ void report_text(FILE *f, const struct run_report *r)
 	fputs("  program:", f);
 	report_bpf_text(f, r->bpf);
 	fputc('\n', f);
+	fputs("  refused by the kernel after XDP_REDIRECT:\n", f);
+	explain_text(f, &r->explain, "    ");
 	if (r->out_ifname && r->bridge) {
 		fprintf(f, "  program on %s (%s mode):", r->out_ifname, r->out_attach_mode);
 		report_bpf_text(f, r->out_bpf);
@@ -506,6 +509,7 @@ void report_interval(FILE *f, const struct run_report *now, const struct run_rep
 			(unsigned long long)now->bpf[i].packets,
 			(unsigned long long)(now->bpf[i].packets - prev->bpf[i].packets));
 	fputc('\n', f);
+	explain_interval(f, now->seconds, &now->explain, &prev->explain);
 	if (now->out_ifname && now->bridge) {
 		fprintf(f, "%8.2f prog2", now->seconds);
 		for (i = 0; i < XSK_STAT_MAX; i++)

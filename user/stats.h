@@ -10,6 +10,7 @@
 
 #include "xsk_redirect.h"
 #include "ruleset.h"
+#include "explain.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,6 +94,8 @@ struct run_report {
 	__u32 nr_queues;
 	const struct queue_report *queues;
 	struct xsk_stat bpf[XSK_STAT_MAX];
+	/* The frames the kernel refused after XDP_REDIRECT, by queue and errno. */
+	struct explain_report explain;
 	const struct xsk_ruleset *rules;	/* NULL: not known */
 	struct xsk_stat hits[XSK_MAX_RULES + 1];	/* by rule id, then default */
 	const struct capture_report *capture;	/* NULL: no -w */
