@@ -190,7 +190,7 @@ static void read_own(struct st_prog *p, __u32 btf_id, const int *fds, const stru
 	if (explain_fd < 0 || explain_read(explain_fd, &p->explain)) {
 		memset(&p->explain, 0, sizeof(p->explain));
 		p->explain.off_why = explain_fd < 0 ?
-			"no tracer bound to the program (a run with --no-explain or without CAP_PERFMON, or another loader)" :
+			"no tracer bound to the program (an 'xskmap attach', which leaves none, a run with --no-explain, or another loader); the sockets' own XDP_STATISTICS count the refusals without the reason" :
 			"the tracer's map cannot be read";
 	}
 	if (f.cls_ruleset < 0)
